@@ -1,0 +1,87 @@
+# Build, test and clean for the simulated key-value ring.
+#   make            builds ./Application and the graders in tools/
+#   make run        builds, runs a classic scenario (SCENARIO=...) and grades it
+#   make test       builds and runs every test (unit, grader, scenarios)
+#   make sanitize   the unit and scenario tests under AddressSanitizer + UBSan
+#   make bench      the benchmark table (10, 100, 1000 nodes)
+#   make clean      removes build products and logs
+ifeq ($(origin CC),default)
+CC = gcc
+endif
+WARN     = -Wall -Wextra
+CFLAGS  ?= -O2 -g
+BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS)
+ALL_CFLAGS = $(BASE_CFLAGS) -Iinclude -MMD -MP
+# Expanded when a recipe runs, after the deps target has installed what is missing.
+CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
+CUNIT_LIBS  = $(shell pkg-config --libs cunit)
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS   = $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS   = $(SRCS:src/%.c=build/%.o)
+TSRCS  = $(wildcard tests/unit/*.c)
+TOBJS  = $(TSRCS:tests/unit/%.c=build/tests/%.o)
+GRADERS = tools/grade-membership
+SCENARIO ?= testcases/singlefailure.conf
+
+.PHONY: all run test unit sanitize bench clean deps test-deps
+all: Application $(GRADERS)
+
+deps:
+	@tools/ensure-deps libcrypto
+test-deps: deps
+	@tools/ensure-deps cunit
+
+Application: build/main.o $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+build/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+tools/grade-membership: tools/grade_membership.c
+	$(CC) $(BASE_CFLAGS) -o $@ $<
+
+build/tests/%.o: tests/unit/%.c | test-deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/unit_tests: $(TOBJS) $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS)
+
+# The same sources built with sanitizers, in their own tree.
+build/asan/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -c -o $@ $<
+build/asan/tests/%.o: tests/unit/%.c | test-deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -c -o $@ $<
+build/asan/Application: build/asan/main.o $(OBJS:build/%=build/asan/%)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS)
+build/asan/unit_tests: $(TOBJS:build/%=build/asan/%) $(OBJS:build/%=build/asan/%)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS)
+build/asan/grade-membership: tools/grade_membership.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $<
+
+run: all
+	./Application $(SCENARIO)
+	tools/grade-membership dbg.log
+
+unit: build/unit_tests
+	build/unit_tests
+
+test: all build/unit_tests
+	@tests/run-all build/unit_tests ./Application tools/grade-membership
+
+sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membership
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tests/run-all build/asan/unit_tests build/asan/Application build/asan/grade-membership
+
+bench: all
+	tools/bench
+
+clean:
+	rm -rf build Application $(GRADERS) dbg.log stats.log msgcount.log
+
+-include $(OBJS:.o=.d) build/main.d $(TOBJS:.o=.d)

@@ -1,0 +1,26 @@
+/* app.h: the Application layer: drives simulated time, bootstraps the nodes, carries out
+ * the scenario's events, and writes dbg.log, stats.log and msgcount.log. */
+#ifndef APP_H
+#define APP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scenario.h"
+
+#define APP_VERSION "0.1.0"
+
+typedef struct {
+    const char *testcase; /* shown in stats.log */
+    uint64_t seed;
+    const char *dbg_path;      /* NULL: not written */
+    const char *stats_path;    /* NULL: not written */
+    const char *msgcount_path; /* NULL: not written */
+    FILE *out;                 /* run summary for people; NULL for none */
+} app_opts_t;
+
+/* Runs the scenario to its last tick. Returns 0, or 1 with a message on stderr if an output
+ * file cannot be written or memory runs out. */
+int app_run(const scenario_t *sc, const app_opts_t *opts);
+
+#endif

@@ -1,0 +1,64 @@
+/* emulnet.h: the emulated network, the only way nodes talk.
+ * Messages are byte buffers delivered at a later tick into per-node inboxes, with loss windows. */
+#ifndef EMULNET_H
+#define EMULNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "rng.h"
+
+typedef struct en_msg {
+    struct en_msg *next;
+    addr_t src;
+    addr_t dst;
+    uint32_t sent_tick;
+    uint32_t due_tick;
+    uint32_t len;
+    uint8_t data[];
+} en_msg_t;
+
+typedef struct {
+    uint64_t sent;          /* send calls accepted from attached nodes */
+    uint64_t dropped;       /* lost by a loss window */
+    uint64_t undeliverable; /* unknown destination, or destination down */
+    uint64_t delivered;     /* taken out of an inbox by emulnet_recv */
+    uint64_t bytes;         /* payload bytes of sent messages */
+} en_stats_t;
+
+typedef struct emulnet emulnet_t;
+
+#define EN_MAX_ID (1u << 24)
+
+enum { EN_QUEUED = 0, EN_DROPPED = 1, EN_UNDELIVERABLE = -1 };
+
+emulnet_t *emulnet_new(rng_t *rng);
+void emulnet_free(emulnet_t *net);
+
+/* Registers an endpoint; -1 if the address is already attached or the id is 0 or above
+ * EN_MAX_ID (endpoints live in an array indexed by id). */
+int emulnet_attach(emulnet_t *net, addr_t a);
+/* The node stops for good: its inbox is discarded, later messages to it are undeliverable. */
+void emulnet_set_down(emulnet_t *net, addr_t a);
+/* Every message sent at a tick in [from, to) is lost with probability p. */
+int emulnet_add_loss(emulnet_t *net, uint32_t from, uint32_t to, double p);
+/* Ticks between send and delivery (>= 1; default 1). */
+int emulnet_set_delay(emulnet_t *net, uint32_t ticks);
+
+/* Copies the bytes; returns EN_QUEUED, EN_DROPPED or EN_UNDELIVERABLE. O(1). */
+int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_t len,
+                 uint32_t now);
+/* Moves the messages due at tick `now` into their inboxes. Call once per tick, in order. */
+void emulnet_deliver(emulnet_t *net, uint32_t now);
+/* Next message in a's inbox (FIFO), or NULL. The caller frees it with free(). O(1). */
+en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now);
+
+void emulnet_stats(const emulnet_t *net, en_stats_t *out);
+uint64_t emulnet_sent_by(const emulnet_t *net, addr_t a, uint32_t tick);
+uint64_t emulnet_recv_by(const emulnet_t *net, addr_t a, uint32_t tick);
+/* msgcount.log: per node, sent and received counts per tick for ticks [0, ticks), then totals. */
+void emulnet_write_counts(const emulnet_t *net, FILE *out, uint32_t ticks);
+
+#endif

@@ -1,0 +1,71 @@
+/* membership.h: gossip-style heartbeat membership for one node.
+ * Join through an introducer, heartbeat tables, suspicion after T_FAIL, removal T_REMOVE later. */
+#ifndef MEMBERSHIP_H
+#define MEMBERSHIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "emulnet.h"
+#include "log.h"
+#include "rng.h"
+
+typedef struct {
+    uint32_t t_fail;        /* an entry not refreshed for more than t_fail ticks is suspected */
+    uint32_t t_remove;      /* and removed t_remove ticks after that */
+    uint32_t gossip_period; /* ticks between two gossip rounds of a node */
+    uint32_t fanout;        /* random members gossiped to per round */
+    uint32_t max_entries;   /* entries per message, own entry included (<= WIRE_MAX_ENTRIES) */
+    uint32_t join_retry;    /* ticks without an answer before a join request is sent again */
+} member_cfg_t;
+
+/* What a node needs from the run; all pointers are borrowed and outlive the node. */
+typedef struct {
+    emulnet_t *net;
+    log_t *log;
+    rng_t *rng;
+    const member_cfg_t *cfg;
+} member_env_t;
+
+typedef struct member_node member_node_t;
+
+/* Defaults for an n-node group: timeouts grow with n / (fanout * max_entries), since a
+ * bounded message carries only part of the table. Fills *cfg. */
+void member_default_cfg(member_cfg_t *cfg, uint32_t n);
+/* NULL if cfg is inconsistent or memory runs out. */
+member_node_t *member_new(addr_t self, const member_env_t *env);
+void member_free(member_node_t *m);
+
+/* Starts the node at tick `now` with the given incarnation. If seeds[0] is the node itself
+ * (or there are no seeds) it forms the group; otherwise it sends a join request to seeds[0],
+ * and to the next seed, round robin, each time join_retry ticks pass without an answer. */
+void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t incarnation,
+                  uint32_t now);
+/* Handles one received message; malformed bytes are counted and otherwise ignored.
+ * Returns WIRE_OK or the decoder's negative status. */
+int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t now);
+/* Once per tick after the messages: heartbeat, timeouts, gossip, join retries. */
+void member_tick(member_node_t *m, uint32_t now);
+
+addr_t member_self(const member_node_t *m);
+bool member_in_group(const member_node_t *m);
+/* Members currently in the list (alive or suspected), self excluded. */
+size_t member_count(const member_node_t *m);
+/* The i-th member currently in the list, 0 <= i < member_count(m); order is unspecified. */
+addr_t member_at(const member_node_t *m, size_t i);
+/* True if a is in the list (alive or suspected). */
+bool member_knows(const member_node_t *m, addr_t a);
+bool member_suspects(const member_node_t *m, addr_t a);
+
+typedef struct {
+    uint64_t joins;     /* join lines logged */
+    uint64_t removals;  /* removal lines logged */
+    uint64_t malformed; /* received messages the decoder rejected */
+    uint64_t merged;    /* entries merged from received messages */
+    uint64_t refuted;   /* suspicions ended by a fresh heartbeat (a margin indicator) */
+} member_stats_t;
+void member_get_stats(const member_node_t *m, member_stats_t *out);
+
+#endif

@@ -1,0 +1,55 @@
+/* scenario.h: parses and validates testcase files into plain settings and a time-ordered list
+ * of events. Knows nothing of nodes; the Application carries the events out. */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCENARIO_MAX_NODES 10000
+#define SCENARIO_ERR_LEN 512
+
+typedef enum { CRUD_NONE = 0, CRUD_CREATE, CRUD_READ, CRUD_UPDATE, CRUD_DELETE } crud_test_t;
+
+typedef enum {
+    EV_FAIL_RANDOM_NODE,  /* one node chosen uniformly at random fails */
+    EV_FAIL_RANDOM_BLOCK, /* `count` consecutive nodes fail, first index random in [0, n - count] */
+} event_kind_t;
+
+typedef struct {
+    uint32_t tick;
+    event_kind_t kind;
+    uint32_t count;
+} event_t;
+
+typedef struct {
+    uint32_t from, to; /* ticks [from, to) */
+    double p;
+} loss_spec_t;
+
+typedef struct {
+    /* Settings, as written in the file (or their defaults). */
+    uint32_t nodes;        /* MAX_NNB */
+    bool single_failure;   /* SINGLE_FAILURE */
+    bool drop_msg;         /* DROP_MSG */
+    double drop_prob;      /* MSG_DROP_PROB */
+    crud_test_t crud_test; /* CRUD_TEST */
+    /* Derived: what the run does, tick by tick. */
+    uint32_t ticks; /* the run covers ticks [0, ticks) */
+    event_t *events; /* sorted by tick */
+    size_t nevents;
+    loss_spec_t *loss;
+    size_t nloss;
+} scenario_t;
+
+/* Parses the file at `path`. On failure returns -1, leaves *sc empty and writes one line
+ * "path:line:col: what is wrong" (or "path: what is wrong") into err. */
+int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen);
+/* Same, from text in memory; `name` stands for the file name in messages. */
+int scenario_parse(const char *name, const char *text, size_t len, scenario_t *sc, char *err,
+                   size_t errlen);
+void scenario_free(scenario_t *sc);
+const char *crud_test_name(crud_test_t t);
+
+#endif

@@ -1,0 +1,309 @@
+/* emulnet.c: endpoints with FIFO inboxes, a calendar of in-flight messages keyed by
+ * delivery tick, loss windows and per-tick counters. Every operation is O(1) per message. */
+#include "emulnet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    en_msg_t *head;
+    en_msg_t *tail;
+} msg_queue_t;
+
+typedef struct {
+    addr_t addr;
+    int down;
+    msg_queue_t inbox;
+    uint32_t *sent; /* per tick */
+    uint32_t *recv; /* per tick */
+    uint32_t ticks_cap;
+} endpoint_t;
+
+typedef struct {
+    uint32_t from, to;
+    double p;
+} loss_window_t;
+
+struct emulnet {
+    rng_t *rng;
+    endpoint_t *eps;   /* indexed by address id; eps[id].addr.id == id when attached */
+    uint32_t eps_cap;
+    msg_queue_t *calendar; /* bucket (tick % cal_size): messages due at that tick */
+    uint32_t cal_size;     /* power of two, > delay */
+    uint32_t delay;
+    loss_window_t *loss;
+    size_t nloss;
+    en_stats_t stats;
+};
+
+static void queue_push(msg_queue_t *q, en_msg_t *m)
+{
+    m->next = NULL;
+    if (q->tail)
+        q->tail->next = m;
+    else
+        q->head = m;
+    q->tail = m;
+}
+
+static en_msg_t *queue_pop(msg_queue_t *q)
+{
+    en_msg_t *m = q->head;
+    if (m) {
+        q->head = m->next;
+        if (!q->head)
+            q->tail = NULL;
+        m->next = NULL;
+    }
+    return m;
+}
+
+static void queue_free(msg_queue_t *q)
+{
+    en_msg_t *m;
+    while ((m = queue_pop(q)))
+        free(m);
+}
+
+emulnet_t *emulnet_new(rng_t *rng)
+{
+    emulnet_t *net = calloc(1, sizeof *net);
+    if (!net)
+        return NULL;
+    net->rng = rng;
+    net->delay = 1;
+    net->cal_size = 16;
+    net->calendar = calloc(net->cal_size, sizeof *net->calendar);
+    if (!net->calendar) {
+        free(net);
+        return NULL;
+    }
+    return net;
+}
+
+void emulnet_free(emulnet_t *net)
+{
+    if (!net)
+        return;
+    for (uint32_t i = 0; i < net->eps_cap; i++) {
+        queue_free(&net->eps[i].inbox);
+        free(net->eps[i].sent);
+        free(net->eps[i].recv);
+    }
+    for (uint32_t i = 0; i < net->cal_size; i++)
+        queue_free(&net->calendar[i]);
+    free(net->eps);
+    free(net->calendar);
+    free(net->loss);
+    free(net);
+}
+
+static endpoint_t *lookup(const emulnet_t *net, addr_t a)
+{
+    if (a.id == 0 || a.id >= net->eps_cap)
+        return NULL;
+    endpoint_t *ep = &net->eps[a.id];
+    return addr_eq(ep->addr, a) ? ep : NULL;
+}
+
+int emulnet_attach(emulnet_t *net, addr_t a)
+{
+    if (a.id == 0 || a.id >= EN_MAX_ID || lookup(net, a))
+        return -1;
+    if (a.id >= net->eps_cap) {
+        uint32_t cap = net->eps_cap ? net->eps_cap : 16;
+        while (cap <= a.id)
+            cap *= 2;
+        endpoint_t *eps = realloc(net->eps, (size_t)cap * sizeof *eps);
+        if (!eps)
+            return -1;
+        memset(eps + net->eps_cap, 0, (size_t)(cap - net->eps_cap) * sizeof *eps);
+        net->eps = eps;
+        net->eps_cap = cap;
+    }
+    net->eps[a.id].addr = a;
+    return 0;
+}
+
+void emulnet_set_down(emulnet_t *net, addr_t a)
+{
+    endpoint_t *ep = lookup(net, a);
+    if (!ep)
+        return;
+    ep->down = 1;
+    queue_free(&ep->inbox);
+}
+
+int emulnet_add_loss(emulnet_t *net, uint32_t from, uint32_t to, double p)
+{
+    if (!(p >= 0.0 && p <= 1.0) || to < from)
+        return -1;
+    loss_window_t *w = realloc(net->loss, (net->nloss + 1) * sizeof *w);
+    if (!w)
+        return -1;
+    net->loss = w;
+    net->loss[net->nloss++] = (loss_window_t){ from, to, p };
+    return 0;
+}
+
+/* Re-buckets in-flight messages into a calendar large enough for the new delay. */
+static int grow_calendar(emulnet_t *net, uint32_t need)
+{
+    uint32_t size = net->cal_size;
+    while (size <= need)
+        size *= 2;
+    msg_queue_t *cal = calloc(size, sizeof *cal);
+    if (!cal)
+        return -1;
+    for (uint32_t i = 0; i < net->cal_size; i++) {
+        en_msg_t *m;
+        while ((m = queue_pop(&net->calendar[i]))) {
+            queue_push(&cal[m->due_tick & (size - 1)], m);
+        }
+    }
+    free(net->calendar);
+    net->calendar = cal;
+    net->cal_size = size;
+    return 0;
+}
+
+int emulnet_set_delay(emulnet_t *net, uint32_t ticks)
+{
+    if (ticks < 1 || ticks > 1000000)
+        return -1;
+    if (ticks >= net->cal_size && grow_calendar(net, ticks) != 0)
+        return -1;
+    net->delay = ticks;
+    return 0;
+}
+
+/* Grows the per-tick counter arrays so that index `tick` exists. */
+static int ensure_ticks(endpoint_t *ep, uint32_t tick)
+{
+    if (tick < ep->ticks_cap)
+        return 0;
+    uint32_t cap = ep->ticks_cap ? ep->ticks_cap : 256;
+    while (cap <= tick)
+        cap *= 2;
+    uint32_t *s = realloc(ep->sent, (size_t)cap * sizeof *s);
+    if (!s)
+        return -1;
+    ep->sent = s;
+    uint32_t *r = realloc(ep->recv, (size_t)cap * sizeof *r);
+    if (!r)
+        return -1;
+    ep->recv = r;
+    memset(s + ep->ticks_cap, 0, (size_t)(cap - ep->ticks_cap) * sizeof *s);
+    memset(r + ep->ticks_cap, 0, (size_t)(cap - ep->ticks_cap) * sizeof *r);
+    ep->ticks_cap = cap;
+    return 0;
+}
+
+static int lost(emulnet_t *net, uint32_t now)
+{
+    for (size_t i = 0; i < net->nloss; i++) {
+        const loss_window_t *w = &net->loss[i];
+        if (now >= w->from && now < w->to && w->p > 0.0 && rng_unit(net->rng) < w->p)
+            return 1;
+    }
+    return 0;
+}
+
+int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_t len,
+                 uint32_t now)
+{
+    endpoint_t *from = lookup(net, src);
+    if (!from || len > UINT32_MAX || ensure_ticks(from, now) != 0)
+        return EN_UNDELIVERABLE;
+    from->sent[now]++;
+    net->stats.sent++;
+    net->stats.bytes += len;
+    if (lost(net, now)) {
+        net->stats.dropped++;
+        return EN_DROPPED;
+    }
+    endpoint_t *to = lookup(net, dst);
+    if (!to || to->down) {
+        net->stats.undeliverable++;
+        return EN_UNDELIVERABLE;
+    }
+    en_msg_t *m = malloc(sizeof *m + len);
+    if (!m) {
+        net->stats.undeliverable++;
+        return EN_UNDELIVERABLE;
+    }
+    m->src = src;
+    m->dst = dst;
+    m->sent_tick = now;
+    m->due_tick = now + net->delay;
+    m->len = (uint32_t)len;
+    if (len)
+        memcpy(m->data, data, len);
+    queue_push(&net->calendar[m->due_tick & (net->cal_size - 1)], m);
+    return EN_QUEUED;
+}
+
+void emulnet_deliver(emulnet_t *net, uint32_t now)
+{
+    msg_queue_t *bucket = &net->calendar[now & (net->cal_size - 1)];
+    en_msg_t *m;
+    while ((m = queue_pop(bucket))) {
+        endpoint_t *to = lookup(net, m->dst);
+        if (!to || to->down) {
+            net->stats.undeliverable++;
+            free(m);
+            continue;
+        }
+        queue_push(&to->inbox, m);
+    }
+}
+
+en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now)
+{
+    endpoint_t *ep = lookup(net, a);
+    if (!ep || ep->down || !ep->inbox.head || ensure_ticks(ep, now) != 0)
+        return NULL;
+    en_msg_t *m = queue_pop(&ep->inbox);
+    ep->recv[now]++;
+    net->stats.delivered++;
+    return m;
+}
+
+void emulnet_stats(const emulnet_t *net, en_stats_t *out)
+{
+    *out = net->stats;
+}
+
+uint64_t emulnet_sent_by(const emulnet_t *net, addr_t a, uint32_t tick)
+{
+    const endpoint_t *ep = lookup(net, a);
+    return ep && tick < ep->ticks_cap ? ep->sent[tick] : 0;
+}
+
+uint64_t emulnet_recv_by(const emulnet_t *net, addr_t a, uint32_t tick)
+{
+    const endpoint_t *ep = lookup(net, a);
+    return ep && tick < ep->ticks_cap ? ep->recv[tick] : 0;
+}
+
+void emulnet_write_counts(const emulnet_t *net, FILE *out, uint32_t ticks)
+{
+    for (uint32_t id = 1; id < net->eps_cap; id++) {
+        const endpoint_t *ep = &net->eps[id];
+        if (ep->addr.id != id)
+            continue;
+        uint64_t sent_total = 0, recv_total = 0;
+        fprintf(out, "node %3u ", (unsigned)id);
+        for (uint32_t t = 0; t < ticks; t++) {
+            uint32_t s = t < ep->ticks_cap ? ep->sent[t] : 0;
+            uint32_t r = t < ep->ticks_cap ? ep->recv[t] : 0;
+            sent_total += s;
+            recv_total += r;
+            fprintf(out, " (%4u, %4u)", (unsigned)s, (unsigned)r);
+            if (t % 10 == 9 && t + 1 < ticks)
+                fputs("\n         ", out);
+        }
+        fprintf(out, "\nnode %3u sent_total %6llu  recv_total %6llu\n\n", (unsigned)id,
+                (unsigned long long)sent_total, (unsigned long long)recv_total);
+    }
+}

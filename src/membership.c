@@ -1,0 +1,565 @@
+/* membership.c: one node's membership list and the gossip heartbeat protocol.
+ * Entries live in a vector (found through an address hash); removed entries stay as tombstones
+ * so stale gossip never re-adds them; a timing wheel finds timeouts without scanning the list. */
+#include "membership.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+enum { ST_ALIVE = 0, ST_SUSPECT = 1, ST_REMOVED = 2 };
+
+/* A newly admitted member is put in the next NEWS_SENDS messages the node sends, so that
+ * joins spread quickly even for members that never send a heartbeat again. */
+#define MAX_FANOUT 64
+#define NEWS_CAP 256
+#define NEWS_SENDS 6
+#define NEWS_PER_MSG 8
+
+typedef struct {
+    addr_t addr;
+    uint32_t incarnation;
+    uint32_t heartbeat;
+    uint32_t last_update; /* tick at which the heartbeat last increased here */
+    uint32_t live_pos;    /* index in live[] while alive or suspected */
+    uint32_t stamp;       /* serial of the last message that listed it */
+    uint8_t state;
+} entry_t;
+
+typedef struct {
+    uint32_t *v;
+    uint32_t n, cap;
+} u32vec_t;
+
+struct member_node {
+    member_env_t env;
+    addr_t self;
+    uint32_t incarnation;
+    uint32_t heartbeat;
+    bool started;
+    bool in_group;
+
+    entry_t *entries; /* every member ever known, tombstones included */
+    uint32_t nentries, entries_cap;
+    uint32_t *slots; /* open addressing: entry index + 1, 0 = empty */
+    uint32_t slots_cap;
+    uint32_t *live; /* indices of alive and suspected entries */
+    uint32_t nlive;
+    uint32_t cursor; /* round-robin position in live[] for gossip content */
+    uint32_t news[NEWS_CAP]; /* ring of newly admitted entries, forwarded first */
+    uint8_t news_left[NEWS_CAP]; /* sends left for each */
+    uint32_t news_head, news_len;
+    uint32_t stamp; /* message serial, to avoid listing an entry twice in one message */
+
+    u32vec_t *wheel; /* wheel[t % wheel_size]: entries whose deadline check is at tick t */
+    uint32_t wheel_size;
+
+    addr_t *seeds;
+    size_t nseeds, next_seed;
+    uint32_t join_sent_at;
+
+    member_stats_t stats;
+    member_msg_t msg; /* scratch for decoding and encoding */
+    uint8_t buf[WIRE_MAX_MEMBER_MSG];
+};
+
+/* A message carries max_entries - 1 listed members, so a member's entry reaches a given node
+ * about fanout * (max_entries - 1) / n times per tick. Timeouts are set in units of `cover`,
+ * the ticks a node needs to send its whole list once: at 1,000 nodes, 16 covers kept every
+ * measured run free of false removals with few refuted suspicions (README, "Membership"). */
+void member_default_cfg(member_cfg_t *cfg, uint32_t n)
+{
+    cfg->gossip_period = 1;
+    cfg->fanout = 3;
+    cfg->max_entries = 64;
+    cfg->join_retry = 10;
+    uint32_t per_tick = cfg->fanout * (cfg->max_entries - 1);
+    uint32_t cover = (n + per_tick - 1) / per_tick;
+    if (cover == 0)
+        cover = 1;
+    cfg->t_fail = 10 + 16 * cover;
+    cfg->t_remove = cfg->t_fail;
+}
+
+/* ---- small containers ---- */
+
+static int vec_push(u32vec_t *v, uint32_t x)
+{
+    if (v->n == v->cap) {
+        uint32_t cap = v->cap ? v->cap * 2 : 8;
+        uint32_t *p = realloc(v->v, (size_t)cap * sizeof *p);
+        if (!p)
+            return -1;
+        v->v = p;
+        v->cap = cap;
+    }
+    v->v[v->n++] = x;
+    return 0;
+}
+
+static uint32_t hash_addr(addr_t a)
+{
+    uint64_t k = addr_key(a) * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)(k >> 32);
+}
+
+/* Index of a's entry, or UINT32_MAX. */
+static uint32_t find_entry(const member_node_t *m, addr_t a)
+{
+    uint32_t mask = m->slots_cap - 1;
+    for (uint32_t i = hash_addr(a) & mask;; i = (i + 1) & mask) {
+        uint32_t s = m->slots[i];
+        if (s == 0)
+            return UINT32_MAX;
+        if (addr_eq(m->entries[s - 1].addr, a))
+            return s - 1;
+    }
+}
+
+static void slot_insert(uint32_t *slots, uint32_t cap, const entry_t *entries, uint32_t idx)
+{
+    uint32_t mask = cap - 1;
+    uint32_t i = hash_addr(entries[idx].addr) & mask;
+    while (slots[i])
+        i = (i + 1) & mask;
+    slots[i] = idx + 1;
+}
+
+/* Keeps the hash at most half full and room for one more entry. */
+static int reserve_entry(member_node_t *m)
+{
+    if (m->nentries == m->entries_cap) {
+        uint32_t cap = m->entries_cap * 2;
+        entry_t *e = realloc(m->entries, (size_t)cap * sizeof *e);
+        uint32_t *l = e ? realloc(m->live, (size_t)cap * sizeof *l) : NULL;
+        if (e)
+            m->entries = e;
+        if (!l)
+            return -1;
+        m->live = l;
+        m->entries_cap = cap;
+    }
+    if (2 * (m->nentries + 1) > m->slots_cap) {
+        uint32_t cap = m->slots_cap * 2;
+        uint32_t *s = calloc(cap, sizeof *s);
+        if (!s)
+            return -1;
+        for (uint32_t i = 0; i < m->nentries; i++)
+            slot_insert(s, cap, m->entries, i);
+        free(m->slots);
+        m->slots = s;
+        m->slots_cap = cap;
+    }
+    return 0;
+}
+
+/* ---- lifecycle ---- */
+
+member_node_t *member_new(addr_t self, const member_env_t *env)
+{
+    const member_cfg_t *c = env->cfg;
+    if (c->t_fail == 0 || c->gossip_period == 0 || c->fanout == 0 || c->fanout > MAX_FANOUT || c->max_entries < 1 ||
+        c->max_entries > WIRE_MAX_ENTRIES || c->join_retry == 0 ||
+        c->t_fail > 1000000 || c->t_remove > 1000000)
+        return NULL;
+    member_node_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->env = *env;
+    m->self = self;
+    m->entries_cap = 16;
+    m->slots_cap = 32;
+    m->wheel_size = c->t_fail + c->t_remove + 2;
+    m->entries = malloc(m->entries_cap * sizeof *m->entries);
+    m->live = malloc(m->entries_cap * sizeof *m->live);
+    m->slots = calloc(m->slots_cap, sizeof *m->slots);
+    m->wheel = calloc(m->wheel_size, sizeof *m->wheel);
+    if (!m->entries || !m->live || !m->slots || !m->wheel) {
+        member_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void member_free(member_node_t *m)
+{
+    if (!m)
+        return;
+    if (m->wheel)
+        for (uint32_t i = 0; i < m->wheel_size; i++)
+            free(m->wheel[i].v);
+    free(m->wheel);
+    free(m->entries);
+    free(m->live);
+    free(m->slots);
+    free(m->seeds);
+    free(m);
+}
+
+/* ---- the list ---- */
+
+static void schedule(member_node_t *m, uint32_t idx, uint32_t tick)
+{
+    /* On allocation failure the entry is never checked again; the node keeps running. */
+    (void)vec_push(&m->wheel[tick % m->wheel_size], idx);
+}
+
+static void live_add(member_node_t *m, uint32_t idx)
+{
+    m->entries[idx].live_pos = m->nlive;
+    m->live[m->nlive++] = idx;
+}
+
+static void live_remove(member_node_t *m, uint32_t idx)
+{
+    uint32_t pos = m->entries[idx].live_pos;
+    uint32_t last = m->live[--m->nlive];
+    m->live[pos] = last;
+    m->entries[last].live_pos = pos;
+}
+
+static void log_membership(member_node_t *m, addr_t who, const char *what, uint32_t now)
+{
+    char a[ADDR_STRLEN];
+    log_event(m->env.log, m->self, now, "Node %s %s at time %u", addr_format(who, a), what,
+              (unsigned)now);
+}
+
+/* A member this node has not listed before (or a new incarnation of a removed one). */
+static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_t now)
+{
+    entry_t *ent = &m->entries[idx];
+    ent->addr = e->addr;
+    ent->incarnation = e->incarnation;
+    ent->heartbeat = e->heartbeat;
+    ent->last_update = now;
+    ent->state = ST_ALIVE;
+    ent->stamp = 0;
+    live_add(m, idx);
+    schedule(m, idx, now + m->env.cfg->t_fail + 1);
+    if (m->news_len == NEWS_CAP) { /* full: forget the oldest piece of news */
+        m->news_head = (m->news_head + 1) % NEWS_CAP;
+        m->news_len--;
+    }
+    uint32_t slot = (m->news_head + m->news_len++) % NEWS_CAP;
+    m->news[slot] = idx;
+    m->news_left[slot] = NEWS_SENDS;
+    m->stats.joins++;
+    log_membership(m, e->addr, "joined", now);
+}
+
+static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
+{
+    if (addr_eq(e->addr, m->self))
+        return;
+    m->stats.merged++;
+    uint32_t idx = find_entry(m, e->addr);
+    if (idx == UINT32_MAX) {
+        if (reserve_entry(m) != 0)
+            return;
+        idx = m->nentries++;
+        m->entries[idx].addr = e->addr;
+        slot_insert(m->slots, m->slots_cap, m->entries, idx);
+        admit(m, idx, e, now);
+        return;
+    }
+    entry_t *ent = &m->entries[idx];
+    if (ent->state == ST_REMOVED) {
+        /* A tombstone: only a later incarnation (a restarted node) is a new member. */
+        if (e->incarnation > ent->incarnation)
+            admit(m, idx, e, now);
+        return;
+    }
+    if (e->incarnation > ent->incarnation ||
+        (e->incarnation == ent->incarnation && e->heartbeat > ent->heartbeat)) {
+        ent->incarnation = e->incarnation;
+        ent->heartbeat = e->heartbeat;
+        ent->last_update = now;
+        if (ent->state == ST_SUSPECT)
+            m->stats.refuted++;
+        ent->state = ST_ALIVE;
+    }
+}
+
+/* Deadline checks due at tick `now`: suspect, remove, or look again later. */
+static void check_timeouts(member_node_t *m, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    u32vec_t *bucket = &m->wheel[now % m->wheel_size];
+    u32vec_t due = *bucket;
+    *bucket = (u32vec_t){ 0 };
+    for (uint32_t i = 0; i < due.n; i++) {
+        uint32_t idx = due.v[i];
+        entry_t *ent = &m->entries[idx];
+        if (ent->state == ST_REMOVED)
+            continue;
+        uint32_t age = now - ent->last_update;
+        if (age <= c->t_fail) {
+            ent->state = ST_ALIVE;
+            schedule(m, idx, ent->last_update + c->t_fail + 1);
+        } else if (age <= c->t_fail + c->t_remove) {
+            ent->state = ST_SUSPECT;
+            schedule(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
+        } else {
+            ent->state = ST_REMOVED;
+            live_remove(m, idx);
+            m->stats.removals++;
+            log_membership(m, ent->addr, "removed", now);
+        }
+    }
+    /* Reuse the drained vector's memory if nothing was scheduled into this bucket meanwhile. */
+    if (bucket->v == NULL) {
+        due.n = 0;
+        *bucket = due;
+    } else {
+        free(due.v);
+    }
+}
+
+/* ---- messages ---- */
+
+static wire_entry_t own_entry(const member_node_t *m)
+{
+    return (wire_entry_t){ m->self, m->incarnation, m->heartbeat };
+}
+
+static void add_to_msg(member_node_t *m, uint32_t idx)
+{
+    entry_t *ent = &m->entries[idx];
+    ent->stamp = m->stamp;
+    m->msg.entries[m->msg.count++] = (wire_entry_t){ ent->addr, ent->incarnation, ent->heartbeat };
+}
+
+/* Up to NEWS_PER_MSG newly admitted members, oldest news first. */
+static void add_news(member_node_t *m, uint32_t room)
+{
+    uint32_t taken = 0;
+    for (uint32_t k = 0; k < m->news_len && taken < room && taken < NEWS_PER_MSG; k++) {
+        uint32_t slot = (m->news_head + k) % NEWS_CAP;
+        if (m->entries[m->news[slot]].state != ST_REMOVED && m->news_left[slot] > 0) {
+            add_to_msg(m, m->news[slot]);
+            m->news_left[slot]--;
+            taken++;
+        }
+    }
+    while (m->news_len > 0 && (m->news_left[m->news_head] == 0 ||
+                               m->entries[m->news[m->news_head]].state == ST_REMOVED)) {
+        m->news_head = (m->news_head + 1) % NEWS_CAP;
+        m->news_len--;
+    }
+}
+
+/* Own entry, news, then members taken round robin from the list, skipping suspected ones:
+ * a suspected entry carries no fresh heartbeat, so it would only waste room. */
+static void fill_sample(member_node_t *m, msg_type_t type)
+{
+    member_msg_t *msg = &m->msg;
+    uint32_t max = m->env.cfg->max_entries;
+    msg->type = type;
+    msg->from = m->self;
+    msg->entries[0] = own_entry(m);
+    msg->count = 1;
+    if (++m->stamp == 0)
+        m->stamp = 1;
+    add_news(m, max - 1);
+    for (uint32_t seen = 0; seen < m->nlive && msg->count < max; seen++) {
+        if (m->cursor >= m->nlive)
+            m->cursor = 0;
+        uint32_t idx = m->live[m->cursor++];
+        if (m->entries[idx].state == ST_ALIVE && m->entries[idx].stamp != m->stamp)
+            add_to_msg(m, idx);
+    }
+}
+
+static void send_msg(member_node_t *m, addr_t to, int len, uint32_t now)
+{
+    if (len > 0)
+        emulnet_send(m->env.net, m->self, to, m->buf, (size_t)len, now);
+}
+
+static int encode(member_node_t *m)
+{
+    return wire_encode_member(&m->msg, m->buf, sizeof m->buf);
+}
+
+static void send_join_request(member_node_t *m, uint32_t now)
+{
+    m->msg.type = MSG_JOINREQ;
+    m->msg.from = m->self;
+    m->msg.count = 1;
+    m->msg.entries[0] = own_entry(m);
+    send_msg(m, m->seeds[m->next_seed], encode(m), now);
+    m->next_seed = (m->next_seed + 1) % m->nseeds;
+    m->join_sent_at = now;
+}
+
+/* Up to `fanout` distinct random members that are not suspected. */
+static uint32_t pick_targets(member_node_t *m, uint32_t *out)
+{
+    uint32_t want = m->env.cfg->fanout, got = 0;
+    for (uint32_t tries = 0; got < want && tries < 4 * want && m->nlive > 0; tries++) {
+        uint32_t idx = m->live[rng_below(m->env.rng, m->nlive)];
+        if (m->entries[idx].state != ST_ALIVE)
+            continue;
+        bool dup = false;
+        for (uint32_t j = 0; j < got; j++)
+            dup |= out[j] == idx;
+        if (!dup)
+            out[got++] = idx;
+    }
+    return got;
+}
+
+/* Each target gets its own sample, so one round spreads fanout times more of the table. */
+static void gossip(member_node_t *m, uint32_t now)
+{
+    uint32_t targets[MAX_FANOUT];
+    uint32_t n = pick_targets(m, targets);
+    for (uint32_t i = 0; i < n; i++) {
+        fill_sample(m, MSG_GOSSIP);
+        send_msg(m, m->entries[targets[i]].addr, encode(m), now);
+    }
+}
+
+/* Admits the joiner and sends it the whole list, alive and suspected members alike, in
+ * messages of at most max_entries: a newcomer learns even of members that are dying, so it
+ * logs their join and their removal like everyone else. */
+static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, uint32_t now)
+{
+    merge_entry(m, e, now);
+    member_msg_t *msg = &m->msg;
+    uint32_t max = m->env.cfg->max_entries;
+    uint32_t i = 0;
+    do {
+        msg->type = MSG_JOINREP;
+        msg->from = m->self;
+        msg->entries[0] = own_entry(m);
+        msg->count = 1;
+        for (; i < m->nlive && msg->count < max; i++)
+            if (!addr_eq(m->entries[m->live[i]].addr, joiner))
+                add_to_msg(m, m->live[i]);
+        send_msg(m, joiner, encode(m), now);
+    } while (i < m->nlive);
+}
+
+/* Starts loading the table slots, then the entries, that a message's entries will touch:
+ * a node's list is rarely in cache when its inbox is processed. */
+static void prefetch_entries(const member_node_t *m)
+{
+    uint32_t mask = m->slots_cap - 1;
+    for (uint16_t i = 0; i < m->msg.count; i++)
+        __builtin_prefetch(&m->slots[hash_addr(m->msg.entries[i].addr) & mask]);
+    for (uint16_t i = 0; i < m->msg.count; i++) {
+        uint32_t s = m->slots[hash_addr(m->msg.entries[i].addr) & mask];
+        if (s)
+            __builtin_prefetch(&m->entries[s - 1]);
+    }
+}
+
+int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t now)
+{
+    int st = wire_decode_member(data, len, &m->msg);
+    if (st != WIRE_OK) {
+        m->stats.malformed++;
+        return st;
+    }
+    if (!m->started)
+        return WIRE_OK;
+    switch (m->msg.type) {
+    case MSG_JOINREQ:
+        if (m->in_group) /* it cannot vouch for a group it is not in yet */
+            answer_join(m, m->msg.from, &m->msg.entries[0], now);
+        break;
+    case MSG_JOINREP:
+    case MSG_GOSSIP:
+        /* Anyone who gossips to this node already lists it: it is in the group. */
+        m->in_group = true;
+        prefetch_entries(m);
+        for (uint16_t i = 0; i < m->msg.count; i++)
+            merge_entry(m, &m->msg.entries[i], now);
+        break;
+    }
+    return WIRE_OK;
+}
+
+void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t incarnation,
+                  uint32_t now)
+{
+    m->started = true;
+    m->incarnation = incarnation;
+    m->heartbeat = 0;
+    if (nseeds == 0 || addr_eq(seeds[0], m->self)) {
+        m->in_group = true;
+        return;
+    }
+    free(m->seeds);
+    m->seeds = malloc(nseeds * sizeof *m->seeds);
+    if (!m->seeds) {
+        m->nseeds = 0;
+        return;
+    }
+    memcpy(m->seeds, seeds, nseeds * sizeof *seeds);
+    m->nseeds = nseeds;
+    m->next_seed = 0;
+    send_join_request(m, now);
+}
+
+void member_tick(member_node_t *m, uint32_t now)
+{
+    if (!m->started)
+        return;
+    m->heartbeat++;
+    check_timeouts(m, now);
+    if (!m->in_group) {
+        if (m->nseeds && now - m->join_sent_at >= m->env.cfg->join_retry)
+            send_join_request(m, now);
+        return;
+    }
+    if (now % m->env.cfg->gossip_period == 0)
+        gossip(m, now);
+}
+
+/* ---- queries ---- */
+
+addr_t member_self(const member_node_t *m)
+{
+    return m->self;
+}
+
+bool member_in_group(const member_node_t *m)
+{
+    return m->in_group;
+}
+
+size_t member_count(const member_node_t *m)
+{
+    return m->nlive;
+}
+
+addr_t member_at(const member_node_t *m, size_t i)
+{
+    return m->entries[m->live[i]].addr;
+}
+
+static int state_of(const member_node_t *m, addr_t a)
+{
+    uint32_t idx = find_entry(m, a);
+    return idx == UINT32_MAX ? -1 : m->entries[idx].state;
+}
+
+bool member_knows(const member_node_t *m, addr_t a)
+{
+    int st = state_of(m, a);
+    return st == ST_ALIVE || st == ST_SUSPECT;
+}
+
+bool member_suspects(const member_node_t *m, addr_t a)
+{
+    return state_of(m, a) == ST_SUSPECT;
+}
+
+void member_get_stats(const member_node_t *m, member_stats_t *out)
+{
+    *out = m->stats;
+}

@@ -1,0 +1,828 @@
+/* grade_membership.c: standalone grader for the membership part of one run's dbg.log.
+ * Owns the dbg.log membership-line parser and the 30-point join/completeness/accuracy rubric. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROG "grade-membership"
+#define LOG_MAGIC "131"
+#define MAX_NODES 1048576u /* highest node id accepted: per-node arrays are indexed by id */
+#define JOIN_GRACE 50      /* a failed node must know the nodes that joined this long before */
+#define MAX_REASONS 5      /* reasons printed under a lost check */
+#define REASON_LEN 192
+#define POINTS 10          /* points per check */
+#define MAX_TICK 999999999999999999LL
+
+enum { EXIT_FULL = 0, EXIT_LOST = 1, EXIT_ERROR = 2 };
+
+/* ---------------------------------------------------------------- memory */
+
+static void *xrealloc(void *ptr, size_t count, size_t size)
+{
+    if (size != 0 && count > SIZE_MAX / size) {
+        fprintf(stderr, PROG ": out of memory\n");
+        exit(EXIT_ERROR);
+    }
+    void *p = realloc(ptr, count * size);
+    if (p == NULL && count * size != 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        exit(EXIT_ERROR);
+    }
+    return p;
+}
+
+/* ------------------------------------------------- set of (logger, target) */
+
+/* Open-addressing hash set keyed by logger<<32|target (never 0, as ids start
+ * at 1); each key remembers the line where it was first seen. */
+struct pair_slot {
+    uint64_t key;
+    unsigned long line;
+};
+
+struct pairset {
+    struct pair_slot *slots;
+    size_t cap; /* power of two, or 0 */
+    size_t used;
+};
+
+static uint64_t pair_key(uint32_t logger, uint32_t target)
+{
+    return (uint64_t)logger << 32 | target;
+}
+
+static size_t pair_hash(uint64_t key)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    key *= 0xc4ceb9fe1a85ec53ULL;
+    key ^= key >> 33;
+    return (size_t)key;
+}
+
+static struct pair_slot *pairset_slot(const struct pairset *s, uint64_t key)
+{
+    size_t mask = s->cap - 1;
+    size_t i = pair_hash(key) & mask;
+    while (s->slots[i].key != 0 && s->slots[i].key != key)
+        i = (i + 1) & mask;
+    return &s->slots[i];
+}
+
+static void pairset_grow(struct pairset *s)
+{
+    struct pairset bigger = { NULL, s->cap ? s->cap * 2 : 1024, s->used };
+    bigger.slots = xrealloc(NULL, bigger.cap, sizeof *bigger.slots);
+    memset(bigger.slots, 0, bigger.cap * sizeof *bigger.slots);
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slots[i].key != 0)
+            *pairset_slot(&bigger, s->slots[i].key) = s->slots[i];
+    free(s->slots);
+    *s = bigger;
+}
+
+/* Adds key; returns 0 if it was new, else the line where it was first added. */
+static unsigned long pairset_add(struct pairset *s, uint64_t key, unsigned long line)
+{
+    if ((s->used + 1) * 10 > s->cap * 7)
+        pairset_grow(s);
+    struct pair_slot *slot = pairset_slot(s, key);
+    if (slot->key == key)
+        return slot->line;
+    slot->key = key;
+    slot->line = line;
+    s->used++;
+    return 0;
+}
+
+static bool pairset_has(const struct pairset *s, uint64_t key)
+{
+    return s->cap != 0 && pairset_slot(s, key)->key == key;
+}
+
+/* -------------------------------------------------------------- run model */
+
+struct node {
+    long long fail_tick;    /* earliest "Node failed" tick, when failed */
+    long long first_join;   /* earliest tick any node logged this node's join, when joined */
+    uint32_t join_count;    /* distinct other nodes whose join this node logged */
+    uint32_t join_hits;     /* failed node: how many of those it was required to log */
+    uint32_t removal_count; /* distinct failed nodes whose removal this node logged */
+    uint16_t port;
+    bool seen, failed, joined;
+};
+
+struct removal {
+    uint32_t logger, target;
+    long long tick;
+    unsigned long line;
+    unsigned long dup_of; /* line of the same (logger, target) removal seen earlier, or 0 */
+};
+
+struct dup_join {
+    uint32_t logger, target;
+    unsigned long first, again;
+};
+
+struct run {
+    const char *path;
+    uint32_t n;        /* largest id seen, or the forced node count */
+    bool n_forced;
+    struct node *nodes; /* indexed by id, 1..n */
+    uint32_t nodes_cap;
+    struct pairset joins, removal_pairs;
+    struct removal *removals;
+    size_t nremovals, removals_cap;
+    struct dup_join dups[MAX_REASONS];
+    unsigned long ndups;
+};
+
+static void run_init(struct run *r, const char *path, uint32_t forced_n)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->n = forced_n;
+    r->n_forced = forced_n != 0;
+}
+
+static void run_free(struct run *r)
+{
+    free(r->nodes);
+    free(r->joins.slots);
+    free(r->removal_pairs.slots);
+    free(r->removals);
+}
+
+static void ensure_node_slot(struct run *r, uint32_t id)
+{
+    if (id < r->nodes_cap)
+        return;
+    uint32_t cap = r->nodes_cap ? r->nodes_cap : 64;
+    while (cap <= id) /* id <= MAX_NODES, so this cannot overflow */
+        cap *= 2;
+    r->nodes = xrealloc(r->nodes, cap, sizeof *r->nodes);
+    memset(r->nodes + r->nodes_cap, 0, (size_t)(cap - r->nodes_cap) * sizeof *r->nodes);
+    r->nodes_cap = cap;
+}
+
+/* Registers a node id met in a membership line; returns an error text or NULL. */
+static const char *note_node(struct run *r, uint32_t id, uint16_t port)
+{
+    if (id == 0)
+        return "address 0.0.0.0 names no node (ids start at 1)";
+    if (r->n_forced && id > r->n)
+        return "node id exceeds the --nodes count";
+    if (id > MAX_NODES)
+        return "node id too large for this grader";
+    ensure_node_slot(r, id);
+    if (!r->nodes[id].seen) {
+        r->nodes[id].seen = true;
+        r->nodes[id].port = port;
+    }
+    if (id > r->n)
+        r->n = id;
+    return NULL;
+}
+
+static void format_addr(const struct run *r, uint32_t id, char buf[32])
+{
+    unsigned port = id < r->nodes_cap ? r->nodes[id].port : 0;
+    snprintf(buf, 32, "%u.%u.%u.%u:%u", id & 0xffu, (id >> 8) & 0xffu, (id >> 16) & 0xffu,
+             (id >> 24) & 0xffu, port);
+}
+
+/* ------------------------------------------------------------ line parser */
+
+enum kind { LINE_OTHER, LINE_JOIN, LINE_REMOVE, LINE_FAIL };
+
+struct entry {
+    enum kind kind;
+    uint32_t logger, target; /* target unused for LINE_FAIL */
+    uint16_t logger_port, target_port;
+    long long tick;          /* the bracketed [tick] of the line */
+};
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const char *skip_spaces(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+static bool parse_num(const char **p, int max_digits, unsigned long long max,
+                      unsigned long long *out)
+{
+    const char *s = *p;
+    unsigned long long v = 0;
+    int digits = 0;
+    while (*s >= '0' && *s <= '9') {
+        if (++digits > max_digits)
+            return false;
+        v = v * 10 + (unsigned)(*s - '0');
+        s++;
+    }
+    if (digits == 0 || v > max)
+        return false;
+    *out = v;
+    *p = s;
+    return true;
+}
+
+static bool parse_tick(const char **p, long long *tick)
+{
+    unsigned long long v;
+    if (!parse_num(p, 18, (unsigned long long)MAX_TICK, &v))
+        return false;
+    *tick = (long long)v;
+    return true;
+}
+
+/* "a.b.c.d:port" with the bytes holding the id little-endian. */
+static bool parse_addr(const char **p, uint32_t *id, uint16_t *port)
+{
+    const char *s = *p;
+    uint32_t v = 0;
+    unsigned long long part;
+    for (int i = 0; i < 4; i++) {
+        if (!parse_num(&s, 3, 255, &part) || *s != (i < 3 ? '.' : ':'))
+            return false;
+        v |= (uint32_t)part << (8 * i);
+        s++;
+    }
+    if (!parse_num(&s, 5, 65535, &part))
+        return false;
+    *id = v;
+    *port = (uint16_t)part;
+    *p = s;
+    return true;
+}
+
+/* True when the line claims to be one of the three membership kinds. */
+static bool looks_like_membership(const char *line)
+{
+    return strstr(line, "Node ") != NULL &&
+           (strstr(line, " joined at time") != NULL || strstr(line, " removed at time") != NULL ||
+            strstr(line, "failed at time") != NULL);
+}
+
+/* " <addr> [<tick>] <message>": sets logger and tick, points *msg at the message. */
+static const char *parse_prefix(const char *line, struct entry *e, const char **msg)
+{
+    const char *p = line;
+    if (*p != ' ')
+        return "line does not start with a single space";
+    p++;
+    if (!parse_addr(&p, &e->logger, &e->logger_port))
+        return "unparsable logger address";
+    if (p[0] != ' ' || p[1] != '[')
+        return "expected ' [tick]' after the logger address";
+    p += 2;
+    if (!parse_tick(&p, &e->tick) || p[0] != ']' || p[1] != ' ')
+        return "unparsable [tick]";
+    *msg = p + 2;
+    return NULL;
+}
+
+static const char *parse_time_tail(const char *p)
+{
+    long long t;
+    if (!parse_tick(&p, &t))
+        return "unparsable time in the message";
+    if (*skip_spaces(p) != '\0')
+        return "unexpected text after the time";
+    return NULL;
+}
+
+static const char *parse_message(const char *msg, struct entry *e)
+{
+    static const char failed[] = "Node failed at time";
+    if (starts_with(msg, failed)) {
+        const char *p = skip_spaces(msg + strlen(failed));
+        if (*p != '=')
+            return "expected '=' after 'Node failed at time'";
+        e->kind = LINE_FAIL;
+        return parse_time_tail(skip_spaces(p + 1));
+    }
+    if (!starts_with(msg, "Node "))
+        return "membership message does not start with 'Node '";
+    const char *p = msg + strlen("Node ");
+    if (!parse_addr(&p, &e->target, &e->target_port))
+        return "unparsable node address in the message";
+    if (starts_with(p, " joined at time ")) {
+        e->kind = LINE_JOIN;
+        p += strlen(" joined at time ");
+    } else if (starts_with(p, " removed at time ")) {
+        e->kind = LINE_REMOVE;
+        p += strlen(" removed at time ");
+    } else {
+        return "expected 'joined at time' or 'removed at time' after the address";
+    }
+    return parse_time_tail(p);
+}
+
+/* Classifies one line (without its newline); returns an error text or NULL. */
+static const char *parse_line(const char *line, struct entry *e)
+{
+    memset(e, 0, sizeof *e);
+    e->kind = LINE_OTHER;
+    if (!looks_like_membership(line))
+        return NULL;
+    const char *msg = NULL;
+    const char *err = parse_prefix(line, e, &msg);
+    return err ? err : parse_message(msg, e);
+}
+
+/* ------------------------------------------------------------ log loading */
+
+static void record_join(struct run *r, const struct entry *e, unsigned long line)
+{
+    struct node *target = &r->nodes[e->target];
+    if (!target->joined || e->tick < target->first_join)
+        target->first_join = e->tick;
+    target->joined = true;
+    if (e->logger == e->target)
+        return; /* self-joins are allowed and otherwise ignored */
+    unsigned long first = pairset_add(&r->joins, pair_key(e->logger, e->target), line);
+    if (first == 0) {
+        r->nodes[e->logger].join_count++;
+        return;
+    }
+    if (r->ndups < MAX_REASONS)
+        r->dups[r->ndups] = (struct dup_join){ e->logger, e->target, first, line };
+    r->ndups++;
+}
+
+static void record_removal(struct run *r, const struct entry *e, unsigned long line)
+{
+    if (r->nremovals == r->removals_cap) {
+        r->removals_cap = r->removals_cap ? r->removals_cap * 2 : 256;
+        r->removals = xrealloc(r->removals, r->removals_cap, sizeof *r->removals);
+    }
+    struct removal *rm = &r->removals[r->nremovals++];
+    *rm = (struct removal){ e->logger, e->target, e->tick, line, 0 };
+    rm->dup_of = pairset_add(&r->removal_pairs, pair_key(e->logger, e->target), line);
+}
+
+static void record_failure(struct run *r, const struct entry *e)
+{
+    struct node *n = &r->nodes[e->logger];
+    if (!n->failed || e->tick < n->fail_tick)
+        n->fail_tick = e->tick;
+    n->failed = true;
+}
+
+static const char *record_entry(struct run *r, const struct entry *e, unsigned long line)
+{
+    const char *err = note_node(r, e->logger, e->logger_port);
+    if (err == NULL && e->kind != LINE_FAIL)
+        err = note_node(r, e->target, e->target_port);
+    if (err != NULL)
+        return err;
+    if (e->kind == LINE_JOIN)
+        record_join(r, e, line);
+    else if (e->kind == LINE_REMOVE)
+        record_removal(r, e, line);
+    else
+        record_failure(r, e);
+    return NULL;
+}
+
+static void chomp(char *line, ssize_t *len)
+{
+    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
+        line[--*len] = '\0';
+}
+
+static bool is_blank(const char *line)
+{
+    return *skip_spaces(line) == '\0';
+}
+
+static bool is_header(const char *line)
+{
+    return starts_with(line, LOG_MAGIC) && is_blank(line + strlen(LOG_MAGIC));
+}
+
+/* Feeds every line of f to r, stopping at the first format error, which it
+ * returns (NULL if none); *lineno ends as the number of lines read. */
+static const char *read_entries(struct run *r, FILE *f, unsigned long *lineno)
+{
+    char *buf = NULL;
+    size_t bufcap = 0;
+    const char *err = NULL;
+    ssize_t len;
+    while (err == NULL && (len = getline(&buf, &bufcap, f)) != -1) {
+        ++*lineno;
+        chomp(buf, &len);
+        struct entry e;
+        if (*lineno == 1)
+            err = is_header(buf) ? NULL : "missing header line '" LOG_MAGIC "'";
+        else if (!is_blank(buf) && (err = parse_line(buf, &e)) == NULL && e.kind != LINE_OTHER)
+            err = record_entry(r, &e, *lineno);
+    }
+    free(buf);
+    if (err == NULL && *lineno == 0 && !ferror(f))
+        err = "empty file (expected header line '" LOG_MAGIC "')";
+    return err;
+}
+
+/* Reads the whole log into r; returns 0, or EXIT_ERROR after printing why. */
+static int load_log(struct run *r)
+{
+    FILE *f = fopen(r->path, "r");
+    if (f == NULL) {
+        fprintf(stderr, PROG ": cannot open %s: %s\n", r->path, strerror(errno));
+        return EXIT_ERROR;
+    }
+    unsigned long lineno = 0;
+    errno = 0;
+    const char *err = read_entries(r, f, &lineno);
+    int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (read_errno != 0) {
+        fprintf(stderr, PROG ": %s:%lu: read error: %s\n", r->path, lineno + 1,
+                strerror(read_errno));
+        return EXIT_ERROR;
+    }
+    if (err != NULL) {
+        fprintf(stderr, PROG ": %s:%lu: %s\n", r->path, lineno ? lineno : 1, err);
+        return EXIT_ERROR;
+    }
+    if (r->n == 0) {
+        fprintf(stderr, PROG ": %s: no membership lines, so no nodes to grade (see --nodes)\n",
+                r->path);
+        return EXIT_ERROR;
+    }
+    ensure_node_slot(r, r->n); /* a forced count may exceed every id seen */
+    return 0;
+}
+
+/* --------------------------------------------------------------- grading */
+
+struct reasons {
+    char text[MAX_REASONS][REASON_LEN];
+    size_t shown;
+    unsigned long long total; /* problems found, shown or not */
+};
+
+struct check {
+    const char *name;
+    struct reasons why;
+};
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define PRINTF_LIKE(fmt, args)
+#endif
+
+/* Stores one reason if there is room; callers account for it in total. */
+PRINTF_LIKE(2, 3) static void reason_note(struct reasons *why, const char *fmt, ...)
+{
+    if (why->shown == MAX_REASONS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why->text[why->shown++], REASON_LEN, fmt, ap);
+    va_end(ap);
+}
+
+static bool is_survivor(const struct run *r, uint32_t id)
+{
+    return !r->nodes[id].failed;
+}
+
+static long long join_deadline(const struct node *failed)
+{
+    return failed->fail_tick - JOIN_GRACE;
+}
+
+/* A failed node answers for joins only if it had itself been in the group for JOIN_GRACE
+ * ticks when it failed; a node that failed before (or just after) it booted knew nobody. */
+static bool accountable(const struct node *n)
+{
+    return !n->failed || (n->joined && n->first_join <= join_deadline(n));
+}
+
+/* Must node `logger` have logged the join of node `target`? */
+static bool join_required(const struct run *r, uint32_t logger, uint32_t target)
+{
+    if (logger == target)
+        return false;
+    const struct node *l = &r->nodes[logger], *t = &r->nodes[target];
+    return !l->failed || (accountable(l) && t->joined && t->first_join <= join_deadline(l));
+}
+
+static int cmp_tick(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Number of values <= limit in a sorted array. */
+static size_t count_upto(const long long *sorted, size_t n, long long limit)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] <= limit)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* For each failed node, how many joins it logged that it was required to log. */
+static void count_failed_join_hits(struct run *r)
+{
+    for (size_t i = 0; i < r->joins.cap; i++) {
+        uint64_t key = r->joins.slots[i].key;
+        if (key == 0)
+            continue;
+        uint32_t logger = (uint32_t)(key >> 32), target = (uint32_t)key;
+        if (r->nodes[logger].failed && join_required(r, logger, target))
+            r->nodes[logger].join_hits++;
+    }
+}
+
+/* Joins each node still owes: all others for survivors, the early joiners for failed nodes. */
+static unsigned long long count_missing_joins(struct run *r, unsigned long long *missing)
+{
+    size_t njoined = 0;
+    long long *ticks = xrealloc(NULL, r->n, sizeof *ticks);
+    for (uint32_t id = 1; id <= r->n; id++)
+        if (r->nodes[id].joined)
+            ticks[njoined++] = r->nodes[id].first_join;
+    qsort(ticks, njoined, sizeof *ticks, cmp_tick);
+    count_failed_join_hits(r);
+    unsigned long long total = 0;
+    for (uint32_t id = 1; id <= r->n; id++) {
+        const struct node *n = &r->nodes[id];
+        unsigned long long required = r->n - 1;
+        if (n->failed && !accountable(n)) {
+            required = 0;
+        } else if (n->failed) {
+            required = count_upto(ticks, njoined, join_deadline(n)) - 1; /* not itself */
+        }
+        missing[id] = required - (n->failed ? n->join_hits : n->join_count);
+        total += missing[id];
+    }
+    free(ticks);
+    return total;
+}
+
+static void grade_join(struct run *r, struct check *c)
+{
+    unsigned long long *missing = xrealloc(NULL, (size_t)r->n + 1, sizeof *missing);
+    unsigned long long total = count_missing_joins(r, missing);
+    char a[32], b[32];
+    for (uint32_t l = 1; l <= r->n && c->why.shown < MAX_REASONS; l++) {
+        for (uint32_t t = 1; missing[l] != 0 && t <= r->n && c->why.shown < MAX_REASONS; t++) {
+            if (!join_required(r, l, t) || pairset_has(&r->joins, pair_key(l, t)))
+                continue;
+            format_addr(r, l, a);
+            format_addr(r, t, b);
+            if (c->why.shown == 0)
+                reason_note(&c->why, "%s never logged the join of %s (%llu pair%s missing in all)",
+                            a, b, total, total == 1 ? "" : "s");
+            else
+                reason_note(&c->why, "%s never logged the join of %s", a, b);
+        }
+    }
+    free(missing);
+    for (unsigned long i = 0; i < r->ndups && i < MAX_REASONS; i++) {
+        const struct dup_join *d = &r->dups[i];
+        format_addr(r, d->logger, a);
+        format_addr(r, d->target, b);
+        reason_note(&c->why, "%s logged the join of %s twice (lines %lu and %lu)", a, b, d->first,
+                    d->again);
+    }
+    c->why.total = total + r->ndups;
+}
+
+static void grade_completeness(struct run *r, struct check *c)
+{
+    uint32_t nfailed = 0;
+    for (uint32_t id = 1; id <= r->n; id++)
+        nfailed += r->nodes[id].failed;
+    for (size_t i = 0; i < r->removal_pairs.cap; i++) {
+        uint64_t key = r->removal_pairs.slots[i].key;
+        uint32_t logger = (uint32_t)(key >> 32), target = (uint32_t)key;
+        if (key != 0 && is_survivor(r, logger) && r->nodes[target].failed)
+            r->nodes[logger].removal_count++;
+    }
+    unsigned long long total = 0;
+    for (uint32_t id = 1; id <= r->n; id++)
+        if (is_survivor(r, id))
+            total += nfailed - r->nodes[id].removal_count;
+    char a[32], b[32];
+    for (uint32_t s = 1; s <= r->n && c->why.shown < MAX_REASONS; s++) {
+        if (!is_survivor(r, s) || r->nodes[s].removal_count == nfailed)
+            continue;
+        for (uint32_t f = 1; f <= r->n && c->why.shown < MAX_REASONS; f++) {
+            if (!r->nodes[f].failed || pairset_has(&r->removal_pairs, pair_key(s, f)))
+                continue;
+            format_addr(r, s, a);
+            format_addr(r, f, b);
+            if (c->why.shown == 0)
+                reason_note(&c->why,
+                            "%s never logged the removal of %s (%llu pair%s missing in all)", a,
+                            b, total, total == 1 ? "" : "s");
+            else
+                reason_note(&c->why, "%s never logged the removal of %s", a, b);
+        }
+    }
+    c->why.total = total;
+}
+
+static void check_removal(const struct run *r, const struct removal *rm, struct reasons *why)
+{
+    const struct node *logger = &r->nodes[rm->logger], *target = &r->nodes[rm->target];
+    char a[32], b[32];
+    format_addr(r, rm->logger, a);
+    format_addr(r, rm->target, b);
+    if (rm->dup_of != 0) {
+        why->total++;
+        reason_note(why, "%s removed %s twice (lines %lu and %lu)", a, b, rm->dup_of, rm->line);
+    }
+    if (!target->failed) {
+        why->total++;
+        reason_note(why, "%s removed %s which never failed (line %lu)", a, b, rm->line);
+    } else if (rm->tick < target->fail_tick) {
+        why->total++;
+        reason_note(why, "%s removed %s at %lld, before it failed at %lld (line %lu)", a, b,
+                    rm->tick, target->fail_tick, rm->line);
+    }
+    if (logger->failed && rm->tick >= logger->fail_tick) {
+        why->total++;
+        reason_note(why, "%s removed %s at %lld, after itself failing at %lld (line %lu)", a, b,
+                    rm->tick, logger->fail_tick, rm->line);
+    }
+}
+
+static void grade_accuracy(const struct run *r, struct check *c)
+{
+    for (size_t i = 0; i < r->nremovals; i++)
+        check_removal(r, &r->removals[i], &c->why);
+}
+
+/* -------------------------------------------------------------- reporting */
+
+static void print_score(const char *name, int score, int out_of)
+{
+    static const char dots[] = "................";
+    int pad = (int)(sizeof dots - 1) - (int)strlen(name);
+    printf("%s %.*s %d/%d\n", name, pad > 0 ? pad : 0, dots, score, out_of);
+}
+
+static void print_summary(const struct run *r)
+{
+    uint32_t nfailed = 0, listed = 0;
+    for (uint32_t id = 1; id <= r->n; id++)
+        nfailed += r->nodes[id].failed;
+    printf("%s: %u node%s, %u failed", r->path, r->n, r->n == 1 ? "" : "s", nfailed);
+    for (uint32_t id = 1; id <= r->n && listed < MAX_REASONS; id++) {
+        if (!r->nodes[id].failed)
+            continue;
+        char a[32];
+        format_addr(r, id, a);
+        printf("%s%s at %lld", listed++ ? ", " : " (", a, r->nodes[id].fail_tick);
+    }
+    if (nfailed > listed)
+        printf(", and %u more", nfailed - listed);
+    printf("%s, %u survivor%s\n", listed ? ")" : "", r->n - nfailed,
+           r->n - nfailed == 1 ? "" : "s");
+}
+
+static void print_check(const struct check *c)
+{
+    print_score(c->name, c->why.total == 0 ? POINTS : 0, POINTS);
+    for (size_t i = 0; i < c->why.shown; i++)
+        printf("  %s\n", c->why.text[i]);
+    if (c->why.total > c->why.shown)
+        printf("  ... and %llu more\n", c->why.total - c->why.shown);
+}
+
+static int grade_and_report(struct run *r, bool quiet)
+{
+    static struct check checks[3]; /* large reason buffers: keep them off the stack */
+    memset(checks, 0, sizeof checks);
+    checks[0].name = "join";
+    checks[1].name = "completeness";
+    checks[2].name = "accuracy";
+    grade_join(r, &checks[0]);
+    grade_completeness(r, &checks[1]);
+    grade_accuracy(r, &checks[2]);
+    int total = 0;
+    for (size_t i = 0; i < 3; i++)
+        total += checks[i].why.total == 0 ? POINTS : 0;
+    if (!quiet) {
+        print_summary(r);
+        for (size_t i = 0; i < 3; i++)
+            print_check(&checks[i]);
+    }
+    print_score("total", total, 3 * POINTS);
+    return total == 3 * POINTS ? EXIT_FULL : EXIT_LOST;
+}
+
+/* ---------------------------------------------------------------- options */
+
+struct options {
+    const char *path;
+    uint32_t nodes; /* 0: take the largest id seen */
+    bool quiet;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: " PROG " [options] [dbg.log]\n"
+            "Grades the membership protocol of one run from its dbg.log (default: ./dbg.log).\n"
+            "\n"
+            "  -n, --nodes N   the run had N nodes (default: the largest node id in the log)\n"
+            "  -q, --quiet     print only the total line\n"
+            "  -h, --help      show this help\n"
+            "\n"
+            "Checks (10 points each): join, completeness, accuracy.\n"
+            "Exit status: 0 at 30/30, 1 below full marks, 2 on usage, I/O or format errors.\n");
+}
+
+static bool parse_count(const char *s, uint32_t *out)
+{
+    unsigned long long v;
+    if (!parse_num(&s, 7, MAX_NODES, &v) || *s != '\0' || v == 0)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* Returns -1 to go on, else the exit status to stop with. */
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+    *opt = (struct options){ "dbg.log", 0, false };
+    bool have_path = false, options_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *count = NULL;
+        if (!options_done && (!strcmp(arg, "-h") || !strcmp(arg, "--help"))) {
+            usage(stdout);
+            return EXIT_FULL;
+        } else if (!options_done && (!strcmp(arg, "-q") || !strcmp(arg, "--quiet"))) {
+            opt->quiet = true;
+            continue;
+        } else if (!options_done && !strcmp(arg, "--")) {
+            options_done = true;
+            continue;
+        } else if (!options_done && (!strcmp(arg, "-n") || !strcmp(arg, "--nodes"))) {
+            count = i + 1 < argc ? argv[++i] : "";
+        } else if (!options_done && starts_with(arg, "--nodes=")) {
+            count = arg + strlen("--nodes=");
+        } else if (!options_done && starts_with(arg, "-n")) {
+            count = arg + 2;
+        } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+            fprintf(stderr, PROG ": unknown option '%s'\n", arg);
+            usage(stderr);
+            return EXIT_ERROR;
+        } else if (have_path) {
+            fprintf(stderr, PROG ": more than one log file given\n");
+            usage(stderr);
+            return EXIT_ERROR;
+        } else {
+            opt->path = arg;
+            have_path = true;
+            continue;
+        }
+        if (!parse_count(count, &opt->nodes)) {
+            fprintf(stderr, PROG ": --nodes needs a count from 1 to %u, not '%s'\n", MAX_NODES,
+                    count);
+            return EXIT_ERROR;
+        }
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    int status = parse_options(argc, argv, &opt);
+    if (status >= 0)
+        return status;
+    struct run run;
+    run_init(&run, opt.path, opt.nodes);
+    status = load_log(&run);
+    if (status == 0)
+        status = grade_and_report(&run, opt.quiet);
+    run_free(&run);
+    return status;
+}
