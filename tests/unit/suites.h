@@ -1,0 +1,12 @@
+/* suites.h: every CUnit suite of the unit-test runner; one test_<module>.c file per suite. */
+#ifndef SUITES_H
+#define SUITES_H
+
+/* Each adds its suite and tests to the CUnit registry; returns 0 or a CUnit error code. */
+int add_rng_suite(void);
+int add_scenario_suite(void);
+int add_wire_suite(void);
+int add_emulnet_suite(void);
+int add_membership_suite(void);
+
+#endif
