@@ -31,16 +31,19 @@ typedef struct {
 typedef struct emulnet emulnet_t;
 
 #define EN_MAX_ID (1u << 24)
+/* Per-tick counters exist for ticks below this; later sends and receives are refused. */
+#define EN_MAX_TICK (1u << 30)
 
 enum { EN_QUEUED = 0, EN_DROPPED = 1, EN_UNDELIVERABLE = -1 };
 
 emulnet_t *emulnet_new(rng_t *rng);
 void emulnet_free(emulnet_t *net);
 
-/* Registers an endpoint; -1 if the address is already attached or the id is 0 or above
- * EN_MAX_ID (endpoints live in an array indexed by id). */
+/* Registers an endpoint; -1 if its id is 0, at or above EN_MAX_ID, or already attached (with
+ * any port: endpoints live in an array indexed by id). */
 int emulnet_attach(emulnet_t *net, addr_t a);
-/* The node stops for good: its inbox is discarded, later messages to it are undeliverable. */
+/* The node stops for good: its inbox is discarded, later messages to it are undeliverable.
+ * Sending is not blocked: a node that is down does not run, so it does not send. */
 void emulnet_set_down(emulnet_t *net, addr_t a);
 /* Every message sent at a tick in [from, to) is lost with probability p. */
 int emulnet_add_loss(emulnet_t *net, uint32_t from, uint32_t to, double p);

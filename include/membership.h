@@ -17,7 +17,7 @@ typedef struct {
     uint32_t t_remove;      /* and removed t_remove ticks after that */
     uint32_t gossip_period; /* ticks between two gossip rounds of a node */
     uint32_t fanout;        /* random members gossiped to per round */
-    uint32_t max_entries;   /* entries per message, own entry included (<= WIRE_MAX_ENTRIES) */
+    uint32_t max_entries;   /* entries per message, own entry included: 2..WIRE_MAX_ENTRIES */
     uint32_t join_retry;    /* ticks without an answer before a join request is sent again */
 } member_cfg_t;
 

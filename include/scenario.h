@@ -14,7 +14,7 @@ typedef enum { CRUD_NONE = 0, CRUD_CREATE, CRUD_READ, CRUD_UPDATE, CRUD_DELETE }
 
 typedef enum {
     EV_FAIL_RANDOM_NODE,  /* one node chosen uniformly at random fails */
-    EV_FAIL_RANDOM_BLOCK, /* `count` consecutive nodes fail, first index random in [0, n - count] */
+    EV_FAIL_RANDOM_BLOCK, /* `count` consecutive nodes fail, first index random in [0, n - count) */
 } event_kind_t;
 
 typedef struct {
@@ -49,6 +49,7 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen);
 /* Same, from text in memory; `name` stands for the file name in messages. */
 int scenario_parse(const char *name, const char *text, size_t len, scenario_t *sc, char *err,
                    size_t errlen);
+/* Frees what the scenario holds and zeroes it. */
 void scenario_free(scenario_t *sc);
 const char *crud_test_name(crud_test_t t);
 

@@ -4,8 +4,11 @@
 #include "app.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "emulnet.h"
 #include "log.h"
@@ -18,6 +21,7 @@
 typedef struct {
     member_node_t *member;
     uint32_t start_tick;
+    bool started;
     bool failed;
 } app_node_t;
 
@@ -31,7 +35,6 @@ typedef struct {
     app_node_t *nodes;
     uint32_t n;
     uint32_t nfailed;
-    FILE *dbg, *stats;
 } run_t;
 
 static addr_t node_addr(uint32_t i)
@@ -39,26 +42,73 @@ static addr_t node_addr(uint32_t i)
     return addr_make(i + 1, 0);
 }
 
-static FILE *open_output(const char *path)
+/* The run's output files. All are opened before any is truncated, so a run that cannot open
+ * one of them leaves every earlier output as it was. */
+typedef struct {
+    const char *path;
+    FILE *f;
+    bool created; /* did not exist before this run */
+} output_t;
+
+enum { OUT_DBG, OUT_STATS, OUT_MSGCOUNT, NOUTPUTS };
+
+static void discard_outputs(output_t *out)
 {
-    if (!path)
-        return NULL;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        fprintf(stderr, "Application: cannot write %s: %s\n", path, strerror(errno));
-    return f;
+    for (int k = 0; k < NOUTPUTS; k++) {
+        if (out[k].f)
+            fclose(out[k].f);
+        if (out[k].created)
+            unlink(out[k].path);
+        out[k].f = NULL;
+    }
 }
 
-static int close_output(FILE *f, const char *path)
+static int open_outputs(output_t *out)
 {
-    if (!f)
-        return 0;
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        fprintf(stderr, "Application: error while writing %s\n", path);
-        return -1;
+    for (int k = 0; k < NOUTPUTS; k++) {
+        if (!out[k].path)
+            continue;
+        int fd = open(out[k].path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        out[k].created = fd >= 0;
+        if (fd < 0 && errno == EEXIST)
+            fd = open(out[k].path, O_WRONLY);
+        out[k].f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!out[k].f) {
+            fprintf(stderr, "Application: cannot write %s: %s\n", out[k].path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            discard_outputs(out);
+            return -1;
+        }
+    }
+    for (int k = 0; k < NOUTPUTS; k++) {
+        struct stat st;
+        if (!out[k].f || fstat(fileno(out[k].f), &st) != 0 || !S_ISREG(st.st_mode))
+            continue; /* a device or pipe: nothing to truncate */
+        if (ftruncate(fileno(out[k].f), 0) != 0) {
+            fprintf(stderr, "Application: cannot truncate %s: %s\n", out[k].path, strerror(errno));
+            discard_outputs(out);
+            return -1;
+        }
     }
     return 0;
+}
+
+/* Closes every output; returns -1 (after saying which) if any could not be written. */
+static int close_outputs(output_t *out)
+{
+    int rc = 0;
+    for (int k = 0; k < NOUTPUTS; k++) {
+        if (!out[k].f)
+            continue;
+        int bad = ferror(out[k].f);
+        if (fclose(out[k].f) != 0 || bad) {
+            fprintf(stderr, "Application: error while writing %s\n", out[k].path);
+            rc = -1;
+        }
+        out[k].f = NULL;
+    }
+    return rc;
 }
 
 static void fail_node(run_t *r, uint32_t i, uint32_t now)
@@ -88,15 +138,34 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
     }
 }
 
-/* Node i joins through the introducer, falling back on nodes started before it. */
+/* A running member of the group to introduce newcomers, the introducer first; -1 if none. */
+static int live_contact(const run_t *r)
+{
+    for (uint32_t j = 0; j < r->n; j++) {
+        const app_node_t *c = &r->nodes[j];
+        if (c->started && !c->failed && member_in_group(c->member))
+            return (int)j;
+    }
+    return -1;
+}
+
+/* The Application plays the bootstrap service: it gives node i the introducer's address, or,
+ * when the introducer has failed, the address of a running group member (as an operator would
+ * re-point a well-known name); with no group left, node i starts a new one. Up to three nodes
+ * started earlier and not failed are the fallbacks if the join request goes unanswered. */
 static void start_node(run_t *r, uint32_t i, uint32_t now)
 {
     addr_t seeds[JOIN_SEEDS];
     size_t nseeds = 0;
-    seeds[nseeds++] = node_addr(0);
+    int contact = r->nodes[0].failed ? live_contact(r) : 0;
+    seeds[nseeds++] = node_addr(contact >= 0 ? (uint32_t)contact : i);
     uint32_t earlier = r->nodes[i].start_tick * NODES_PER_TICK; /* nodes started before i */
-    for (size_t k = 1; k < JOIN_SEEDS && i > 0 && earlier > 1; k++)
-        seeds[nseeds++] = node_addr(1 + rng_below(&r->rng, earlier - 1));
+    for (int tries = 0; contact >= 0 && nseeds < JOIN_SEEDS && earlier > 1 && tries < 8; tries++) {
+        uint32_t j = 1 + rng_below(&r->rng, earlier - 1);
+        if (!r->nodes[j].failed)
+            seeds[nseeds++] = node_addr(j);
+    }
+    r->nodes[i].started = true;
     member_start(r->nodes[i].member, seeds, nseeds, now, now);
 }
 
@@ -207,38 +276,29 @@ static void teardown(run_t *r)
 int app_run(const scenario_t *sc, const app_opts_t *opts)
 {
     run_t r = { .sc = sc, .opts = opts };
-    int rc = 1;
-    r.dbg = open_output(opts->dbg_path);
-    if (opts->dbg_path && !r.dbg)
+    output_t out[NOUTPUTS] = {
+        [OUT_DBG] = { .path = opts->dbg_path },
+        [OUT_STATS] = { .path = opts->stats_path },
+        [OUT_MSGCOUNT] = { .path = opts->msgcount_path },
+    };
+    if (open_outputs(out) != 0)
         return 1;
-    r.stats = open_output(opts->stats_path);
-    if (opts->stats_path && !r.stats) {
-        fclose(r.dbg);
-        return 1;
-    }
     static char dbg_buf[1 << 20];
-    if (r.dbg)
-        setvbuf(r.dbg, dbg_buf, _IOFBF, sizeof dbg_buf);
-    log_init(&r.log, r.dbg, r.stats);
+    if (out[OUT_DBG].f)
+        setvbuf(out[OUT_DBG].f, dbg_buf, _IOFBF, sizeof dbg_buf);
+    log_init(&r.log, out[OUT_DBG].f, out[OUT_STATS].f);
+    int rc = 1;
     if (setup(&r) != 0) {
         fprintf(stderr, "Application: out of memory setting up %u nodes\n", (unsigned)sc->nodes);
-        goto out;
+    } else {
+        run_ticks(&r);
+        write_stats(&r);
+        if (out[OUT_MSGCOUNT].f)
+            emulnet_write_counts(r.net, out[OUT_MSGCOUNT].f, sc->ticks);
+        rc = 0;
     }
-    run_ticks(&r);
-    write_stats(&r);
-    rc = 0;
-    if (opts->msgcount_path) {
-        FILE *mc = open_output(opts->msgcount_path);
-        if (!mc)
-            rc = 1;
-        else {
-            emulnet_write_counts(r.net, mc, sc->ticks);
-            rc |= close_output(mc, opts->msgcount_path) != 0;
-        }
-    }
-out:
     teardown(&r);
-    if (close_output(r.dbg, opts->dbg_path) != 0 || close_output(r.stats, opts->stats_path) != 0)
+    if (close_outputs(out) != 0)
         rc = 1;
     return rc;
 }

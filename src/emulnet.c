@@ -108,7 +108,7 @@ static endpoint_t *lookup(const emulnet_t *net, addr_t a)
 
 int emulnet_attach(emulnet_t *net, addr_t a)
 {
-    if (a.id == 0 || a.id >= EN_MAX_ID || lookup(net, a))
+    if (a.id == 0 || a.id >= EN_MAX_ID || (a.id < net->eps_cap && net->eps[a.id].addr.id == a.id))
         return -1;
     if (a.id >= net->eps_cap) {
         uint32_t cap = net->eps_cap ? net->eps_cap : 16;
@@ -182,6 +182,8 @@ static int ensure_ticks(endpoint_t *ep, uint32_t tick)
 {
     if (tick < ep->ticks_cap)
         return 0;
+    if (tick >= EN_MAX_TICK)
+        return -1;
     uint32_t cap = ep->ticks_cap ? ep->ticks_cap : 256;
     while (cap <= tick)
         cap *= 2;

@@ -159,7 +159,7 @@ static int reserve_entry(member_node_t *m)
 member_node_t *member_new(addr_t self, const member_env_t *env)
 {
     const member_cfg_t *c = env->cfg;
-    if (c->t_fail == 0 || c->gossip_period == 0 || c->fanout == 0 || c->fanout > MAX_FANOUT || c->max_entries < 1 ||
+    if (c->t_fail == 0 || c->gossip_period == 0 || c->fanout == 0 || c->fanout > MAX_FANOUT || c->max_entries < 2 ||
         c->max_entries > WIRE_MAX_ENTRIES || c->join_retry == 0 ||
         c->t_fail > 1000000 || c->t_remove > 1000000)
         return NULL;

@@ -208,12 +208,12 @@ static int is_key_char(char c)
 static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
 {
     char q[200];
+    const char *nul = memchr(line, '\0', len);
+    if (nul)
+        return fail_at(p, (unsigned)(nul - line) + 1, "NUL byte in the file (is it a text file?)");
     const char *hash = memchr(line, '#', len);
     if (hash)
         len = (size_t)(hash - line);
-    if (memchr(line, '\0', len))
-        return fail_at(p, (unsigned)((const char *)memchr(line, '\0', len) - line) + 1,
-                       "NUL byte in the file (is it a text file?)");
     size_t i = 0;
     while (i < len && is_blank(line[i]))
         i++;
@@ -341,24 +341,17 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
         return -1;
     }
     size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    char *buf = malloc(cap + 1);
     int rc = -1;
     while (buf) {
-        if (len == cap) {
-            if (cap >= MAX_FILE_BYTES) {
-                snprintf(err, errlen, "%s: too large for a testcase (over %u bytes)", path,
-                         MAX_FILE_BYTES);
-                goto out;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
+        size_t n = fread(buf + len, 1, cap + 1 - len, f);
         len += n;
-        if (n == 0) {
+        if (len > MAX_FILE_BYTES) {
+            snprintf(err, errlen, "%s: too large for a testcase (over %u bytes)", path,
+                     MAX_FILE_BYTES);
+            goto out;
+        }
+        if (len <= cap) { /* short read: end of file or an error */
             if (ferror(f)) {
                 snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
                 goto out;
@@ -366,6 +359,11 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
             rc = scenario_parse(path, buf, len, sc, err, errlen);
             goto out;
         }
+        char *nb = realloc(buf, cap * 2 + 1);
+        if (!nb)
+            break;
+        buf = nb;
+        cap *= 2;
     }
     snprintf(err, errlen, "%s: out of memory", path);
 out:
@@ -378,9 +376,7 @@ void scenario_free(scenario_t *sc)
 {
     free(sc->events);
     free(sc->loss);
-    sc->events = NULL;
-    sc->loss = NULL;
-    sc->nevents = sc->nloss = 0;
+    memset(sc, 0, sizeof *sc);
 }
 
 const char *crud_test_name(crud_test_t t)

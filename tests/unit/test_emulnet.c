@@ -1,0 +1,595 @@
+/* test_emulnet.c: unit tests for the emulated network: delivery tick and delay, FIFO order,
+ * copying, undeliverable sends, loss windows, per-tick counters and the msgcount.log output. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulnet.h"
+#include "suites.h"
+
+static rng_t rng;
+static emulnet_t *net;
+
+static int setup(void)
+{
+    rng_seed(&rng, 12345);
+    net = emulnet_new(&rng);
+    return net ? 0 : -1;
+}
+
+static void teardown(void)
+{
+    emulnet_free(net);
+    net = NULL;
+}
+
+/* Every test gets a fresh network with nodes 1..n attached (port 0, as the Application does). */
+static void fresh(uint32_t n)
+{
+    teardown();
+    CU_ASSERT_EQUAL_FATAL(setup(), 0);
+    for (uint32_t i = 1; i <= n; i++)
+        CU_ASSERT_EQUAL_FATAL(emulnet_attach(net, addr_make(i, 0)), 0);
+}
+
+static addr_t A(uint32_t id)
+{
+    return addr_make(id, 0);
+}
+
+static void test_delivery_tick(void)
+{
+    fresh(2);
+    const char payload[] = "hello";
+    for (uint32_t t = 0; t < 5; t++)
+        emulnet_deliver(net, t);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), payload, sizeof payload, 5), EN_QUEUED);
+    /* Not at the tick it was sent, even when deliver(5) comes after the send. */
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 5));
+    emulnet_deliver(net, 5);
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 5));
+    emulnet_deliver(net, 6);
+    en_msg_t *m = emulnet_recv(net, A(2), 6);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT(addr_eq(m->src, A(1)));
+    CU_ASSERT(addr_eq(m->dst, A(2)));
+    CU_ASSERT_EQUAL(m->sent_tick, 5);
+    CU_ASSERT_EQUAL(m->len, sizeof payload);
+    CU_ASSERT_EQUAL(memcmp(m->data, payload, sizeof payload), 0);
+    free(m);
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 6));
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(1), 6)); /* nothing for the sender */
+
+    /* An undrained message stays in the inbox over later ticks. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(2), A(1), "x", 1, 6), EN_QUEUED);
+    for (uint32_t t = 7; t <= 40; t++)
+        emulnet_deliver(net, t);
+    m = emulnet_recv(net, A(1), 40);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->sent_tick, 6);
+    CU_ASSERT(addr_eq(m->src, A(2)));
+    free(m);
+    /* Counted as received when taken out of the inbox, not when it arrived there. */
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(1), 7), 0);
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(1), 40), 1);
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(2), 6), 1);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(1), 5), 1);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(2), 6), 1);
+
+    /* A zero-length message is a message. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), NULL, 0, 41), EN_QUEUED);
+    emulnet_deliver(net, 41);
+    emulnet_deliver(net, 42);
+    m = emulnet_recv(net, A(2), 42);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->len, 0);
+    free(m);
+}
+
+/* Payload identifying a message: sender id and its sequence number. */
+typedef struct {
+    uint32_t sender, seq;
+} tag_t;
+
+static void test_fifo(void)
+{
+    enum { SENDERS = 3, TICKS = 50, PER_TICK = 4, TOTAL = SENDERS * TICKS * PER_TICK };
+    fresh(5); /* senders 1..3, destinations 4 (drained each tick) and 5 (drained at the end) */
+    static tag_t expect[TOTAL];
+    size_t nexp = 0, got4 = 0, bad4 = 0;
+    uint32_t seq[SENDERS + 1] = { 0 };
+    for (uint32_t t = 0; t < TICKS; t++) {
+        emulnet_deliver(net, t);
+        en_msg_t *m;
+        while ((m = emulnet_recv(net, A(4), t))) {
+            tag_t tag;
+            memcpy(&tag, m->data, sizeof tag);
+            if (got4 >= nexp || m->len != sizeof tag || tag.sender != expect[got4].sender ||
+                tag.seq != expect[got4].seq || m->sent_tick + 1 != t)
+                bad4++;
+            got4++;
+            free(m);
+        }
+        /* Interleave the senders differently every tick. */
+        for (uint32_t k = 0; k < SENDERS * PER_TICK; k++) {
+            uint32_t s = 1 + (k + t) % SENDERS;
+            tag_t tag = { s, seq[s]++ };
+            CU_ASSERT_EQUAL(emulnet_send(net, A(s), A(4), &tag, sizeof tag, t), EN_QUEUED);
+            CU_ASSERT_EQUAL(emulnet_send(net, A(s), A(5), &tag, sizeof tag, t), EN_QUEUED);
+            expect[nexp++] = tag;
+        }
+    }
+    emulnet_deliver(net, TICKS);
+    en_msg_t *m;
+    while ((m = emulnet_recv(net, A(4), TICKS))) {
+        tag_t tag;
+        memcpy(&tag, m->data, sizeof tag);
+        if (got4 >= nexp || tag.sender != expect[got4].sender || tag.seq != expect[got4].seq)
+            bad4++;
+        got4++;
+        free(m);
+    }
+    CU_ASSERT_EQUAL(got4, TOTAL);
+    CU_ASSERT_EQUAL(bad4, 0);
+
+    /* Destination 5 accumulated everything: the whole inbox comes out in send order. */
+    size_t got5 = 0, bad5 = 0;
+    while ((m = emulnet_recv(net, A(5), TICKS))) {
+        tag_t tag;
+        memcpy(&tag, m->data, sizeof tag);
+        if (got5 >= nexp || tag.sender != expect[got5].sender || tag.seq != expect[got5].seq)
+            bad5++;
+        got5++;
+        free(m);
+    }
+    CU_ASSERT_EQUAL(got5, TOTAL);
+    CU_ASSERT_EQUAL(bad5, 0);
+}
+
+static void test_bytes_copied(void)
+{
+    fresh(2);
+    uint8_t data[300];
+    for (int i = 0; i < 300; i++)
+        data[i] = (uint8_t)(i * 7 + 1);
+    uint8_t *heap = malloc(sizeof data);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(heap);
+    memcpy(heap, data, sizeof data);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), heap, sizeof data, 0), EN_QUEUED);
+    memset(heap, 0, sizeof data); /* the sender reuses its buffer... */
+    free(heap);                   /* ...or frees it */
+    emulnet_deliver(net, 1);
+    en_msg_t *m = emulnet_recv(net, A(2), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->len, sizeof data);
+    CU_ASSERT_EQUAL(memcmp(m->data, data, sizeof data), 0);
+    free(m);
+    en_stats_t st;
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.bytes, sizeof data);
+    CU_ASSERT_EQUAL(st.sent, 1);
+    CU_ASSERT_EQUAL(st.delivered, 1);
+}
+
+static void test_undeliverable(void)
+{
+    fresh(3);
+    en_stats_t st;
+    /* Unknown destinations: never attached, or an attached id with another port. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(99), "a", 1, 0), EN_UNDELIVERABLE);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), addr_make(2, 7), "a", 1, 0), EN_UNDELIVERABLE);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(0), "a", 1, 0), EN_UNDELIVERABLE);
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.undeliverable, 3);
+    CU_ASSERT_EQUAL(st.sent, 3);
+    CU_ASSERT_EQUAL(st.dropped, 0);
+
+    /* A down destination. */
+    emulnet_set_down(net, A(3));
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(3), "b", 1, 0), EN_UNDELIVERABLE);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(2), A(3), "b", 1, 0), EN_UNDELIVERABLE);
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.undeliverable, 5);
+    emulnet_deliver(net, 1);
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(3), 1));
+    /* The other nodes still work. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "c", 1, 1), EN_QUEUED);
+    emulnet_deliver(net, 2);
+    en_msg_t *m = emulnet_recv(net, A(2), 2);
+    CU_ASSERT_PTR_NOT_NULL(m);
+    free(m);
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.undeliverable, 5);
+    CU_ASSERT_EQUAL(st.delivered, 1);
+}
+
+static void test_set_down_discards_inbox(void)
+{
+    fresh(2);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "m", 1, 0), EN_QUEUED);
+    emulnet_deliver(net, 1); /* three in the inbox */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "n", 1, 1), EN_QUEUED); /* one in flight */
+    emulnet_set_down(net, A(2));
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 1));
+    emulnet_deliver(net, 2);
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 2));
+    en_stats_t st;
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.delivered, 0);
+    CU_ASSERT_EQUAL(st.undeliverable, 1); /* the in-flight one, found undeliverable on arrival */
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(2), 1), 0);
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(2), 2), 0);
+    /* A down node cannot come back under the same address. */
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(2)), -1);
+    /* set_down of an unknown address is harmless. */
+    emulnet_set_down(net, A(77));
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(77), "z", 1, 2), EN_UNDELIVERABLE);
+}
+
+static void test_attach(void)
+{
+    fresh(0);
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(0)), -1);
+    CU_ASSERT_EQUAL(emulnet_attach(net, addr_make(0, 5)), -1);
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(1)), 0);
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(1)), -1);
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(1000)), 0); /* sparse ids, growth */
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(1000)), -1);
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(EN_MAX_ID + 1)), -1);
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(UINT32_MAX)), -1);
+    /* Growth kept the earlier endpoint working. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1000), A(1), "q", 1, 0), EN_QUEUED);
+    emulnet_deliver(net, 1);
+    en_msg_t *m = emulnet_recv(net, A(1), 1);
+    CU_ASSERT_PTR_NOT_NULL(m);
+    free(m);
+    /* A sender that is not attached cannot send. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(5), A(1), "q", 1, 1), EN_UNDELIVERABLE);
+}
+
+/* regression, was a bug (src/emulnet.c, emulnet_attach): endpoints live in an array indexed by id, and
+ * emulnet_attach only rejects an address equal to the one in the slot. Attaching (5, port 1)
+ * while (5, port 0) is attached returns 0 and silently overwrites the slot: (5,0) becomes
+ * unreachable (its sends and the messages to it are undeliverable) although it was never set
+ * down, and (5,1) inherits its inbox, counters and down flag. Either the second attach must be
+ * refused (-1), or both endpoints must keep working; this test fails today. The Application
+ * always uses port 0, so the bug is latent there. */
+static void test_attach_same_id_other_port(void)
+{
+    fresh(1);
+    CU_ASSERT_EQUAL_FATAL(emulnet_attach(net, A(5)), 0);
+    if (emulnet_attach(net, addr_make(5, 1)) == -1)
+        return; /* refused: the slot is taken. Correct. */
+    /* Accepted: then the first endpoint must still work. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(5), "p", 1, 0), EN_QUEUED);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(5), A(1), "p", 1, 0), EN_QUEUED);
+}
+
+static void test_loss_window(void)
+{
+    enum { PER_TICK = 2000 };
+    fresh(2);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_loss(net, 10, 20, 0.3), 0);
+    unsigned outside_drops = 0, inside_drops = 0, other = 0, bad_tick = 0;
+    for (uint32_t t = 0; t < 30; t++) {
+        emulnet_deliver(net, t);
+        en_msg_t *m;
+        while ((m = emulnet_recv(net, A(2), t)))
+            free(m);
+        unsigned drops = 0;
+        for (int i = 0; i < PER_TICK; i++) {
+            int rc = emulnet_send(net, A(1), A(2), "L", 1, t);
+            if (rc == EN_DROPPED)
+                drops++;
+            else if (rc != EN_QUEUED)
+                other++;
+        }
+        if (t >= 10 && t < 20) {
+            inside_drops += drops;
+            /* Per tick: mean 600, sigma sqrt(2000 * 0.3 * 0.7) = 20.5; 5 sigma = 102. This also
+             * checks that the window includes tick 10 and tick 19. */
+            if (drops < 600 - 102 || drops > 600 + 102)
+                bad_tick++;
+        } else {
+            outside_drops += drops; /* includes tick 9 and tick 20: [10, 20) is half-open */
+        }
+    }
+    CU_ASSERT_EQUAL(other, 0);
+    CU_ASSERT_EQUAL(outside_drops, 0);
+    CU_ASSERT_EQUAL(bad_tick, 0);
+    /* 20000 sends in the window: mean 6000, sigma sqrt(20000 * 0.3 * 0.7) = 64.8; 5 sigma = 324. */
+    CU_ASSERT(inside_drops >= 6000 - 324 && inside_drops <= 6000 + 324);
+    en_stats_t st;
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.dropped, inside_drops);
+    CU_ASSERT_EQUAL(st.sent, 30 * PER_TICK);
+    /* Everything not dropped arrives. */
+    emulnet_deliver(net, 30);
+    en_msg_t *m;
+    while ((m = emulnet_recv(net, A(2), 30)))
+        free(m);
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.delivered, 30 * PER_TICK - inside_drops);
+}
+
+static void test_loss_extremes(void)
+{
+    fresh(2);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_loss(net, 0, 10, 0.0), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_loss(net, 10, 20, 1.0), 0);
+    unsigned drops_p0 = 0, kept_p1 = 0;
+    for (uint32_t t = 0; t < 20; t++) {
+        emulnet_deliver(net, t);
+        en_msg_t *m;
+        while ((m = emulnet_recv(net, A(2), t)))
+            free(m);
+        for (int i = 0; i < 1000; i++) {
+            int rc = emulnet_send(net, A(1), A(2), "e", 1, t);
+            if (t < 10)
+                drops_p0 += rc != EN_QUEUED;
+            else
+                kept_p1 += rc != EN_DROPPED;
+        }
+    }
+    CU_ASSERT_EQUAL(drops_p0, 0);
+    CU_ASSERT_EQUAL(kept_p1, 0);
+    /* The p = 1 window ends at 20. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "e", 1, 20), EN_QUEUED);
+    /* Invalid windows are rejected. */
+    CU_ASSERT_EQUAL(emulnet_add_loss(net, 0, 10, -0.1), -1);
+    CU_ASSERT_EQUAL(emulnet_add_loss(net, 0, 10, 1.5), -1);
+    CU_ASSERT_EQUAL(emulnet_add_loss(net, 10, 5, 0.5), -1);
+}
+
+/* Node i sends (i + t) % 4 messages at tick t to node i % 3 + 1, for ticks [0, 25). */
+enum { CT_NODES = 3, CT_TICKS = 25 };
+
+static uint32_t planned_sends(uint32_t node, uint32_t t)
+{
+    return (node + t) % 4;
+}
+
+static void run_counter_plan(uint32_t sent[CT_NODES + 1][CT_TICKS + 1],
+                             uint32_t recv[CT_NODES + 1][CT_TICKS + 1])
+{
+    fresh(CT_NODES);
+    for (uint32_t t = 0; t <= CT_TICKS; t++) {
+        emulnet_deliver(net, t);
+        for (uint32_t i = 1; i <= CT_NODES; i++) {
+            en_msg_t *m;
+            while ((m = emulnet_recv(net, A(i), t))) {
+                recv[i][t]++;
+                free(m);
+            }
+            if (t == CT_TICKS)
+                continue;
+            for (uint32_t k = 0; k < planned_sends(i, t); k++) {
+                CU_ASSERT_EQUAL(emulnet_send(net, A(i), A(i % 3 + 1), "c", 1, t), EN_QUEUED);
+                sent[i][t]++;
+            }
+        }
+    }
+}
+
+static void test_counters(void)
+{
+    uint32_t sent[CT_NODES + 1][CT_TICKS + 1] = { { 0 } };
+    uint32_t recv[CT_NODES + 1][CT_TICKS + 1] = { { 0 } };
+    run_counter_plan(sent, recv);
+    unsigned wrong = 0;
+    for (uint32_t i = 1; i <= CT_NODES; i++)
+        for (uint32_t t = 0; t <= CT_TICKS; t++) {
+            /* What arrives at t was sent at t - 1 by the predecessor in the ring. */
+            uint32_t pred = i == 1 ? 3 : i - 1;
+            uint32_t exp_recv = t > 0 && t - 1 < CT_TICKS ? planned_sends(pred, t - 1) : 0;
+            uint32_t exp_sent = t < CT_TICKS ? planned_sends(i, t) : 0;
+            wrong += recv[i][t] != exp_recv || sent[i][t] != exp_sent;
+            wrong += emulnet_sent_by(net, A(i), t) != exp_sent;
+            wrong += emulnet_recv_by(net, A(i), t) != exp_recv;
+        }
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(1), 100000), 0);
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(1), 100000), 0);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(42), 1), 0);
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(42), 1), 0);
+
+    /* Counters grow with late ticks. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "c", 1, 5000), EN_QUEUED);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(1), 5000), 1);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(1), 1), planned_sends(1, 1));
+}
+
+/* Reads the "(s, r)" pairs of one node's block in the msgcount text. */
+static int read_block(const char *text, uint32_t id, uint32_t *s, uint32_t *r, uint32_t ticks,
+                      unsigned long long *sent_total, unsigned long long *recv_total)
+{
+    char head[32];
+    snprintf(head, sizeof head, "node %3u ", (unsigned)id);
+    const char *p = text;
+    /* The block starts at a line beginning with the head and not a totals line. */
+    for (;;) {
+        p = strstr(p, head);
+        if (!p)
+            return -1;
+        if ((p == text || p[-1] == '\n') && strncmp(p + strlen(head), "sent_total", 10) != 0)
+            break;
+        p++;
+    }
+    p += strlen(head);
+    for (uint32_t t = 0; t < ticks; t++) {
+        const char *open = strchr(p, '(');
+        const char *tot = strstr(p, "sent_total");
+        if (!open || (tot && tot < open))
+            return -1;
+        unsigned a, b;
+        if (sscanf(open, "(%u, %u)", &a, &b) != 2)
+            return -1;
+        s[t] = a;
+        r[t] = b;
+        p = strchr(open, ')');
+        if (!p)
+            return -1;
+    }
+    /* Then the totals line, with the exact spacing of msgcount.log. */
+    const char *nl = strchr(p, '\n');
+    if (!nl)
+        return -1;
+    unsigned idt;
+    char check[96];
+    if (sscanf(nl + 1, "node %u sent_total %llu recv_total %llu", &idt, sent_total,
+               recv_total) != 3 ||
+        idt != id)
+        return -1;
+    snprintf(check, sizeof check, "node %3u sent_total %6llu  recv_total %6llu\n", id, *sent_total,
+             *recv_total);
+    return strncmp(nl + 1, check, strlen(check)) == 0 ? 0 : -1;
+}
+
+static void test_write_counts(void)
+{
+    uint32_t sent[CT_NODES + 1][CT_TICKS + 1] = { { 0 } };
+    uint32_t recv[CT_NODES + 1][CT_TICKS + 1] = { { 0 } };
+    run_counter_plan(sent, recv);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    emulnet_write_counts(net, f, CT_TICKS + 1);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT(strncmp(text, "node   1 ", 9) == 0);
+    for (uint32_t i = 1; i <= CT_NODES; i++) {
+        uint32_t s[CT_TICKS + 1], r[CT_TICKS + 1];
+        unsigned long long st = 0, rt = 0, exp_st = 0, exp_rt = 0;
+        int rc = read_block(text, i, s, r, CT_TICKS + 1, &st, &rt);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc != 0)
+            continue;
+        unsigned wrong = 0;
+        for (uint32_t t = 0; t <= CT_TICKS; t++) {
+            wrong += s[t] != sent[i][t] || r[t] != recv[i][t];
+            exp_st += sent[i][t];
+            exp_rt += recv[i][t];
+        }
+        CU_ASSERT_EQUAL(wrong, 0);
+        CU_ASSERT_EQUAL(st, exp_st);
+        CU_ASSERT_EQUAL(rt, exp_rt);
+        char line[96];
+        snprintf(line, sizeof line, "\nnode %3u sent_total %6llu  recv_total %6llu\n", i, exp_st,
+                 exp_rt);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+    }
+    /* Totals computed by hand for node 1: sends (1+t)%4 for t in [0,25) = 6 cycles of
+     * 1+2+3+0 plus t=24 -> 1: 37; receives from node 3: (3+t)%4 for t in [0,25)
+     * = 6 * 6 + 3 = 39. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "node   1 sent_total     37  recv_total     39\n"));
+    /* Only attached nodes appear. */
+    CU_ASSERT_PTR_NULL(strstr(text, "node   4"));
+    free(text);
+}
+
+static void test_delay(void)
+{
+    fresh(2);
+    CU_ASSERT_EQUAL(emulnet_set_delay(net, 0), -1);
+    /* Rejected: the default delay of 1 still holds. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "a", 1, 0), EN_QUEUED);
+    emulnet_deliver(net, 0);
+    emulnet_deliver(net, 1);
+    en_msg_t *m = emulnet_recv(net, A(2), 1);
+    CU_ASSERT_PTR_NOT_NULL(m);
+    free(m);
+
+    CU_ASSERT_EQUAL_FATAL(emulnet_set_delay(net, 3), 0);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "b", 1, 10), EN_QUEUED);
+    unsigned early = 0;
+    for (uint32_t t = 2; t <= 12; t++) {
+        emulnet_deliver(net, t);
+        m = emulnet_recv(net, A(2), t);
+        early += m != NULL;
+        free(m);
+    }
+    CU_ASSERT_EQUAL(early, 0);
+    emulnet_deliver(net, 13);
+    m = emulnet_recv(net, A(2), 13);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->sent_tick, 10);
+    CU_ASSERT_EQUAL(m->data[0], 'b');
+    free(m);
+}
+
+static void test_long_delay_and_change_in_flight(void)
+{
+    fresh(2);
+    /* A message in flight under delay 1, then the delay grows past the calendar size. */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "1", 1, 0), EN_QUEUED);
+    CU_ASSERT_EQUAL_FATAL(emulnet_set_delay(net, 40), 0);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "2", 1, 0), EN_QUEUED);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "3", 1, 5), EN_QUEUED);
+    char seen[64] = { 0 };
+    uint32_t when[64] = { 0 };
+    int n = 0;
+    for (uint32_t t = 0; t <= 100; t++) {
+        emulnet_deliver(net, t);
+        en_msg_t *m;
+        while ((m = emulnet_recv(net, A(2), t))) {
+            if (n < 64) {
+                seen[n] = (char)m->data[0];
+                when[n] = t;
+                n++;
+            }
+            free(m);
+        }
+    }
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_EQUAL(seen[0], '1');
+    CU_ASSERT_EQUAL(when[0], 1);
+    CU_ASSERT_EQUAL(seen[1], '2');
+    CU_ASSERT_EQUAL(when[1], 40);
+    CU_ASSERT_EQUAL(seen[2], '3');
+    CU_ASSERT_EQUAL(when[2], 45);
+}
+
+/* Regression: counters for a tick >= 2^31 doubled their capacity until it wrapped to 0 and
+ * looped forever. Ticks from EN_MAX_TICK on are refused instead. */
+static void test_tick_limit(void)
+{
+    fresh(2);
+    char b = 'x';
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), &b, 1, EN_MAX_TICK), EN_UNDELIVERABLE);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), &b, 1, UINT32_MAX), EN_UNDELIVERABLE);
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), UINT32_MAX));
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), &b, 1, 5), EN_QUEUED);
+}
+
+static int suite_cleanup(void)
+{
+    teardown();
+    return 0;
+}
+
+int add_emulnet_suite(void)
+{
+    CU_pSuite s = CU_add_suite("emulnet", setup, suite_cleanup);
+    if (!s)
+        return CU_get_error();
+    if (!CU_add_test(s, "delivered at t+1, not before", test_delivery_tick) ||
+        !CU_add_test(s, "FIFO per destination, several senders", test_fifo) ||
+        !CU_add_test(s, "bytes are copied at send", test_bytes_copied) ||
+        !CU_add_test(s, "unknown and down destinations are undeliverable", test_undeliverable) ||
+        !CU_add_test(s, "set_down discards the inbox", test_set_down_discards_inbox) ||
+        !CU_add_test(s, "attach: id 0, duplicates, bounds", test_attach) ||
+        !CU_add_test(s, "attach same id, other port (regression)", test_attach_same_id_other_port) ||
+        !CU_add_test(s, "ticks from EN_MAX_TICK on are refused (regression)", test_tick_limit) ||
+        !CU_add_test(s, "loss window [10,20) p=0.3", test_loss_window) ||
+        !CU_add_test(s, "loss p=0 and p=1", test_loss_extremes) ||
+        !CU_add_test(s, "per-node per-tick counters", test_counters) ||
+        !CU_add_test(s, "msgcount.log output", test_write_counts) ||
+        !CU_add_test(s, "set_delay(3), set_delay(0) rejected", test_delay) ||
+        !CU_add_test(s, "long delay, delay change with messages in flight",
+                     test_long_delay_and_change_in_flight))
+        return CU_get_error();
+    return CUE_SUCCESS;
+}
