@@ -24,6 +24,7 @@ typedef struct {
     uint32_t last_update; /* tick at which the heartbeat last increased here */
     uint32_t live_pos;    /* index in live[] while alive or suspected */
     uint32_t stamp;       /* serial of the last message that listed it */
+    uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
     uint8_t state;
 } entry_t;
 
@@ -74,11 +75,11 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->fanout = 3;
     cfg->max_entries = 64;
     cfg->join_retry = 10;
-    uint32_t per_tick = cfg->fanout * (cfg->max_entries - 1);
-    uint32_t cover = (n + per_tick - 1) / per_tick;
+    uint64_t per_tick = (uint64_t)cfg->fanout * (cfg->max_entries - 1);
+    uint64_t cover = ((uint64_t)n + per_tick - 1) / per_tick;
     if (cover == 0)
         cover = 1;
-    cfg->t_fail = 10 + 16 * cover;
+    cfg->t_fail = (uint32_t)(10 + 16 * (cover < 60000 ? cover : 60000)); /* within member_new's limit */
     cfg->t_remove = cfg->t_fail;
 }
 
@@ -199,8 +200,10 @@ void member_free(member_node_t *m)
 
 /* ---- the list ---- */
 
+/* Sets the entry's next deadline check; an earlier pending one becomes stale and is skipped. */
 static void schedule(member_node_t *m, uint32_t idx, uint32_t tick)
 {
+    m->entries[idx].check_at = tick;
     /* On allocation failure the entry is never checked again; the node keeps running. */
     (void)vec_push(&m->wheel[tick % m->wheel_size], idx);
 }
@@ -276,9 +279,12 @@ static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
         ent->incarnation = e->incarnation;
         ent->heartbeat = e->heartbeat;
         ent->last_update = now;
-        if (ent->state == ST_SUSPECT)
+        if (ent->state == ST_SUSPECT) {
+            /* Its pending check is the removal deadline; suspicion must restart from now. */
             m->stats.refuted++;
-        ent->state = ST_ALIVE;
+            ent->state = ST_ALIVE;
+            schedule(m, idx, now + m->env.cfg->t_fail + 1);
+        }
     }
 }
 
@@ -292,11 +298,10 @@ static void check_timeouts(member_node_t *m, uint32_t now)
     for (uint32_t i = 0; i < due.n; i++) {
         uint32_t idx = due.v[i];
         entry_t *ent = &m->entries[idx];
-        if (ent->state == ST_REMOVED)
+        if (ent->state == ST_REMOVED || ent->check_at != now)
             continue;
         uint32_t age = now - ent->last_update;
         if (age <= c->t_fail) {
-            ent->state = ST_ALIVE;
             schedule(m, idx, ent->last_update + c->t_fail + 1);
         } else if (age <= c->t_fail + c->t_remove) {
             ent->state = ST_SUSPECT;
@@ -439,6 +444,9 @@ static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, 
         for (; i < m->nlive && msg->count < max; i++)
             if (!addr_eq(m->entries[m->live[i]].addr, joiner))
                 add_to_msg(m, m->live[i]);
+        /* The joiner itself may be all that is left: it needs no further message. */
+        if (i < m->nlive && addr_eq(m->entries[m->live[i]].addr, joiner))
+            i++;
         send_msg(m, joiner, encode(m), now);
     } while (i < m->nlive);
 }

@@ -677,11 +677,9 @@ static void record_joinrep(cluster_t *c, uint32_t id, const en_msg_t *msg, void 
 /* n = 40, max_entries 8: the introducer answers a late joiner with its whole list of 38
  * others (the joiner excluded) in ceil(38 / 7) = 6 replies of at most 8 entries (its own
  * entry first): the joiner lists all 39 members as soon as the replies arrive, two ticks
- * after it starts.
- * Tolerated: answer_join walks the live list including the joiner (skipped), so when the
- * joiner comes last and the others fill the previous replies exactly it sends one more reply
- * holding only the introducer's own entry. Wasteful but harmless, so at most one such reply
- * is accepted. */
+ * after it starts. No reply holds the introducer's own entry alone (regression: when the
+ * joiner came last in the list and the others filled the replies exactly, one such empty reply
+ * was sent). */
 static void test_joinrep_whole_list(void)
 {
     const uint32_t n = 40, J = 40, S = 60;
@@ -703,7 +701,7 @@ static void test_joinrep_whole_list(void)
     const unsigned per_msg = cfg.max_entries - 1, others = n - 2;
     CU_ASSERT_EQUAL(ctx.replies, (others + per_msg - 1) / per_msg);
     CU_ASSERT_EQUAL(ctx.bad, 0);
-    CU_ASSERT(ctx.bare <= 1);
+    CU_ASSERT_EQUAL(ctx.bare, 0);
     CU_ASSERT_FALSE(ctx.joiner_listed);
     for (uint32_t i = 1; i < n; i++)
         CU_ASSERT_TRUE(ctx.listed[i]);
@@ -806,6 +804,42 @@ static void test_malformed_input(void)
 
 /* member_default_cfg: timeouts non-decreasing in n and larger at 1000 than at 10; bounded
  * messages. member_new: rejects fanout 0, max_entries outside 2..WIRE_MAX_ENTRIES. */
+/* Regression: after a suspicion was refuted, the entry's next check stayed at the old removal
+ * deadline, so with t_remove > t_fail a node silent again was suspected late. Node F fails at
+ * T; node 2 suspects it at T + t_fail + 1; a fresh heartbeat reaches node 2 at R; node 2 must
+ * suspect F again exactly at R + t_fail + 1 and remove it t_remove ticks later. */
+static void test_suspicion_after_refute(void)
+{
+    const uint32_t n = 5, F = 5, T = 20;
+    member_cfg_t cfg = small_cfg(16);
+    cfg.t_fail = 10;
+    cfg.t_remove = 40;
+    cluster_t *c = cluster_new(n, &cfg, 1012);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    cluster_fail(c, F);
+    cluster_run_to(c, T + cfg.t_fail + 3);
+    CU_ASSERT_TRUE_FATAL(member_suspects(M(c, 2), A(F)));
+    const uint32_t R = c->now;
+    uint8_t buf[WIRE_MAX_MEMBER_MSG];
+    wire_entry_t e[2] = { { A(3), c->nodes[3].start, 0 }, { A(F), c->nodes[F].start, 1000000 } };
+    int len = encode_gossip(buf, sizeof buf, A(3), e, 2);
+    CU_ASSERT_FATAL(len > 0);
+    CU_ASSERT_EQUAL(member_receive(M(c, 2), buf, (size_t)len, R), WIRE_OK);
+    CU_ASSERT_FALSE(member_suspects(M(c, 2), A(F)));
+    cluster_run_to(c, R + cfg.t_fail);
+    CU_ASSERT_TRUE(member_knows(M(c, 2), A(F)));
+    CU_ASSERT_FALSE(member_suspects(M(c, 2), A(F)));
+    cluster_run_to(c, R + cfg.t_fail + 1);
+    CU_ASSERT_TRUE(member_suspects(M(c, 2), A(F)));
+    cluster_run_to(c, R + cfg.t_fail + cfg.t_remove + 1);
+    uint32_t at;
+    CU_ASSERT_EQUAL(count_ev(c, 2, F, EV_REMOVED, &at, NULL), 1);
+    CU_ASSERT_EQUAL(at, R + cfg.t_fail + cfg.t_remove + 1);
+    cluster_free(c);
+}
+
 static void test_default_cfg_and_validation(void)
 {
     member_cfg_t prev, cur;
@@ -918,7 +952,7 @@ static int joinrep_smallest_bound_child(void)
             rep.count < 1 || rep.count > 2 || !addr_eq(rep.entries[0].addr, A(1)))
             rc = 14;
         else if (rep.count == 1)
-            bare++; /* tolerated, see the comment above test_joinrep_whole_list */
+            bare++; /* a reply with nothing to tell: must not be sent */
         else if (rep.entries[1].addr.id < 3 || rep.entries[1].addr.id > 6)
             rc = 15;
         else {
@@ -931,7 +965,7 @@ static int joinrep_smallest_bound_child(void)
     emulnet_free(net);
     if (rc)
         return rc;
-    return replies == 4 && seen == (0xfu << 3) && bare <= 1 ? 0 : 16;
+    return replies == 4 && seen == (0xfu << 3) && bare == 0 ? 0 : 16;
 }
 
 static void test_joinrep_smallest_bound(void)
@@ -978,6 +1012,7 @@ int add_membership_suite(void)
         { "malformed input counted and ignored", test_malformed_input },
         { "default config and member_new validation", test_default_cfg_and_validation },
         { "JOINREP at the smallest max_entries (2) terminates", test_joinrep_smallest_bound },
+        { "suspicion restarts after a refuted one (regression)", test_suspicion_after_refute },
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
