@@ -10,9 +10,10 @@
 
 enum { ST_ALIVE = 0, ST_SUSPECT = 1, ST_REMOVED = 2 };
 
+#define MAX_FANOUT 64
+
 /* A newly admitted member is put in the next NEWS_SENDS messages the node sends, so that
  * joins spread quickly even for members that never send a heartbeat again. */
-#define MAX_FANOUT 64
 #define NEWS_CAP 256
 #define NEWS_SENDS 6
 #define NEWS_PER_MSG 8
@@ -399,20 +400,33 @@ static void send_join_request(member_node_t *m, uint32_t now)
     m->join_sent_at = now;
 }
 
-/* Up to `fanout` distinct random members that are not suspected. */
-static uint32_t pick_targets(member_node_t *m, uint32_t *out)
+/* Adds the random member idx to out[] if it is not suspected, not already there, and (when
+ * fresh_only) heard from within `fresh` ticks. */
+static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t got, bool fresh_only,
+                       uint32_t fresh, uint32_t now)
+{
+    const entry_t *ent = &m->entries[idx];
+    if (ent->state != ST_ALIVE || (fresh_only && now - ent->last_update > fresh))
+        return false;
+    for (uint32_t j = 0; j < got; j++)
+        if (out[j] == idx)
+            return false;
+    return true;
+}
+
+/* Up to `fanout` distinct random members that are not suspected, preferring those heard from
+ * within t_fail / 4 ticks: after a mass failure most of the list is dead but not yet suspected,
+ * and gossip sent there would be lost while the survivors starve of fresh heartbeats. */
+static uint32_t pick_targets(member_node_t *m, uint32_t *out, uint32_t now)
 {
     uint32_t want = m->env.cfg->fanout, got = 0;
-    for (uint32_t tries = 0; got < want && tries < 4 * want && m->nlive > 0; tries++) {
-        uint32_t idx = m->live[rng_below(m->env.rng, m->nlive)];
-        if (m->entries[idx].state != ST_ALIVE)
-            continue;
-        bool dup = false;
-        for (uint32_t j = 0; j < got; j++)
-            dup |= out[j] == idx;
-        if (!dup)
-            out[got++] = idx;
-    }
+    uint32_t fresh = m->env.cfg->t_fail / 4 > 2 ? m->env.cfg->t_fail / 4 : 2;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t tries = 0; got < want && tries < 8 * want && m->nlive > 0; tries++) {
+            uint32_t idx = m->live[rng_below(m->env.rng, m->nlive)];
+            if (try_target(m, idx, out, got, pass == 0, fresh, now))
+                out[got++] = idx;
+        }
     return got;
 }
 
@@ -420,7 +434,7 @@ static uint32_t pick_targets(member_node_t *m, uint32_t *out)
 static void gossip(member_node_t *m, uint32_t now)
 {
     uint32_t targets[MAX_FANOUT];
-    uint32_t n = pick_targets(m, targets);
+    uint32_t n = pick_targets(m, targets, now);
     for (uint32_t i = 0; i < n; i++) {
         fill_sample(m, MSG_GOSSIP);
         send_msg(m, m->entries[targets[i]].addr, encode(m), now);
