@@ -49,7 +49,6 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
 /* Once per tick after the messages: heartbeat, timeouts, gossip, join retries. */
 void member_tick(member_node_t *m, uint32_t now);
 
-addr_t member_self(const member_node_t *m);
 bool member_in_group(const member_node_t *m);
 /* Members currently in the list (alive or suspected), self excluded. */
 size_t member_count(const member_node_t *m);

@@ -544,11 +544,6 @@ void member_tick(member_node_t *m, uint32_t now)
 
 /* ---- queries ---- */
 
-addr_t member_self(const member_node_t *m)
-{
-    return m->self;
-}
-
 bool member_in_group(const member_node_t *m)
 {
     return m->in_group;
