@@ -2,6 +2,7 @@
  * delivery tick, loss windows and per-tick counters. Every operation is O(1) per message. */
 #include "emulnet.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,9 +107,15 @@ static endpoint_t *lookup(const emulnet_t *net, addr_t a)
     return addr_eq(ep->addr, a) ? ep : NULL;
 }
 
+/* True if an endpoint with this id is attached, whatever its port. */
+static bool id_attached(const emulnet_t *net, uint32_t id)
+{
+    return id < net->eps_cap && net->eps[id].addr.id == id;
+}
+
 int emulnet_attach(emulnet_t *net, addr_t a)
 {
-    if (a.id == 0 || a.id >= EN_MAX_ID || (a.id < net->eps_cap && net->eps[a.id].addr.id == a.id))
+    if (a.id == 0 || a.id >= EN_MAX_ID || id_attached(net, a.id))
         return -1;
     if (a.id >= net->eps_cap) {
         uint32_t cap = net->eps_cap ? net->eps_cap : 16;

@@ -11,6 +11,7 @@
 enum { ST_ALIVE = 0, ST_SUSPECT = 1, ST_REMOVED = 2 };
 
 #define MAX_FANOUT 64
+#define MAX_TIMEOUT 1000000 /* ticks; bounds the timing wheel */
 
 /* A newly admitted member is put in the next NEWS_SENDS messages the node sends, so that
  * joins spread quickly even for members that never send a heartbeat again. */
@@ -80,7 +81,8 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     uint64_t cover = ((uint64_t)n + per_tick - 1) / per_tick;
     if (cover == 0)
         cover = 1;
-    cfg->t_fail = (uint32_t)(10 + 16 * (cover < 60000 ? cover : 60000)); /* within member_new's limit */
+    uint64_t t = 10 + 16 * cover;
+    cfg->t_fail = (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
     cfg->t_remove = cfg->t_fail;
 }
 
@@ -163,7 +165,7 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
     const member_cfg_t *c = env->cfg;
     if (c->t_fail == 0 || c->gossip_period == 0 || c->fanout == 0 || c->fanout > MAX_FANOUT || c->max_entries < 2 ||
         c->max_entries > WIRE_MAX_ENTRIES || c->join_retry == 0 ||
-        c->t_fail > 1000000 || c->t_remove > 1000000)
+        c->t_fail > MAX_TIMEOUT || c->t_remove > MAX_TIMEOUT)
         return NULL;
     member_node_t *m = calloc(1, sizeof *m);
     if (!m)
@@ -314,13 +316,10 @@ static void check_timeouts(member_node_t *m, uint32_t now)
             log_membership(m, ent->addr, "removed", now);
         }
     }
-    /* Reuse the drained vector's memory if nothing was scheduled into this bucket meanwhile. */
-    if (bucket->v == NULL) {
-        due.n = 0;
-        *bucket = due;
-    } else {
-        free(due.v);
-    }
+    /* Every deadline set above is in (now, now + wheel_size), so nothing was scheduled into
+     * this bucket meanwhile: hand the drained vector's memory back to it. */
+    due.n = 0;
+    *bucket = due;
 }
 
 /* ---- messages ---- */
@@ -400,8 +399,8 @@ static void send_join_request(member_node_t *m, uint32_t now)
     m->join_sent_at = now;
 }
 
-/* Adds the random member idx to out[] if it is not suspected, not already there, and (when
- * fresh_only) heard from within `fresh` ticks. */
+/* Whether member idx may join the targets out[0..got): not suspected, not already chosen, and
+ * (when fresh_only) heard from within `fresh` ticks. */
 static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t got, bool fresh_only,
                        uint32_t fresh, uint32_t now)
 {
