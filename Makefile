@@ -21,7 +21,7 @@ SRCS   = $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS   = $(SRCS:src/%.c=build/%.o)
 TSRCS  = $(wildcard tests/unit/*.c)
 TOBJS  = $(TSRCS:tests/unit/%.c=build/tests/%.o)
-GRADERS = tools/grade-membership
+GRADERS = tools/grade-membership tools/grade-kv
 SCENARIO ?= testcases/singlefailure.conf
 
 .PHONY: all run test unit sanitize bench clean deps test-deps
@@ -33,7 +33,7 @@ test-deps: deps
 	@tools/ensure-deps cunit
 
 Application: build/main.o $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lm
 
 build/%.o: src/%.c | deps
 	@mkdir -p $(@D)
@@ -41,13 +41,15 @@ build/%.o: src/%.c | deps
 
 tools/grade-membership: tools/grade_membership.c
 	$(CC) $(BASE_CFLAGS) -o $@ $<
+tools/grade-kv: tools/grade_kv.c
+	$(CC) $(BASE_CFLAGS) -o $@ $<
 
 build/tests/%.o: tests/unit/%.c | test-deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/unit_tests: $(TOBJS) $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) -lm
 
 # The same sources built with sanitizers, in their own tree.
 build/asan/%.o: src/%.c | deps
@@ -57,10 +59,10 @@ build/asan/tests/%.o: tests/unit/%.c | test-deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -c -o $@ $<
 build/asan/Application: build/asan/main.o $(OBJS:build/%=build/asan/%)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) -lm
 build/asan/unit_tests: $(TOBJS:build/%=build/asan/%) $(OBJS:build/%=build/asan/%)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS)
-build/asan/grade-membership: tools/grade_membership.c
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) -lm
+build/asan/grade-%: tools/grade_%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $<
 
@@ -72,11 +74,13 @@ unit: build/unit_tests
 	build/unit_tests
 
 test: all build/unit_tests
-	@tests/run-all build/unit_tests ./Application tools/grade-membership
+	@tests/run-all build/unit_tests ./Application tools/grade-membership tools/grade-kv
 
-sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membership
+sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membership \
+          build/asan/grade-kv
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  tests/run-all build/asan/unit_tests build/asan/Application build/asan/grade-membership
+	  tests/run-all build/asan/unit_tests build/asan/Application build/asan/grade-membership \
+	  build/asan/grade-kv
 
 bench: all
 	tools/bench

@@ -16,6 +16,7 @@ typedef struct {
     const char *dbg_path;      /* NULL: not written */
     const char *stats_path;    /* NULL: not written */
     const char *msgcount_path; /* NULL: not written */
+    const char *state_path;    /* final-state dump; NULL: not written */
     FILE *out;                 /* run summary for people; NULL for none */
 } app_opts_t;
 

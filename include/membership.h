@@ -19,7 +19,16 @@ typedef struct {
     uint32_t fanout;        /* random members gossiped to per round */
     uint32_t max_entries;   /* entries per message, own entry included: 2..WIRE_MAX_ENTRIES */
     uint32_t join_retry;    /* ticks without an answer before a join request is sent again */
+    /* Direct probing, the fast path of failure detection: each node pings its `probes`
+     * successors in a fixed pseudo-random order of addresses every tick; a successor whose
+     * heartbeat has not advanced for probe_timeout ticks of probing is declared failed, and the
+     * news spreads by gossip. 0 probes: timeouts alone detect failures. */
+    uint32_t probes;        /* 0..MEMBER_MAX_PROBES */
+    uint32_t probe_period;  /* ticks between two pings to a target */
+    uint32_t probe_timeout; /* ticks; must exceed a ping's round trip with room for loss */
 } member_cfg_t;
+
+#define MEMBER_MAX_PROBES 8
 
 /* What a node needs from the run; all pointers are borrowed and outlive the node. */
 typedef struct {
@@ -34,6 +43,9 @@ typedef struct member_node member_node_t;
 /* Defaults for an n-node group: timeouts grow with n / (fanout * max_entries), since a
  * bounded message carries only part of the table. Fills *cfg. */
 void member_default_cfg(member_cfg_t *cfg, uint32_t n);
+/* Sets probe_timeout for messages lost with probability `loss` and delivered after up to
+ * `delay` ticks: long enough that a live target goes unheard with odds below 1e-12. */
+void member_cfg_for_network(member_cfg_t *cfg, double loss, uint32_t delay);
 /* NULL if cfg is inconsistent or memory runs out. */
 member_node_t *member_new(addr_t self, const member_env_t *env);
 void member_free(member_node_t *m);
@@ -50,6 +62,9 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
 void member_tick(member_node_t *m, uint32_t now);
 
 bool member_in_group(const member_node_t *m);
+/* Changes whenever the list does (a member admitted or removed): callers that derive state
+ * from the list, like the ring, compare it to know when to rebuild. */
+uint64_t member_version(const member_node_t *m);
 /* Members currently in the list (alive or suspected), self excluded. */
 size_t member_count(const member_node_t *m);
 /* The i-th member currently in the list, 0 <= i < member_count(m); order is unspecified. */

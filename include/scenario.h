@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #define SCENARIO_MAX_NODES 10000
+#define SCENARIO_MAX_KEYS 1000000
+#define SCENARIO_CLASSIC_KEYS 100
 #define SCENARIO_ERR_LEN 512
 
 typedef enum { CRUD_NONE = 0, CRUD_CREATE, CRUD_READ, CRUD_UPDATE, CRUD_DELETE } crud_test_t;
@@ -15,12 +17,23 @@ typedef enum { CRUD_NONE = 0, CRUD_CREATE, CRUD_READ, CRUD_UPDATE, CRUD_DELETE }
 typedef enum {
     EV_FAIL_RANDOM_NODE,  /* one node chosen uniformly at random fails */
     EV_FAIL_RANDOM_BLOCK, /* `count` consecutive nodes fail, first index random in [0, n - count) */
+    EV_KV_INSERT,         /* `count` random distinct keys are created, each through a random
+                             live coordinator; they are then referred to in byte order */
+    EV_FAIL_REPLICAS,     /* `count` live replicas of key `key` fail, from the tertiary down */
+    EV_FAIL_NON_REPLICA,  /* a random live node that is not a replica of key `key` fails */
+    EV_KV_OP,             /* client operation `op` on key `key` through a random live node */
 } event_kind_t;
+
+/* Key references of KV events: an index into the inserted keys in byte order, or this. */
+#define EV_KEY_INVALID (-1) /* the literal key "invalidKey", which is never created */
 
 typedef struct {
     uint32_t tick;
     event_kind_t kind;
     uint32_t count;
+    int op;            /* EV_KV_OP: a kv_op_t (KV_CREATE..KV_DELETE) */
+    int32_t key;       /* KV events: key reference */
+    const char *value; /* EV_KV_OP: literal value (static), or NULL for the key's own value */
 } event_t;
 
 typedef struct {
@@ -35,6 +48,7 @@ typedef struct {
     bool drop_msg;         /* DROP_MSG */
     double drop_prob;      /* MSG_DROP_PROB */
     crud_test_t crud_test; /* CRUD_TEST */
+    uint32_t keys;         /* NUM_KEYS: keys a CRUD test creates (100 by default) */
     /* Derived: what the run does, tick by tick. */
     uint32_t ticks; /* the run covers ticks [0, ticks) */
     event_t *events; /* sorted by tick */

@@ -22,7 +22,16 @@ typedef enum {
     MSG_JOINREQ = 1, /* exactly one entry: the sender itself */
     MSG_JOINREP = 2, /* the replier's own entry first, then a sample of its table */
     MSG_GOSSIP = 3,  /* the sender's own entry first, then a sample of its table */
+    MSG_PING = 4,    /* exactly one entry: the sender itself; asks for an MSG_ACK */
+    MSG_ACK = 5,     /* exactly one entry: the sender itself, answering a ping */
+    MSG_KV_REQUEST = 10,  /* coordinator -> replica: one CRUD operation */
+    MSG_KV_REPLY = 11,    /* replica -> coordinator: its outcome */
+    MSG_KV_TRANSFER = 12, /* stabilization: a key's newest version handed to a replica */
+    MSG_KV_TRANSFER_ACK = 13, /* the version the receiver now holds */
 } msg_type_t;
+
+/* A heartbeat of WIRE_HB_DEAD announces that the entry's incarnation has failed. */
+#define WIRE_HB_DEAD UINT32_MAX
 
 typedef struct {
     addr_t addr;
@@ -47,12 +56,53 @@ typedef enum {
     WIRE_ENOSPACE = -6,   /* encode: output buffer too small */
 } wire_status_t;
 
+/* KV messages: magic, version, type, sender id (4), sender port (2), then
+ * txid (4) op (1) flags (1) version stamp (8) version node (4) key length (2) value length (2),
+ * then the key and the value. Keys and values are printable ASCII without spaces (0x21-0x7e),
+ * since they appear in dbg.log lines; keys are 1..KV_MAX_KEY bytes. */
+#define KV_MAX_KEY 255
+#define KV_MAX_VALUE 4096
+#define WIRE_KV_HEADER_SIZE 31
+#define WIRE_MAX_KV_MSG (WIRE_KV_HEADER_SIZE + KV_MAX_KEY + KV_MAX_VALUE)
+
+typedef enum { KV_CREATE = 1, KV_READ = 2, KV_UPDATE = 3, KV_DELETE = 4 } kv_op_t;
+
+#define KV_FLAG_OK 0x01      /* reply: the replica succeeded */
+#define KV_FLAG_DELETED 0x02 /* transfer / ack: the version is a deletion (a tombstone) */
+#define KV_FLAGS_KNOWN (KV_FLAG_OK | KV_FLAG_DELETED)
+
+/* Versions order writes: a larger stamp wins, then a larger node id. */
+typedef struct {
+    uint64_t stamp;
+    uint32_t node;
+} kv_version_t;
+
+typedef struct {
+    msg_type_t type;
+    addr_t from;
+    uint32_t txid;
+    kv_op_t op; /* requests and replies; 0 in transfers and acks */
+    uint8_t flags;
+    kv_version_t version;
+    uint16_t klen, vlen;
+    char key[KV_MAX_KEY + 1];     /* NUL-terminated after decoding */
+    char value[KV_MAX_VALUE + 1]; /* NUL-terminated after decoding */
+} kv_msg_t;
+
 /* Returns the encoded length, or a negative wire_status_t. */
 int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap);
 /* Fills *out; returns WIRE_OK or a negative wire_status_t. */
 int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out);
 /* The type byte of a well-framed message (magic and version checked), or a negative status. */
 int wire_peek_type(const uint8_t *buf, size_t len);
+/* Returns the encoded length, or a negative wire_status_t. */
+int wire_encode_kv(const kv_msg_t *m, uint8_t *buf, size_t cap);
+/* Fills *out; returns WIRE_OK or a negative wire_status_t. */
+int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out);
+/* Whether a byte string may be a key (non-empty) or a value: printable, no spaces. */
+int wire_kv_text_ok(const char *s, size_t len, int is_key);
+int kv_version_cmp(kv_version_t a, kv_version_t b);
+const char *kv_op_name(kv_op_t op); /* "create", "read", "update", "delete" */
 const char *wire_strerror(int status);
 
 #endif

@@ -11,15 +11,27 @@
 #include <unistd.h>
 
 #include "emulnet.h"
+#include "kvnode.h"
 #include "log.h"
 #include "membership.h"
+#include "ring.h"
 #include "rng.h"
+#include "wire.h"
 
 #define NODES_PER_TICK 4
+#define KEY_LEN 5
+#define INVALID_KEY "invalidKey"
+
+typedef struct {
+    char key[KEY_LEN + 1];
+    char value[16];
+    uint32_t drawn; /* position in the order keys were drawn and created */
+} test_key_t;
 #define JOIN_SEEDS 4 /* the introducer, then up to three nodes started earlier */
 
 typedef struct {
     member_node_t *member;
+    kv_node_t *kv; /* NULL unless the scenario uses the key-value store */
     uint32_t start_tick;
     bool started;
     bool failed;
@@ -35,6 +47,13 @@ typedef struct {
     app_node_t *nodes;
     uint32_t n;
     uint32_t nfailed;
+    uint64_t malformed; /* messages of no known type */
+    /* The key-value side, when the scenario has KV events. */
+    kv_cfg_t kv_cfg;
+    ring_poscache_t *positions;
+    uint32_t next_txid;
+    test_key_t *keys; /* inserted keys in byte order */
+    uint32_t nkeys;
 } run_t;
 
 static addr_t node_addr(uint32_t i)
@@ -50,7 +69,7 @@ typedef struct {
     bool created; /* did not exist before this run */
 } output_t;
 
-enum { OUT_DBG, OUT_STATS, OUT_MSGCOUNT, NOUTPUTS };
+enum { OUT_DBG, OUT_STATS, OUT_MSGCOUNT, OUT_STATE, NOUTPUTS };
 
 static void discard_outputs(output_t *out)
 {
@@ -122,8 +141,161 @@ static void fail_node(run_t *r, uint32_t i, uint32_t now)
     emulnet_set_down(r->net, node_addr(i));
 }
 
+static bool is_live(const run_t *r, uint32_t i)
+{
+    const app_node_t *c = &r->nodes[i];
+    return c->started && !c->failed && member_in_group(c->member);
+}
+
+/* A live node chosen at random; -1 if there is none. */
+static int random_live(run_t *r)
+{
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        live += is_live(r, i);
+    if (live == 0)
+        return -1;
+    uint32_t pick = rng_below(&r->rng, live);
+    for (uint32_t i = 0; i < r->n; i++)
+        if (is_live(r, i) && pick-- == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Byte order of the keys; equal keys by the order they were drawn in. */
+static int key_cmp(const void *a, const void *b)
+{
+    const test_key_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->drawn > y->drawn) - (x->drawn < y->drawn);
+}
+
+static void draw_key(run_t *r, test_key_t *k)
+{
+    static const char alphabet[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    for (int c = 0; c < KEY_LEN; c++)
+        k->key[c] = alphabet[rng_below(&r->rng, sizeof alphabet - 1)];
+    k->key[KEY_LEN] = '\0';
+}
+
+/* `count` distinct random keys of KEY_LEN characters from [0-9A-Za-z], values value<0..99>,
+ * each created through a random live coordinator in the order drawn; kept in byte order. */
+static void insert_keys(run_t *r, uint32_t count, uint32_t now)
+{
+    free(r->keys);
+    r->nkeys = 0;
+    r->keys = calloc(count, sizeof *r->keys);
+    test_key_t *sorted = calloc(count, sizeof *sorted);
+    if (!r->keys || !sorted) {
+        free(sorted);
+        fprintf(stderr, "Application: out of memory creating %u keys\n", (unsigned)count);
+        return;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        r->keys[i].drawn = i;
+        draw_key(r, &r->keys[i]);
+        snprintf(r->keys[i].value, sizeof r->keys[i].value, "value%u",
+                 (unsigned)rng_below(&r->rng, 100));
+    }
+    for (bool again = true; again;) { /* redraw the later copy of any repeated key */
+        again = false;
+        memcpy(sorted, r->keys, count * sizeof *sorted);
+        qsort(sorted, count, sizeof *sorted, key_cmp);
+        for (uint32_t j = 1; j < count; j++)
+            if (strcmp(sorted[j].key, sorted[j - 1].key) == 0) {
+                draw_key(r, &r->keys[sorted[j].drawn]);
+                again = true;
+            }
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        int c = random_live(r);
+        if (c < 0)
+            break;
+        const test_key_t *k = &r->keys[i];
+        log_event(&r->log, node_addr((uint32_t)c), now,
+                  "CREATE OPERATION KEY: %s VALUE: %s at time: %u", k->key, k->value,
+                  (unsigned)now);
+        kv_client(r->nodes[c].kv, KV_CREATE, k->key, k->value, now);
+    }
+    free(r->keys);
+    r->keys = sorted;
+    r->nkeys = count;
+}
+
+static const test_key_t *key_ref(const run_t *r, int32_t ref)
+{
+    return ref >= 0 && (uint32_t)ref < r->nkeys ? &r->keys[ref] : NULL;
+}
+
+/* The key's replicas as the first live node's ring has them; returns how many. */
+static size_t view_replicas(run_t *r, const char *key, addr_t out[RING_REPLICAS], uint32_t now)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (is_live(r, i))
+            return kv_replicas_of(r->nodes[i].kv, key, out, now);
+    return 0;
+}
+
+/* Fails `count` live replicas of the key, starting from the tertiary and going down. */
+static void fail_replicas(run_t *r, const char *key, uint32_t count, uint32_t now)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = view_replicas(r, key, reps, now);
+    for (size_t j = k; j-- > 0 && count > 0;) {
+        uint32_t i = reps[j].id - 1;
+        if (i < r->n && !r->nodes[i].failed) {
+            fail_node(r, i, now);
+            count--;
+        }
+    }
+}
+
+static void fail_non_replica(run_t *r, const char *key, uint32_t now)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = view_replicas(r, key, reps, now);
+    uint32_t *cand = malloc(r->n * sizeof *cand), nc = 0;
+    if (!cand)
+        return;
+    for (uint32_t i = 0; i < r->n; i++) {
+        bool replica = false;
+        for (size_t j = 0; j < k; j++)
+            replica |= reps[j].id == i + 1;
+        if (is_live(r, i) && !replica)
+            cand[nc++] = i;
+    }
+    if (nc > 0)
+        fail_node(r, cand[rng_below(&r->rng, nc)], now);
+    free(cand);
+}
+
+/* Logs the operation line under a random live coordinator and starts the operation there. */
+static void client_op(run_t *r, const event_t *ev, uint32_t now)
+{
+    const test_key_t *k = key_ref(r, ev->key);
+    const char *key = k ? k->key : INVALID_KEY;
+    const char *value = ev->value ? ev->value : (k ? k->value : NULL);
+    int c = random_live(r);
+    if (c < 0 || (!k && ev->key != EV_KEY_INVALID))
+        return;
+    char op_upper[8];
+    const char *name = kv_op_name((kv_op_t)ev->op);
+    for (size_t i = 0; i < sizeof op_upper; i++)
+        op_upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+    op_upper[sizeof op_upper - 1] = '\0';
+    if (value)
+        log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s VALUE: %s at time: %u",
+                  op_upper, key, value, (unsigned)now);
+    else
+        log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s at time: %u",
+                  op_upper, key, (unsigned)now);
+    kv_client(r->nodes[c].kv, (kv_op_t)ev->op, key, value, now);
+}
+
 static void apply_event(run_t *r, const event_t *ev, uint32_t now)
 {
+    const test_key_t *k = key_ref(r, ev->key);
     switch (ev->kind) {
     case EV_FAIL_RANDOM_NODE:
         fail_node(r, rng_below(&r->rng, r->n), now);
@@ -135,17 +307,29 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
             fail_node(r, i, now);
         break;
     }
+    case EV_KV_INSERT:
+        insert_keys(r, ev->count, now);
+        break;
+    case EV_FAIL_REPLICAS:
+        if (k)
+            fail_replicas(r, k->key, ev->count, now);
+        break;
+    case EV_FAIL_NON_REPLICA:
+        if (k)
+            fail_non_replica(r, k->key, now);
+        break;
+    case EV_KV_OP:
+        client_op(r, ev, now);
+        break;
     }
 }
 
 /* A running member of the group to introduce newcomers, the introducer first; -1 if none. */
 static int live_contact(const run_t *r)
 {
-    for (uint32_t j = 0; j < r->n; j++) {
-        const app_node_t *c = &r->nodes[j];
-        if (c->started && !c->failed && member_in_group(c->member))
+    for (uint32_t j = 0; j < r->n; j++)
+        if (is_live(r, j))
             return (int)j;
-    }
     return -1;
 }
 
@@ -174,11 +358,22 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
     member_node_t *m = r->nodes[i].member;
     addr_t self = node_addr(i);
     en_msg_t *msg;
+    kv_node_t *kv = r->nodes[i].kv;
     while ((msg = emulnet_recv(r->net, self, now))) {
-        member_receive(m, msg->data, msg->len, now);
+        int type = wire_peek_type(msg->data, msg->len);
+        if (type >= MSG_KV_REQUEST && type <= MSG_KV_TRANSFER_ACK) {
+            if (kv)
+                kv_receive(kv, msg->data, msg->len, now);
+        } else if (type >= MSG_JOINREQ && type <= MSG_ACK) {
+            member_receive(m, msg->data, msg->len, now);
+        } else {
+            r->malformed++;
+        }
         free(msg);
     }
     member_tick(m, now);
+    if (kv)
+        kv_tick(kv, now);
 }
 
 static void run_ticks(run_t *r)
@@ -219,9 +414,11 @@ static void write_stats(run_t *r)
     log_stat(l, "seed=%llu", (unsigned long long)r->opts->seed);
     log_stat(l, "nodes=%u ticks=%u failed=%u", (unsigned)r->n, (unsigned)r->sc->ticks,
              (unsigned)r->nfailed);
-    log_stat(l, "t_fail=%u t_remove=%u gossip_period=%u fanout=%u max_entries=%u",
+    log_stat(l, "t_fail=%u t_remove=%u gossip_period=%u fanout=%u max_entries=%u probes=%u "
+             "probe_period=%u probe_timeout=%u",
              (unsigned)r->cfg.t_fail, (unsigned)r->cfg.t_remove, (unsigned)r->cfg.gossip_period,
-             (unsigned)r->cfg.fanout, (unsigned)r->cfg.max_entries);
+             (unsigned)r->cfg.fanout, (unsigned)r->cfg.max_entries, (unsigned)r->cfg.probes,
+             (unsigned)r->cfg.probe_period, (unsigned)r->cfg.probe_timeout);
     log_stat(l, "messages_sent=%llu dropped=%llu undeliverable=%llu delivered=%llu bytes=%llu",
              (unsigned long long)ns.sent, (unsigned long long)ns.dropped,
              (unsigned long long)ns.undeliverable, (unsigned long long)ns.delivered,
@@ -229,8 +426,40 @@ static void write_stats(run_t *r)
     log_stat(l, "joins_logged=%llu removals_logged=%llu suspicions_refuted=%llu",
              (unsigned long long)total.joins, (unsigned long long)total.removals,
              (unsigned long long)total.refuted);
-    log_stat(l, "malformed_messages=%llu entries_merged=%llu", (unsigned long long)total.malformed,
-             (unsigned long long)total.merged);
+    log_stat(l, "malformed_messages=%llu entries_merged=%llu",
+             (unsigned long long)(total.malformed + r->malformed), (unsigned long long)total.merged);
+    kv_stats_t kv = { 0 };
+    bool has_kv = false;
+    for (uint32_t i = 0; i < r->n; i++) {
+        if (!r->nodes[i].kv)
+            continue;
+        has_kv = true;
+        kv_stats_t s;
+        kv_get_stats(r->nodes[i].kv, &s);
+        kv.requests_served += s.requests_served;
+        kv.ops_ok += s.ops_ok;
+        kv.ops_failed += s.ops_failed;
+        kv.transfers_sent += s.transfers_sent;
+        kv.transfers_applied += s.transfers_applied;
+        kv.keys_dropped += s.keys_dropped;
+        kv.ignored_replies += s.ignored_replies;
+        kv.malformed += s.malformed;
+        kv.ring_rebuilds += s.ring_rebuilds;
+        if (!r->nodes[i].failed)
+            kv.keys += s.keys;
+    }
+    if (has_kv) {
+        log_stat(l, "kv_ops_ok=%llu kv_ops_failed=%llu kv_requests_served=%llu "
+                 "kv_ignored_replies=%llu kv_malformed=%llu",
+                 (unsigned long long)kv.ops_ok, (unsigned long long)kv.ops_failed,
+                 (unsigned long long)kv.requests_served, (unsigned long long)kv.ignored_replies,
+                 (unsigned long long)kv.malformed);
+        log_stat(l, "kv_transfers_sent=%llu kv_transfers_applied=%llu kv_keys_dropped=%llu "
+                 "kv_ring_rebuilds=%llu kv_copies_on_live_nodes=%llu",
+                 (unsigned long long)kv.transfers_sent, (unsigned long long)kv.transfers_applied,
+                 (unsigned long long)kv.keys_dropped, (unsigned long long)kv.ring_rebuilds,
+                 (unsigned long long)kv.keys);
+    }
     if (r->opts->out)
         fprintf(r->opts->out,
                 "%u nodes, %u ticks, %u failed; %llu messages (%llu lost); %llu joins and "
@@ -245,6 +474,11 @@ static int setup(run_t *r)
     rng_seed(&r->rng, r->opts->seed);
     r->n = r->sc->nodes;
     member_default_cfg(&r->cfg, r->n);
+    double worst_loss = 0.0;
+    for (size_t k = 0; k < r->sc->nloss; k++)
+        if (r->sc->loss[k].p > worst_loss)
+            worst_loss = r->sc->loss[k].p;
+    member_cfg_for_network(&r->cfg, worst_loss, 1);
     r->net = emulnet_new(&r->rng);
     r->nodes = calloc(r->n, sizeof *r->nodes);
     if (!r->net || !r->nodes)
@@ -255,21 +489,59 @@ static int setup(run_t *r)
             return -1;
     }
     member_env_t env = { r->net, &r->log, &r->rng, &r->cfg };
+    bool kv = false;
+    for (size_t k = 0; k < r->sc->nevents; k++)
+        kv |= r->sc->events[k].kind >= EV_KV_INSERT;
+    kv_default_cfg(&r->kv_cfg);
+    if (kv && !(r->positions = ring_poscache_new()))
+        return -1;
+    r->next_txid = 1;
     for (uint32_t i = 0; i < r->n; i++) {
-        r->nodes[i].start_tick = i / NODES_PER_TICK;
-        r->nodes[i].member = member_new(node_addr(i), &env);
-        if (!r->nodes[i].member || emulnet_attach(r->net, node_addr(i)) != 0)
+        app_node_t *node = &r->nodes[i];
+        node->start_tick = i / NODES_PER_TICK;
+        node->member = member_new(node_addr(i), &env);
+        if (!node->member || emulnet_attach(r->net, node_addr(i)) != 0)
             return -1;
+        if (kv) {
+            kv_env_t kenv = { .net = r->net, .log = &r->log, .member = node->member,
+                              .positions = r->positions, .cfg = &r->kv_cfg,
+                              .next_txid = &r->next_txid };
+            if (!(node->kv = kv_new(node_addr(i), &kenv)))
+                return -1;
+        }
     }
     return 0;
+}
+
+/* The final-state dump (README, "Final-state dump"): the live nodes with their ring positions,
+ * then every live key each of them holds. */
+static void write_state(run_t *r, FILE *f)
+{
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        live += r->nodes[i].started && !r->nodes[i].failed;
+    fprintf(f, "# kvstate 1 tick=%u nodes=%u\n", (unsigned)(r->sc->ticks ? r->sc->ticks - 1 : 0),
+            (unsigned)live);
+    char a[ADDR_STRLEN];
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->nodes[i].started && !r->nodes[i].failed)
+            fprintf(f, "node %s %016llx\n", addr_format(node_addr(i), a),
+                    (unsigned long long)ring_node_position(node_addr(i)));
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->nodes[i].kv && r->nodes[i].started && !r->nodes[i].failed)
+            kv_dump(r->nodes[i].kv, f);
 }
 
 static void teardown(run_t *r)
 {
     if (r->nodes)
-        for (uint32_t i = 0; i < r->n; i++)
+        for (uint32_t i = 0; i < r->n; i++) {
+            kv_free(r->nodes[i].kv);
             member_free(r->nodes[i].member);
+        }
     free(r->nodes);
+    free(r->keys);
+    ring_poscache_free(r->positions);
     emulnet_free(r->net);
 }
 
@@ -280,6 +552,7 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         [OUT_DBG] = { .path = opts->dbg_path },
         [OUT_STATS] = { .path = opts->stats_path },
         [OUT_MSGCOUNT] = { .path = opts->msgcount_path },
+        [OUT_STATE] = { .path = opts->state_path },
     };
     if (open_outputs(out) != 0)
         return 1;
@@ -295,6 +568,8 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         write_stats(&r);
         if (out[OUT_MSGCOUNT].f)
             emulnet_write_counts(r.net, out[OUT_MSGCOUNT].f, sc->ticks);
+        if (out[OUT_STATE].f)
+            write_state(&r, out[OUT_STATE].f);
         rc = 0;
     }
     teardown(&r);

@@ -15,7 +15,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: ./Application <testcase> [--seed N]\n"
+    fputs("usage: ./Application <testcase> [--seed N] [--dump-state FILE]\n"
           "       ./Application --help | --version\n"
           "\n"
           "Runs the scenario in <testcase> (for example testcases/singlefailure.conf) and writes\n"
@@ -24,6 +24,9 @@ static void usage(FILE *f)
           "  --seed N     seed of the run's random generator (0 to 18446744073709551615);\n"
           "               without it the seed comes from the clock. Either way it is printed\n"
           "               and written to stats.log: the same seed replays the same run.\n"
+          "  --dump-state FILE  at the end of the run, write every live node's ring position\n"
+          "               and the keys it holds (value and version) to FILE (README,\n"
+          "               \"Final-state dump\")\n"
           "  -h, --help     this text\n"
           "  -V, --version  the program's version\n"
           "\n"
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
 {
     const char *testcase = NULL;
     uint64_t seed = 0;
+    const char *state_path = NULL;
     bool seed_given = false, options_done = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -88,6 +92,13 @@ int main(int argc, char **argv)
                     return usage_error("--seed: '%s' is not a whole number from 0 to "
                                        "18446744073709551615", v);
                 seed_given = true;
+            } else if (!strcmp(a, "--dump-state") || !strncmp(a, "--dump-state=", 13)) {
+                const char *v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+                if (!v || !*v)
+                    return usage_error("%s needs a file name", "--dump-state");
+                if (state_path)
+                    return usage_error("%s given twice", "--dump-state");
+                state_path = v;
             } else {
                 return usage_error("unknown option '%s'", a);
             }
@@ -109,12 +120,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
-    if (sc.crud_test != CRUD_NONE) {
-        fprintf(stderr, "%s: CRUD_TEST %s needs the key-value layer, which this build does not "
-                        "have yet\n", testcase, crud_test_name(sc.crud_test));
-        scenario_free(&sc);
-        return EXIT_USAGE;
-    }
     if (!seed_given)
         seed = clock_seed();
     printf("seed: %llu (replay with: ./Application %s --seed %llu)\n", (unsigned long long)seed,
@@ -127,6 +132,7 @@ int main(int argc, char **argv)
         .dbg_path = "dbg.log",
         .stats_path = "stats.log",
         .msgcount_path = "msgcount.log",
+        .state_path = state_path,
         .out = stdout,
     };
     int rc = app_run(&sc, &opts);

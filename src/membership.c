@@ -3,6 +3,7 @@
  * so stale gossip never re-adds them; a timing wheel finds timeouts without scanning the list. */
 #include "membership.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ typedef struct {
     uint32_t stamp;       /* serial of the last message that listed it */
     uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
     uint8_t state;
+    bool dead_news;       /* removed on evidence worth spreading: a failed probe or a notice */
 } entry_t;
 
 typedef struct {
@@ -54,6 +56,11 @@ struct member_node {
     uint8_t news_left[NEWS_CAP]; /* sends left for each */
     uint32_t news_head, news_len;
     uint32_t stamp; /* message serial, to avoid listing an entry twice in one message */
+    uint64_t version; /* counts changes to the list: admissions and removals */
+
+    uint32_t probe[MEMBER_MAX_PROBES]; /* entries probed, nearest successor first */
+    uint32_t probe_since[MEMBER_MAX_PROBES]; /* tick each became a probe target */
+    uint32_t nprobes;
 
     u32vec_t *wheel; /* wheel[t % wheel_size]: entries whose deadline check is at tick t */
     uint32_t wheel_size;
@@ -77,6 +84,9 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->fanout = 3;
     cfg->max_entries = 64;
     cfg->join_retry = 10;
+    cfg->probes = 3;
+    cfg->probe_period = 2;
+    member_cfg_for_network(cfg, 0.0, 1);
     uint64_t per_tick = (uint64_t)cfg->fanout * (cfg->max_entries - 1);
     uint64_t cover = ((uint64_t)n + per_tick - 1) / per_tick;
     if (cover == 0)
@@ -84,6 +94,21 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     uint64_t t = 10 + 16 * cover;
     cfg->t_fail = (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
     cfg->t_remove = cfg->t_fail;
+}
+
+/* A round trip fails with probability q = 1 - (1 - loss)^2 (0.19 at 10% loss); k pings all
+ * failing has odds q^k. The timeout covers k pings plus the round trip of the last one. */
+void member_cfg_for_network(member_cfg_t *cfg, double loss, uint32_t delay)
+{
+    double q = 1.0 - (1.0 - loss) * (1.0 - loss);
+    uint32_t pings = 4;
+    if (q >= 0.999)
+        pings = 100000;
+    else if (q > 0.0)
+        for (double odds = 1.0; pings < 100000 && (odds = pow(q, pings)) > 1e-12;)
+            pings++;
+    uint64_t t = (uint64_t)pings * (cfg->probe_period ? cfg->probe_period : 1) + 2ull * delay;
+    cfg->probe_timeout = (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
 }
 
 /* ---- small containers ---- */
@@ -165,7 +190,8 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
     const member_cfg_t *c = env->cfg;
     if (c->t_fail == 0 || c->gossip_period == 0 || c->fanout == 0 || c->fanout > MAX_FANOUT || c->max_entries < 2 ||
         c->max_entries > WIRE_MAX_ENTRIES || c->join_retry == 0 ||
-        c->t_fail > MAX_TIMEOUT || c->t_remove > MAX_TIMEOUT)
+        c->t_fail > MAX_TIMEOUT || c->t_remove > MAX_TIMEOUT || c->probes > MEMBER_MAX_PROBES ||
+        (c->probes > 0 && (c->probe_timeout == 0 || c->probe_period == 0)))
         return NULL;
     member_node_t *m = calloc(1, sizeof *m);
     if (!m)
@@ -232,6 +258,97 @@ static void log_membership(member_node_t *m, addr_t who, const char *what, uint3
               (unsigned)now);
 }
 
+/* ---- probe targets: the nearest successors of this node in a scrambled address order ---- */
+
+static uint64_t probe_order(addr_t a)
+{
+    uint64_t z = addr_key(a) + 0x9e3779b97f4a7c15ULL; /* splitmix64's finalizer */
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t probe_distance(const member_node_t *m, uint32_t idx)
+{
+    return probe_order(m->entries[idx].addr) - probe_order(m->self);
+}
+
+/* Offers entry idx as a probe target; it is kept if it is among the nearest successors. */
+static void probe_offer(member_node_t *m, uint32_t idx, uint32_t now)
+{
+    uint32_t want = m->env.cfg->probes;
+    if (want == 0)
+        return;
+    uint64_t d = probe_distance(m, idx);
+    uint32_t pos = m->nprobes;
+    while (pos > 0 && probe_distance(m, m->probe[pos - 1]) > d)
+        pos--;
+    if (pos >= want)
+        return;
+    if (m->nprobes < want)
+        m->nprobes++;
+    for (uint32_t k = m->nprobes - 1; k > pos; k--) {
+        m->probe[k] = m->probe[k - 1];
+        m->probe_since[k] = m->probe_since[k - 1];
+    }
+    m->probe[pos] = idx;
+    m->probe_since[pos] = now;
+}
+
+/* Entry idx left the list: if it was probed, the next nearest members take its place. */
+static void probe_forget(member_node_t *m, uint32_t idx, uint32_t now)
+{
+    uint32_t k = 0;
+    while (k < m->nprobes && m->probe[k] != idx)
+        k++;
+    if (k == m->nprobes)
+        return;
+    uint32_t keep[MEMBER_MAX_PROBES], since[MEMBER_MAX_PROBES], nkeep = 0;
+    for (uint32_t j = 0; j < m->nprobes; j++)
+        if (j != k) {
+            keep[nkeep] = m->probe[j];
+            since[nkeep++] = m->probe_since[j];
+        }
+    m->nprobes = 0;
+    for (uint32_t j = 0; j < m->nlive; j++) { /* rare: only when a probed member leaves */
+        uint32_t cand = m->live[j];
+        bool kept = false;
+        for (uint32_t q = 0; q < nkeep; q++)
+            kept |= keep[q] == cand;
+        if (!kept)
+            probe_offer(m, cand, now);
+    }
+    for (uint32_t q = 0; q < nkeep; q++) { /* the ones kept were probed since earlier */
+        probe_offer(m, keep[q], since[q]);
+    }
+}
+
+static void news_add(member_node_t *m, uint32_t idx)
+{
+    if (m->news_len == NEWS_CAP) { /* full: forget the oldest piece of news */
+        m->news_head = (m->news_head + 1) % NEWS_CAP;
+        m->news_len--;
+    }
+    uint32_t slot = (m->news_head + m->news_len++) % NEWS_CAP;
+    m->news[slot] = idx;
+    m->news_left[slot] = NEWS_SENDS;
+}
+
+/* Takes a member off the list and logs it; with spread, gossip carries the news that it failed. */
+static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t now)
+{
+    entry_t *ent = &m->entries[idx];
+    ent->state = ST_REMOVED;
+    ent->dead_news = spread;
+    live_remove(m, idx);
+    probe_forget(m, idx, now);
+    if (spread)
+        news_add(m, idx);
+    m->stats.removals++;
+    m->version++;
+    log_membership(m, ent->addr, "removed", now);
+}
+
 /* A member this node has not listed before (or a new incarnation of a removed one). */
 static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_t now)
 {
@@ -241,22 +358,53 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->heartbeat = e->heartbeat;
     ent->last_update = now;
     ent->state = ST_ALIVE;
+    ent->dead_news = false;
     ent->stamp = 0;
     live_add(m, idx);
     schedule(m, idx, now + m->env.cfg->t_fail + 1);
-    if (m->news_len == NEWS_CAP) { /* full: forget the oldest piece of news */
-        m->news_head = (m->news_head + 1) % NEWS_CAP;
-        m->news_len--;
-    }
-    uint32_t slot = (m->news_head + m->news_len++) % NEWS_CAP;
-    m->news[slot] = idx;
-    m->news_left[slot] = NEWS_SENDS;
+    news_add(m, idx);
+    probe_offer(m, idx, now);
     m->stats.joins++;
+    m->version++;
     log_membership(m, e->addr, "joined", now);
+}
+
+/* News that incarnation e->incarnation of a member failed. About this node itself, it is a
+ * mistake to refute: a higher incarnation makes the others list it again. A member never listed
+ * is listed and removed at once, so that its join and removal are logged like everywhere else. */
+static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t now)
+{
+    if (addr_eq(e->addr, m->self)) {
+        if (e->incarnation >= m->incarnation)
+            m->incarnation = e->incarnation + 1;
+        return;
+    }
+    uint32_t idx = find_entry(m, e->addr);
+    if (idx == UINT32_MAX) {
+        if (reserve_entry(m) != 0)
+            return;
+        idx = m->nentries++;
+        m->entries[idx].addr = e->addr;
+        slot_insert(m->slots, m->slots_cap, m->entries, idx);
+        wire_entry_t seen = { e->addr, e->incarnation, 0 };
+        admit(m, idx, &seen, now);
+    } else if (m->entries[idx].state == ST_REMOVED) {
+        if (e->incarnation <= m->entries[idx].incarnation)
+            return;
+        wire_entry_t seen = { e->addr, e->incarnation, 0 };
+        admit(m, idx, &seen, now);
+    } else if (e->incarnation < m->entries[idx].incarnation) {
+        return; /* about an earlier life of a restarted member */
+    }
+    remove_member(m, idx, true, now);
 }
 
 static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
 {
+    if (e->heartbeat == WIRE_HB_DEAD) {
+        merge_dead_notice(m, e, now);
+        return;
+    }
     if (addr_eq(e->addr, m->self))
         return;
     m->stats.merged++;
@@ -310,10 +458,7 @@ static void check_timeouts(member_node_t *m, uint32_t now)
             ent->state = ST_SUSPECT;
             schedule(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
         } else {
-            ent->state = ST_REMOVED;
-            live_remove(m, idx);
-            m->stats.removals++;
-            log_membership(m, ent->addr, "removed", now);
+            remove_member(m, idx, false, now);
         }
     }
     /* Every deadline set above is in (now, now + wheel_size), so nothing was scheduled into
@@ -329,11 +474,20 @@ static wire_entry_t own_entry(const member_node_t *m)
     return (wire_entry_t){ m->self, m->incarnation, m->heartbeat };
 }
 
+/* Removed members go out as failure notices. */
 static void add_to_msg(member_node_t *m, uint32_t idx)
 {
     entry_t *ent = &m->entries[idx];
     ent->stamp = m->stamp;
-    m->msg.entries[m->msg.count++] = (wire_entry_t){ ent->addr, ent->incarnation, ent->heartbeat };
+    uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD : ent->heartbeat;
+    m->msg.entries[m->msg.count++] = (wire_entry_t){ ent->addr, ent->incarnation, hb };
+}
+
+/* News worth sending: a member admitted, or one removed on evidence of failure. */
+static bool newsworthy(const member_node_t *m, uint32_t idx)
+{
+    const entry_t *ent = &m->entries[idx];
+    return ent->state != ST_REMOVED || ent->dead_news;
 }
 
 /* Up to NEWS_PER_MSG newly admitted members, oldest news first. */
@@ -342,14 +496,15 @@ static void add_news(member_node_t *m, uint32_t room)
     uint32_t taken = 0;
     for (uint32_t k = 0; k < m->news_len && taken < room && taken < NEWS_PER_MSG; k++) {
         uint32_t slot = (m->news_head + k) % NEWS_CAP;
-        if (m->entries[m->news[slot]].state != ST_REMOVED && m->news_left[slot] > 0) {
+        if (newsworthy(m, m->news[slot]) && m->news_left[slot] > 0 &&
+            m->entries[m->news[slot]].stamp != m->stamp) {
             add_to_msg(m, m->news[slot]);
             m->news_left[slot]--;
             taken++;
         }
     }
     while (m->news_len > 0 && (m->news_left[m->news_head] == 0 ||
-                               m->entries[m->news[m->news_head]].state == ST_REMOVED)) {
+                               !newsworthy(m, m->news[m->news_head]))) {
         m->news_head = (m->news_head + 1) % NEWS_CAP;
         m->news_len--;
     }
@@ -388,15 +543,39 @@ static int encode(member_node_t *m)
     return wire_encode_member(&m->msg, m->buf, sizeof m->buf);
 }
 
-static void send_join_request(member_node_t *m, uint32_t now)
+/* A message whose one entry is this node's own: a join request, a ping or an ack. */
+static void send_own(member_node_t *m, msg_type_t type, addr_t to, uint32_t now)
 {
-    m->msg.type = MSG_JOINREQ;
+    m->msg.type = type;
     m->msg.from = m->self;
     m->msg.count = 1;
     m->msg.entries[0] = own_entry(m);
-    send_msg(m, m->seeds[m->next_seed], encode(m), now);
+    send_msg(m, to, encode(m), now);
+}
+
+static void send_join_request(member_node_t *m, uint32_t now)
+{
+    send_own(m, MSG_JOINREQ, m->seeds[m->next_seed], now);
     m->next_seed = (m->next_seed + 1) % m->nseeds;
     m->join_sent_at = now;
+}
+
+/* Pings each probe target; one whose heartbeat has not advanced for probe_timeout ticks of
+ * probing has failed: it is removed and the news spreads. */
+static void probe(member_node_t *m, uint32_t now)
+{
+    uint32_t timeout = m->env.cfg->probe_timeout;
+    for (uint32_t k = 0; k < m->nprobes;) {
+        uint32_t idx = m->probe[k];
+        const entry_t *ent = &m->entries[idx];
+        if (now - m->probe_since[k] >= timeout && now - ent->last_update > timeout) {
+            remove_member(m, idx, true, now); /* refills the targets: look at k again */
+            continue;
+        }
+        if ((now - m->probe_since[k]) % m->env.cfg->probe_period == 0)
+            send_own(m, MSG_PING, ent->addr, now);
+        k++;
+    }
 }
 
 /* Whether member idx may join the targets out[0..got): not suspected, not already chosen, and
@@ -440,9 +619,9 @@ static void gossip(member_node_t *m, uint32_t now)
     }
 }
 
-/* Admits the joiner and sends it the whole list, alive and suspected members alike, in
- * messages of at most max_entries: a newcomer learns even of members that are dying, so it
- * logs their join and their removal like everyone else. */
+/* Admits the joiner and sends it the whole list in messages of at most max_entries: alive and
+ * suspected members, and removed ones as failure notices. A newcomer learns even of members
+ * that died before it came, so it logs their join and their removal like everyone else. */
 static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, uint32_t now)
 {
     merge_entry(m, e, now);
@@ -454,14 +633,14 @@ static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, 
         msg->from = m->self;
         msg->entries[0] = own_entry(m);
         msg->count = 1;
-        for (; i < m->nlive && msg->count < max; i++)
-            if (!addr_eq(m->entries[m->live[i]].addr, joiner))
-                add_to_msg(m, m->live[i]);
+        for (; i < m->nentries && msg->count < max; i++)
+            if (!addr_eq(m->entries[i].addr, joiner))
+                add_to_msg(m, i);
         /* The joiner itself may be all that is left: it needs no further message. */
-        if (i < m->nlive && addr_eq(m->entries[m->live[i]].addr, joiner))
+        if (i < m->nentries && addr_eq(m->entries[i].addr, joiner))
             i++;
         send_msg(m, joiner, encode(m), now);
-    } while (i < m->nlive);
+    } while (i < m->nentries);
 }
 
 /* Starts loading the table slots, then the entries, that a message's entries will touch:
@@ -499,6 +678,20 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
         prefetch_entries(m);
         for (uint16_t i = 0; i < m->msg.count; i++)
             merge_entry(m, &m->msg.entries[i], now);
+        break;
+    case MSG_PING: {
+        /* The ping is a direct heartbeat; the ack carries this node's own. */
+        addr_t from = m->msg.from;
+        if (m->in_group)
+            merge_entry(m, &m->msg.entries[0], now);
+        send_own(m, MSG_ACK, from, now);
+        break;
+    }
+    case MSG_ACK:
+        if (m->in_group)
+            merge_entry(m, &m->msg.entries[0], now);
+        break;
+    default:
         break;
     }
     return WIRE_OK;
@@ -539,9 +732,15 @@ void member_tick(member_node_t *m, uint32_t now)
     }
     if (now % m->env.cfg->gossip_period == 0)
         gossip(m, now);
+    probe(m, now);
 }
 
 /* ---- queries ---- */
+
+uint64_t member_version(const member_node_t *m)
+{
+    return m->version;
+}
 
 bool member_in_group(const member_node_t *m)
 {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire.h"
+
 #define MAX_FILE_BYTES (16u << 20)
 
 typedef enum { K_UINT, K_FLAG, K_PROB, K_ENUM } kind_t;
@@ -36,6 +38,8 @@ static const setting_t settings[] = {
       "the probability that a message is lost" },
     { "CRUD_TEST", K_ENUM, offsetof(scenario_t, crud_test), 0, 0, crud_names,
       "the key-value test to run" },
+    { "NUM_KEYS", K_UINT, offsetof(scenario_t, keys), 1, SCENARIO_MAX_KEYS, NULL,
+      "the number of keys a CRUD test creates" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -281,16 +285,76 @@ static int add_event(scenario_t *sc, event_t ev)
     return 0;
 }
 
-/* Turns the classic keys into the classic membership timeline. */
+/* The classic KV schedule (README, "Key-value tests"): keys are created once every node has
+ * been started for 50 ticks, and no earlier than tick 100; the test begins 50 ticks later. */
+#define KV_INVALID_VALUE "invalidValue"
+#define KV_NEW_VALUE "newValue"
+
+static int add_op(scenario_t *sc, uint32_t tick, int op, int32_t key, const char *value)
+{
+    return add_event(sc, (event_t){ .tick = tick, .kind = EV_KV_OP, .op = op, .key = key,
+                                    .value = value });
+}
+
+/* READ on the 1st key or UPDATE on the 2nd: the five steps of classic-compat.md section 5. */
+static int add_read_update_steps(scenario_t *sc, uint32_t t, int op)
+{
+    int32_t key = op == KV_READ ? 0 : 1;
+    const char *value = op == KV_READ ? NULL : KV_NEW_VALUE;
+    const char *invalid_value = op == KV_READ ? NULL : KV_INVALID_VALUE;
+    int rc = add_op(sc, t, op, key, value);
+    rc |= add_event(sc, (event_t){ .tick = t + 25, .kind = EV_FAIL_REPLICAS, .count = 1, .key = key });
+    rc |= add_op(sc, t + 25, op, key, value);
+    rc |= add_event(sc, (event_t){ .tick = t + 75, .kind = EV_FAIL_REPLICAS, .count = 2, .key = key });
+    rc |= add_op(sc, t + 75, op, key, value);
+    rc |= add_op(sc, t + 125, op, key, value);
+    rc |= add_event(sc, (event_t){ .tick = t + 135, .kind = EV_FAIL_NON_REPLICA, .key = key });
+    rc |= add_op(sc, t + 135, op, key, value);
+    rc |= add_op(sc, t + 135, op, EV_KEY_INVALID, invalid_value);
+    return rc;
+}
+
+static int derive_kv_timeline(parser_t *p, scenario_t *sc)
+{
+    static const uint32_t min_keys[] = { [CRUD_CREATE] = 1, [CRUD_READ] = 1, [CRUD_UPDATE] = 2,
+                                         [CRUD_DELETE] = 51 };
+    if (sc->keys < min_keys[sc->crud_test]) {
+        p->line = p->set_on[NSETTINGS - 1];
+        return fail_at(p, p->line ? 1 : 0, "NUM_KEYS %u is too few for CRUD_TEST %s, which needs "
+                       "at least %u keys", (unsigned)sc->keys, crud_test_name(sc->crud_test),
+                       (unsigned)min_keys[sc->crud_test]);
+    }
+    uint32_t last_start = (sc->nodes - 1) / 4; /* four nodes start per tick */
+    uint32_t insert = last_start + 50 > 100 ? last_start + 50 : 100;
+    uint32_t t = insert + 50;
+    if (t + 185 > sc->ticks)
+        sc->ticks = t + 185;
+    int rc = add_event(sc, (event_t){ .tick = insert, .kind = EV_KV_INSERT, .count = sc->keys });
+    switch (sc->crud_test) {
+    case CRUD_READ: rc |= add_read_update_steps(sc, t, KV_READ); break;
+    case CRUD_UPDATE: rc |= add_read_update_steps(sc, t, KV_UPDATE); break;
+    case CRUD_DELETE:
+        for (int32_t k = 1; k <= 50; k++)
+            rc |= add_op(sc, t, KV_DELETE, k, NULL);
+        rc |= add_op(sc, t, KV_DELETE, EV_KEY_INVALID, NULL);
+        break;
+    default: break;
+    }
+    return rc ? fail_at(p, 0, "out of memory") : 0;
+}
+
+/* Turns the classic keys into the classic timeline: membership failures, or a KV test. */
 static int derive_timeline(parser_t *p, scenario_t *sc)
 {
     sc->ticks = 700;
     int rc = 0;
-    if (sc->crud_test == CRUD_NONE) {
-        if (sc->single_failure)
-            rc = add_event(sc, (event_t){ 100, EV_FAIL_RANDOM_NODE, 1 });
-        else if (sc->nodes / 2 > 0)
-            rc = add_event(sc, (event_t){ 100, EV_FAIL_RANDOM_BLOCK, sc->nodes / 2 });
+    if (sc->crud_test != CRUD_NONE) {
+        if (derive_kv_timeline(p, sc) != 0)
+            return -1;
+    } else if (sc->single_failure) {
+        rc = add_event(sc, (event_t){ 100, EV_FAIL_RANDOM_NODE, 1, 0, 0, NULL });
+    } else if (sc->nodes / 2 > 0) {
+        rc = add_event(sc, (event_t){ 100, EV_FAIL_RANDOM_BLOCK, sc->nodes / 2, 0, 0, NULL });
     }
     if (rc == 0 && sc->drop_msg && sc->drop_prob > 0.0) {
         sc->loss = malloc(sizeof *sc->loss);
@@ -308,6 +372,7 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
                    size_t errlen)
 {
     memset(sc, 0, sizeof *sc);
+    sc->keys = SCENARIO_CLASSIC_KEYS;
     parser_t p = { .name = name, .err = err, .errlen = errlen };
     size_t pos = 0;
     while (pos < len) {

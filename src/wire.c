@@ -1,6 +1,8 @@
-/* wire.c: explicit little-endian encoding of membership messages.
+/* wire.c: explicit little-endian encoding of membership and KV messages.
  * Every length is checked against the buffer before a byte is read. */
 #include "wire.h"
+
+#include <string.h>
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -29,7 +31,14 @@ static uint32_t get32(const uint8_t *p)
 
 static int known_member_type(int t)
 {
-    return t == MSG_JOINREQ || t == MSG_JOINREP || t == MSG_GOSSIP;
+    return t == MSG_JOINREQ || t == MSG_JOINREP || t == MSG_GOSSIP || t == MSG_PING ||
+           t == MSG_ACK;
+}
+
+/* Messages that carry exactly one entry, about their sender. */
+static int about_sender_only(int t)
+{
+    return t == MSG_JOINREQ || t == MSG_PING || t == MSG_ACK;
 }
 
 int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap)
@@ -96,9 +105,129 @@ int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out)
         if (e->addr.id == 0)
             return WIRE_EINVALID;
     }
-    if (type == MSG_JOINREQ && (count != 1 || !addr_eq(out->entries[0].addr, out->from)))
+    if (about_sender_only(type) && (count != 1 || !addr_eq(out->entries[0].addr, out->from)))
         return WIRE_EINVALID;
     return WIRE_OK;
+}
+
+/* ---- KV messages ---- */
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32);
+}
+
+static int known_kv_type(int t)
+{
+    return t == MSG_KV_REQUEST || t == MSG_KV_REPLY || t == MSG_KV_TRANSFER ||
+           t == MSG_KV_TRANSFER_ACK;
+}
+
+int wire_kv_text_ok(const char *s, size_t len, int is_key)
+{
+    if (is_key ? (len == 0 || len > KV_MAX_KEY) : len > KV_MAX_VALUE)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+/* The rules both ends hold a KV message to, beyond its framing. */
+static int kv_fields_ok(const kv_msg_t *m)
+{
+    int has_op = m->type == MSG_KV_REQUEST || m->type == MSG_KV_REPLY;
+    if (has_op ? (m->op < KV_CREATE || m->op > KV_DELETE) : m->op != 0)
+        return 0;
+    if (m->flags & ~KV_FLAGS_KNOWN)
+        return 0;
+    if (m->type == MSG_KV_TRANSFER_ACK && m->vlen != 0)
+        return 0;
+    return m->from.id != 0 && wire_kv_text_ok(m->key, m->klen, 1) &&
+           wire_kv_text_ok(m->value, m->vlen, 0);
+}
+
+int wire_encode_kv(const kv_msg_t *m, uint8_t *buf, size_t cap)
+{
+    if (!known_kv_type(m->type) || !kv_fields_ok(m))
+        return WIRE_EINVALID;
+    size_t len = WIRE_KV_HEADER_SIZE + (size_t)m->klen + m->vlen;
+    if (len > cap)
+        return WIRE_ENOSPACE;
+    buf[0] = WIRE_MAGIC;
+    buf[1] = WIRE_VERSION;
+    buf[2] = (uint8_t)m->type;
+    put32(buf + 3, m->from.id);
+    put16(buf + 7, m->from.port);
+    put32(buf + 9, m->txid);
+    buf[13] = (uint8_t)m->op;
+    buf[14] = m->flags;
+    put64(buf + 15, m->version.stamp);
+    put32(buf + 23, m->version.node);
+    put16(buf + 27, m->klen);
+    put16(buf + 29, m->vlen);
+    memcpy(buf + WIRE_KV_HEADER_SIZE, m->key, m->klen);
+    memcpy(buf + WIRE_KV_HEADER_SIZE + m->klen, m->value, m->vlen);
+    return (int)len;
+}
+
+int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
+{
+    int type = wire_peek_type(buf, len);
+    if (type < 0)
+        return type;
+    if (!known_kv_type(type))
+        return WIRE_ETYPE;
+    if (len < WIRE_KV_HEADER_SIZE)
+        return WIRE_ETRUNCATED;
+    uint16_t klen = get16(buf + 27), vlen = get16(buf + 29);
+    if (klen > KV_MAX_KEY || vlen > KV_MAX_VALUE)
+        return WIRE_EOVERSIZED;
+    size_t need = WIRE_KV_HEADER_SIZE + (size_t)klen + vlen;
+    if (len < need)
+        return WIRE_ETRUNCATED;
+    if (len > need)
+        return WIRE_EOVERSIZED;
+    out->type = (msg_type_t)type;
+    out->from = addr_make(get32(buf + 3), get16(buf + 7));
+    out->txid = get32(buf + 9);
+    out->op = (kv_op_t)buf[13];
+    out->flags = buf[14];
+    out->version.stamp = get64(buf + 15);
+    out->version.node = get32(buf + 23);
+    out->klen = klen;
+    out->vlen = vlen;
+    memcpy(out->key, buf + WIRE_KV_HEADER_SIZE, klen);
+    out->key[klen] = '\0';
+    memcpy(out->value, buf + WIRE_KV_HEADER_SIZE + klen, vlen);
+    out->value[vlen] = '\0';
+    return kv_fields_ok(out) ? WIRE_OK : WIRE_EINVALID;
+}
+
+int kv_version_cmp(kv_version_t a, kv_version_t b)
+{
+    if (a.stamp != b.stamp)
+        return a.stamp < b.stamp ? -1 : 1;
+    if (a.node != b.node)
+        return a.node < b.node ? -1 : 1;
+    return 0;
+}
+
+const char *kv_op_name(kv_op_t op)
+{
+    switch (op) {
+    case KV_CREATE: return "create";
+    case KV_READ: return "read";
+    case KV_UPDATE: return "update";
+    case KV_DELETE: return "delete";
+    }
+    return "?";
 }
 
 const char *wire_strerror(int status)

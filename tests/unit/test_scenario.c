@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "scenario.h"
+#include "wire.h"
 #include "suites.h"
 
 #define NAME "t.conf"
@@ -165,9 +166,19 @@ static void test_kv_form(void)
         CU_ASSERT_EQUAL(sc.crud_test, cases[i].value);
         CU_ASSERT_STRING_EQUAL(crud_test_name(sc.crud_test), cases[i].word);
         CU_ASSERT_EQUAL(sc.ticks, 700);
-        CU_ASSERT_EQUAL(sc.nevents, 0); /* a CRUD test fails no node */
-        CU_ASSERT_PTR_NULL(sc.events);
+        CU_ASSERT_EQUAL(sc.keys, 100);
         CU_ASSERT_EQUAL(sc.nloss, 0);
+        /* The first event creates the keys at tick 100; no random failure is scheduled. */
+        CU_ASSERT_FATAL(sc.nevents >= 1);
+        CU_ASSERT_EQUAL(sc.events[0].kind, EV_KV_INSERT);
+        CU_ASSERT_EQUAL(sc.events[0].tick, 100);
+        CU_ASSERT_EQUAL(sc.events[0].count, 100);
+        for (size_t e = 0; e < sc.nevents; e++) {
+            CU_ASSERT(sc.events[e].kind != EV_FAIL_RANDOM_NODE);
+            CU_ASSERT(sc.events[e].kind != EV_FAIL_RANDOM_BLOCK);
+            if (e > 0)
+                CU_ASSERT(sc.events[e].tick >= sc.events[e - 1].tick);
+        }
         scenario_free(&sc);
     }
     CU_ASSERT_STRING_EQUAL(crud_test_name(CRUD_NONE), "NONE");
@@ -175,11 +186,86 @@ static void test_kv_form(void)
     /* CRUD_TEST suppresses failures even when the failure keys ask for them. */
     scenario_t sc;
     CU_ASSERT_EQUAL_FATAL(parse("CRUD_TEST: DELETE\nSINGLE_FAILURE: 1\nMAX_NNB: 5\n", &sc), 0);
-    CU_ASSERT_EQUAL(sc.nevents, 0);
+    for (size_t e = 0; e < sc.nevents; e++)
+        CU_ASSERT(sc.events[e].kind >= EV_KV_INSERT);
     scenario_free(&sc);
-    CU_ASSERT_EQUAL_FATAL(parse("CRUD_TEST: READ\nSINGLE_FAILURE: 0\nMAX_NNB: 8\n", &sc), 0);
-    CU_ASSERT_EQUAL(sc.nevents, 0);
+}
+
+/* The classic KV timelines of classic-compat.md section 5, event by event. */
+static void test_kv_timelines(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nCRUD_TEST: READ\n", &sc), 0);
+    static const struct {
+        uint32_t tick;
+        event_kind_t kind;
+        uint32_t count;
+        int32_t key;
+    } read[] = { { 100, EV_KV_INSERT, 100, 0 },     { 150, EV_KV_OP, 0, 0 },
+                 { 175, EV_FAIL_REPLICAS, 1, 0 },   { 175, EV_KV_OP, 0, 0 },
+                 { 225, EV_FAIL_REPLICAS, 2, 0 },   { 225, EV_KV_OP, 0, 0 },
+                 { 275, EV_KV_OP, 0, 0 },           { 285, EV_FAIL_NON_REPLICA, 0, 0 },
+                 { 285, EV_KV_OP, 0, 0 },           { 285, EV_KV_OP, 0, EV_KEY_INVALID } };
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, sizeof read / sizeof read[0]);
+    for (size_t i = 0; i < sc.nevents; i++) {
+        CU_ASSERT_EQUAL(sc.events[i].tick, read[i].tick);
+        CU_ASSERT_EQUAL(sc.events[i].kind, read[i].kind);
+        if (read[i].kind != EV_KV_OP)
+            CU_ASSERT_EQUAL(sc.events[i].count, read[i].count);
+        if (read[i].kind != EV_KV_INSERT)
+            CU_ASSERT_EQUAL(sc.events[i].key, read[i].key);
+        if (read[i].kind == EV_KV_OP) {
+            CU_ASSERT_EQUAL(sc.events[i].op, KV_READ);
+            CU_ASSERT_PTR_NULL(sc.events[i].value); /* reads expect the key's own value */
+        }
+    }
     scenario_free(&sc);
+
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nCRUD_TEST: UPDATE\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 10);
+    CU_ASSERT_EQUAL(sc.events[1].op, KV_UPDATE);
+    CU_ASSERT_EQUAL(sc.events[1].key, 1); /* the 2nd key in byte order */
+    CU_ASSERT_STRING_EQUAL(sc.events[1].value, "newValue");
+    CU_ASSERT_STRING_EQUAL(sc.events[9].value, "invalidValue");
+    CU_ASSERT_EQUAL(sc.events[9].key, EV_KEY_INVALID);
+    scenario_free(&sc);
+
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nCRUD_TEST: DELETE\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 1 + 50 + 1);
+    for (int32_t k = 1; k <= 50; k++) {
+        CU_ASSERT_EQUAL(sc.events[k].tick, 150);
+        CU_ASSERT_EQUAL(sc.events[k].op, KV_DELETE);
+        CU_ASSERT_EQUAL(sc.events[k].key, k);
+    }
+    CU_ASSERT_EQUAL(sc.events[51].key, EV_KEY_INVALID);
+    scenario_free(&sc);
+
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nCRUD_TEST: CREATE\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.nevents, 1);
+    scenario_free(&sc);
+
+    /* 1,000 nodes: the last starts at tick 249, keys are created 50 ticks later. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 1000\nCRUD_TEST: READ\nNUM_KEYS: 10000\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.events[0].tick, 299);
+    CU_ASSERT_EQUAL(sc.events[0].count, 10000);
+    CU_ASSERT_EQUAL(sc.events[sc.nevents - 1].tick, 299 + 50 + 135);
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+
+    /* 10,000 nodes: the run is stretched to cover the test. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10000\nCRUD_TEST: CREATE\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.events[0].tick, 2499 + 50);
+    CU_ASSERT(sc.ticks > 2499 + 50 + 135);
+    scenario_free(&sc);
+}
+
+static void test_error_num_keys(void)
+{
+    EXPECT_ERROR("MAX_NNB: 10\nCRUD_TEST: DELETE\nNUM_KEYS: 50\n", 3, "NUM_KEYS 50", "DELETE",
+                 "at least 51");
+    EXPECT_ERROR("MAX_NNB: 10\nCRUD_TEST: UPDATE\nNUM_KEYS: 1\n", 3, "at least 2");
+    EXPECT_ERROR("MAX_NNB: 10\nNUM_KEYS: 0\n", 2, "out-of-range", "NUM_KEYS");
+    EXPECT_ERROR("MAX_NNB: 10\nNUM_KEYS: 1000001\n", 2, "out-of-range", "NUM_KEYS");
 }
 
 static void test_keys_any_order(void)
@@ -515,6 +601,8 @@ int add_scenario_suite(void)
         !CU_add_test(s, "classic multi failure file", test_classic_multi_failure) ||
         !CU_add_test(s, "classic message drop file", test_classic_msg_drop) ||
         !CU_add_test(s, "KV form: CRUD_TEST CREATE/READ/UPDATE/DELETE", test_kv_form) ||
+        !CU_add_test(s, "KV timelines: the classic steps, event by event", test_kv_timelines) ||
+        !CU_add_test(s, "error: NUM_KEYS out of range or too few for the test", test_error_num_keys) ||
         !CU_add_test(s, "keys in any order", test_keys_any_order) ||
         !CU_add_test(s, "blanks, comments, CRLF, no final newline",
                      test_whitespace_comments_line_endings) ||

@@ -1,0 +1,79 @@
+/* kvnode.h: the key-value side of one node: coordinator (client operations, 2-of-3 quorum,
+ * timeouts), server (its local store, one result line per request), and stabilization (keys
+ * follow ring changes so each sits on exactly its 3 current replicas). */
+#ifndef KVNODE_H
+#define KVNODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "emulnet.h"
+#include "log.h"
+#include "membership.h"
+#include "ring.h"
+#include "wire.h"
+
+typedef struct {
+    uint32_t timeout;        /* ticks a coordinator waits for its quorum before failing */
+    uint32_t transfer_retry; /* ticks between resends of an unacknowledged key transfer */
+} kv_cfg_t;
+
+void kv_default_cfg(kv_cfg_t *cfg);
+
+/* Called once per client operation when the coordinator decides it; value is the value read
+ * (reads), the value written (create, update) or NULL. */
+typedef void (*kv_result_fn)(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
+                             const char *value, uint32_t now);
+
+/* What a node needs from the run; all pointers are borrowed and outlive the node. */
+typedef struct {
+    emulnet_t *net;
+    log_t *log;
+    const member_node_t *member; /* this node's membership: the ring is built from its list */
+    ring_poscache_t *positions;  /* may be NULL */
+    const kv_cfg_t *cfg;
+    uint32_t *next_txid; /* run-wide transaction ids, as a client library would hand out */
+    kv_result_fn on_result; /* may be NULL */
+    void *result_ctx;
+} kv_env_t;
+
+typedef struct kv_node kv_node_t;
+
+kv_node_t *kv_new(addr_t self, const kv_env_t *env);
+void kv_free(kv_node_t *n);
+
+/* Handles one received KV message; malformed bytes are counted and otherwise ignored.
+ * Returns WIRE_OK or the decoder's negative status. */
+int kv_receive(kv_node_t *n, const uint8_t *data, size_t len, uint32_t now);
+/* Once per tick, after the messages: follows ring changes, resends transfers, times out
+ * operations. */
+void kv_tick(kv_node_t *n, uint32_t now);
+
+/* Starts a client operation with this node as coordinator and returns its transaction id.
+ * key and value must satisfy wire_kv_text_ok; value is ignored for read and delete. */
+uint32_t kv_client(kv_node_t *n, kv_op_t op, const char *key, const char *value, uint32_t now);
+
+/* The key's replicas in this node's current view (primary first); returns how many. */
+size_t kv_replicas_of(kv_node_t *n, const char *key, addr_t out[RING_REPLICAS], uint32_t now);
+
+/* Writes one line per live key this node holds:
+ * "item <addr> <key> <value> <stamp>.<node>" (tombstones are not listed). */
+void kv_dump(const kv_node_t *n, FILE *out);
+
+typedef struct {
+    uint64_t requests_served; /* server result lines */
+    uint64_t ops_ok, ops_failed; /* coordinator result lines */
+    uint64_t transfers_sent;  /* stabilization transfers sent, resends included */
+    uint64_t transfers_applied; /* transfers that brought a newer version */
+    uint64_t keys_dropped;    /* keys given up because the node is no longer a replica */
+    uint64_t ignored_replies; /* late, duplicate or unknown replies */
+    uint64_t malformed;       /* received messages the decoder rejected */
+    uint64_t ring_rebuilds;
+    uint64_t keys;            /* live keys held now */
+} kv_stats_t;
+void kv_get_stats(const kv_node_t *n, kv_stats_t *out);
+
+#endif
