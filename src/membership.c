@@ -30,6 +30,7 @@ typedef struct {
     uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
     uint8_t state;
     bool dead_news;       /* removed on evidence worth spreading: a failed probe or a notice */
+    uint32_t told_at;     /* tick + 1 when it was last told it is listed as failed; 0: never */
 } entry_t;
 
 typedef struct {
@@ -371,6 +372,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->last_update = now;
     ent->state = ST_ALIVE;
     ent->dead_news = false;
+    ent->told_at = 0;
     ent->stamp = 0;
     live_add(m, idx);
     schedule(m, idx, now + m->env.cfg->t_fail + 1);
@@ -669,6 +671,27 @@ static void prefetch_entries(const member_node_t *m)
     }
 }
 
+/* A member this node removed is still sending, so the removal was a mistake (or the member
+ * has not heard of it yet): tell it, at most once per tick, so that it raises its incarnation and
+ * is listed again. Without this a wrongly removed node would never find out. */
+static void tell_if_removed(member_node_t *m, wire_entry_t sender, uint32_t now)
+{
+    uint32_t idx = find_entry(m, sender.addr);
+    if (idx == UINT32_MAX)
+        return;
+    entry_t *ent = &m->entries[idx];
+    if (ent->state != ST_REMOVED || sender.incarnation > ent->incarnation || ent->told_at == now + 1)
+        return;
+    ent->told_at = now + 1;
+    member_msg_t *msg = &m->msg;
+    msg->type = MSG_GOSSIP;
+    msg->from = m->self;
+    msg->entries[0] = own_entry(m);
+    msg->entries[1] = (wire_entry_t){ ent->addr, ent->incarnation, WIRE_HB_DEAD };
+    msg->count = 2;
+    send_msg(m, ent->addr, encode(m), now);
+}
+
 int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t now)
 {
     int st = wire_decode_member(data, len, &m->msg);
@@ -678,6 +701,10 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
     }
     if (!m->started)
         return WIRE_OK;
+    /* Every message but a join request starts with its sender's own entry. */
+    wire_entry_t sender = m->msg.entries[0];
+    bool from_member = m->msg.type != MSG_JOINREQ && m->msg.count > 0 &&
+                       addr_eq(sender.addr, m->msg.from) && sender.heartbeat != WIRE_HB_DEAD;
     switch (m->msg.type) {
     case MSG_JOINREQ:
         if (m->in_group) /* it cannot vouch for a group it is not in yet */
@@ -706,6 +733,8 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
     default:
         break;
     }
+    if (from_member && m->in_group)
+        tell_if_removed(m, sender, now);
     return WIRE_OK;
 }
 
