@@ -21,7 +21,7 @@ SRCS   = $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS   = $(SRCS:src/%.c=build/%.o)
 TSRCS  = $(wildcard tests/unit/*.c)
 TOBJS  = $(TSRCS:tests/unit/%.c=build/tests/%.o)
-GRADERS = tools/grade-membership tools/grade-kv
+GRADERS = tools/grade-membership tools/grade-kv tools/check-state
 SCENARIO ?= testcases/singlefailure.conf
 
 .PHONY: all run test unit sanitize bench clean deps test-deps
@@ -43,6 +43,8 @@ tools/grade-membership: tools/grade_membership.c
 	$(CC) $(BASE_CFLAGS) -o $@ $<
 tools/grade-kv: tools/grade_kv.c
 	$(CC) $(BASE_CFLAGS) -o $@ $<
+tools/check-state: tools/check_state.c | deps
+	$(CC) $(BASE_CFLAGS) -o $@ $< $(CRYPTO_LIBS)
 
 build/tests/%.o: tests/unit/%.c | test-deps
 	@mkdir -p $(@D)
@@ -65,6 +67,9 @@ build/asan/unit_tests: $(TOBJS:build/%=build/asan/%) $(OBJS:build/%=build/asan/%
 build/asan/grade-%: tools/grade_%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $<
+build/asan/check-state: tools/check_state.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS)
 
 run: all
 	./Application $(SCENARIO)
@@ -74,13 +79,14 @@ unit: build/unit_tests
 	build/unit_tests
 
 test: all build/unit_tests
-	@tests/run-all build/unit_tests ./Application tools/grade-membership tools/grade-kv
+	@tests/run-all build/unit_tests ./Application tools/grade-membership tools/grade-kv \
+	  tools/check-state
 
 sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membership \
-          build/asan/grade-kv
+          build/asan/grade-kv build/asan/check-state
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run-all build/asan/unit_tests build/asan/Application build/asan/grade-membership \
-	  build/asan/grade-kv
+	  build/asan/grade-kv build/asan/check-state
 
 bench: all
 	tools/bench

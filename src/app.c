@@ -281,9 +281,10 @@ static void client_op(run_t *r, const event_t *ev, uint32_t now)
         return;
     char op_upper[8];
     const char *name = kv_op_name((kv_op_t)ev->op);
-    for (size_t i = 0; i < sizeof op_upper; i++)
-        op_upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
-    op_upper[sizeof op_upper - 1] = '\0';
+    size_t len = 0;
+    for (; len + 1 < sizeof op_upper && name[len]; len++)
+        op_upper[len] = (char)(name[len] >= 'a' && name[len] <= 'z' ? name[len] - 32 : name[len]);
+    op_upper[len] = '\0';
     if (value)
         log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s VALUE: %s at time: %u",
                   op_upper, key, value, (unsigned)now);

@@ -8,5 +8,10 @@ int add_scenario_suite(void);
 int add_wire_suite(void);
 int add_emulnet_suite(void);
 int add_membership_suite(void);
+int add_ring_suite(void);
+int add_store_suite(void);
+int add_quorum_suite(void);
+int add_kvwire_suite(void);
+int add_kvnode_suite(void);
 
 #endif

@@ -3,6 +3,7 @@
  * tick, and parses the dbg lines (kept in an open_memstream buffer) to check joins and
  * removals per logger and target against the protocol's timing rules. */
 #include <CUnit/CUnit.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1017,6 +1018,654 @@ static void test_joinrep_smallest_bound(void)
     CU_ASSERT_EQUAL(code, 0);
 }
 
+/* ================================================================ probes and failure notices */
+
+/* A config for the probe tests: small explicit gossip settings, messages large enough to carry
+ * the whole list (max_entries 32 >= n), `t` for both timeouts, and 3 probes every 2 ticks with
+ * probe_timeout derived from the network by member_cfg_for_network. */
+static member_cfg_t probe_cfg(uint32_t t, double loss, uint32_t delay)
+{
+    member_cfg_t cfg = small_cfg(32);
+    cfg.t_fail = cfg.t_remove = t;
+    cfg.probes = 3;
+    cfg.probe_period = 2;
+    member_cfg_for_network(&cfg, loss, delay);
+    return cfg;
+}
+
+/* Counts MSG_PINGs received by `target` at ticks [from, to], per sender id, and records every
+ * failure notice (an entry with heartbeat WIRE_HB_DEAD) about `target` that any node receives. */
+typedef struct {
+    uint32_t target;
+    uint32_t from, to;
+    unsigned pings[64];
+    unsigned self_notices; /* notices about the receiver itself, received by `target` */
+    unsigned own_inc_seen; /* messages from target received after from, own entry checked */
+    uint32_t expect_inc;   /* incarnation target's own entry must carry after `from` */
+    unsigned bad_inc;      /* messages from target after `from` with another incarnation */
+} probe_ctx_t;
+
+static void probe_hook(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
+{
+    probe_ctx_t *x = ctx;
+    int type = wire_peek_type(msg->data, msg->len);
+    if (type < MSG_JOINREQ || type > MSG_ACK)
+        return;
+    static member_msg_t mm;
+    if (wire_decode_member(msg->data, msg->len, &mm) != WIRE_OK)
+        return;
+    if (id == x->target && c->now >= x->from && c->now <= x->to && type == MSG_PING &&
+        msg->src.id < 64)
+        x->pings[msg->src.id]++;
+    if (id == x->target)
+        for (uint16_t k = 0; k < mm.count; k++)
+            if (mm.entries[k].addr.id == x->target && mm.entries[k].heartbeat == WIRE_HB_DEAD)
+                x->self_notices++;
+    /* sent by target at a tick >= from: arrives at >= from + 1 */
+    if (msg->src.id == x->target && c->now > x->from && x->expect_inc != NEVER) {
+        x->own_inc_seen++;
+        if (mm.entries[0].incarnation != x->expect_inc)
+            x->bad_inc++;
+    }
+}
+
+/* Detection by probes. n = 20, probes 3 every P = 2 ticks, PT = probe_timeout = 4 pings * 2 +
+ * 2 * delay = 10 (member_cfg_for_network(0, 1)), t_fail = t_remove = 200: the timeout path
+ * would remove F only after T + 400 (and suspect it after T + 200), so every removal here
+ * comes from a probe or a notice. F runs at tick T and then fails. The probers of F are the
+ * nodes that pinged it in the 20 ticks before T.
+ *
+ * A prober removes F at L + PT + 1, L being the tick it last saw F's heartbeat increase (the
+ * check `now - last_update > PT` runs in member_tick; F became its target long before).
+ *  Lower bound: the last ping F answers was sent at t0 in [T - P, T - 1], and its ack carries
+ *  F's heartbeat of tick t0, which the prober holds from then on; F first sent that heartbeat
+ *  at t0, so it cannot have arrived before t0 + 1: L >= T - P + 1, and the removal is
+ *  >= T + PT + 2 - P (= T + PT).
+ *  Upper bound: L is at most the tick the prober first receives F's last heartbeat (sent at
+ *  T): T + 1 if F told it directly, else after more gossip hops. Messages carry the whole list,
+ *  the ~6 nodes F told at T (3 gossip targets, 3 ping targets) each push it to 3 random
+ *  members per tick, and a node still uninformed after a round was missed by all of those
+ *  pushes, odds about (18/19)^(3 * informed): 0.37, then 0.14, then under 0.05 per further
+ *  round. PROBE_HOPS = 5 hops after T + 1 (over 1000 seeds the latest was 4, 3 times).
+ *  So a prober removes F in [T + PT + 2 - P, T + PT + 2 + PROBE_HOPS].
+ * A non-prober removes F only on a notice, and every notice starts at a prober: a prober
+ * removes after its gossip of that tick, so its notice leaves the next tick and is removed on
+ * arrival two ticks after the prober's removal; each further hop takes one tick (received,
+ * removed and forwarded within a tick). So a non-prober removes >= first prober removal + 2.
+ * Each node that removes F forwards the notice in its next 6 gossip messages (3 per tick):
+ * from 3 probers the notice reaches all 16 others in about 3 hops after its first arrival;
+ * NOTICE_HOPS = 6 ticks after the last prober's removal bounds it (2 for the first hop; over
+ * 1000 seeds the latest non-prober removal was 5 ticks after the last prober's, and no node
+ * ever missed the notice). Everyone is done by T + PT + 2 + PROBE_HOPS + NOTICE_HOPS. */
+#define PROBE_HOPS 5
+#define NOTICE_HOPS 6
+static void run_probe_detection(uint64_t seed, uint32_t *max_delay)
+{
+    enum { N = 20 };
+    const uint32_t n = N, F = 7, T = 40, P = 2;
+    member_cfg_t cfg = probe_cfg(200, 0.0, 1);
+    const uint32_t PT = cfg.probe_timeout;
+    CU_ASSERT_EQUAL(cfg.probe_period, P);
+    CU_ASSERT_EQUAL(PT, 4 * P + 2); /* no loss: 4 pings, plus a round trip */
+    cluster_t *c = cluster_new(n, &cfg, seed);
+    probe_ctx_t ctx = { .target = F, .from = T - 19, .to = T, .expect_inc = NEVER };
+    c->hook = probe_hook;
+    c->hook_ctx = &ctx;
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), 0);
+
+    /* exactly `probes` nodes probe F, each once every P ticks: 20 / P pings in the window */
+    bool prober[N + 1] = { false };
+    unsigned nprobers = 0;
+    for (uint32_t i = 1; i <= n; i++)
+        if (ctx.pings[i]) {
+            prober[i] = true;
+            nprobers++;
+            CU_ASSERT_EQUAL(ctx.pings[i], 20 / P);
+        }
+    CU_ASSERT_EQUAL_FATAL(nprobers, cfg.probes);
+    CU_ASSERT_FALSE(prober[F]);
+
+    cluster_fail(c, F);
+    const uint32_t prober_lo = T + PT + 2 - P, prober_hi = T + 1 + PROBE_HOPS + PT + 1;
+    cluster_run_to(c, T + 150); /* long enough to see any late or repeated removal */
+    uint32_t first_prober = NEVER, last_prober = 0, last = 0;
+    for (uint32_t i = 1; i <= n; i++) {
+        if (i == F)
+            continue;
+        uint32_t r;
+        CU_ASSERT_EQUAL(count_ev(c, i, F, EV_REMOVED, &r, NULL), 1);
+        CU_ASSERT_FALSE(member_knows(M(c, i), A(F)));
+        CU_ASSERT_EQUAL(member_count(M(c, i)), n - 2);
+        if (r == NEVER)
+            continue;
+        if (r > last)
+            last = r;
+        if (prober[i]) {
+            CU_ASSERT(r >= prober_lo);
+            CU_ASSERT(r <= prober_hi);
+            if (r < first_prober)
+                first_prober = r;
+            if (r > last_prober)
+                last_prober = r;
+        }
+    }
+    CU_ASSERT_FATAL(first_prober != NEVER);
+    CU_ASSERT(last <= T + PT + 2 + PROBE_HOPS + NOTICE_HOPS);
+    for (uint32_t i = 1; i <= n; i++) {
+        uint32_t r;
+        if (i == F || prober[i] || count_ev(c, i, F, EV_REMOVED, &r, NULL) != 1)
+            continue;
+        CU_ASSERT(r >= first_prober + 2); /* only a notice removes it here */
+        CU_ASSERT(r <= last_prober + NOTICE_HOPS);
+    }
+    /* nobody else removed, nobody suspected (the timeout path never ran), F silent after T */
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n - 1);
+    for (uint32_t i = 1; i <= n; i++)
+        for (uint32_t j = 1; j <= n; j++)
+            if (i != F && j != i)
+                CU_ASSERT_FALSE(member_suspects(M(c, i), A(j)));
+    uint32_t f_last;
+    count_ev(c, F, 0, EV_JOINED, NULL, &f_last);
+    CU_ASSERT(f_last == NEVER || f_last <= T);
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_JOINED, NULL, NULL), n * (n - 1));
+    if (max_delay)
+        *max_delay = last - T;
+    cluster_free(c);
+}
+
+static void test_probe_detection_time(void)
+{
+    static const uint64_t seeds[] = { 2001, 2002, 2003 };
+    for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++)
+        run_probe_detection(seeds[k], NULL);
+}
+
+/* No false removal under loss: 10% of all messages lost for the whole run, the configuration
+ * app.c uses (member_default_cfg for n, then member_cfg_for_network(0.1, 1): probe_timeout
+ * 17 pings * 2 + 2 = 36), 400 ticks with no failure. Nobody may be removed, by probes or by
+ * timeouts, and everyone lists everyone. The loss must really have happened (7% to 13% of the
+ * sent messages dropped), and the probes must have run (pings received). */
+static void ping_counter(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
+{
+    (void)c, (void)id;
+    if (wire_peek_type(msg->data, msg->len) == MSG_PING)
+        ++*(uint64_t *)ctx;
+}
+
+static void run_no_false_removal_loss(uint32_t n, uint64_t seed, uint32_t ticks)
+{
+    member_cfg_t cfg;
+    member_default_cfg(&cfg, n);
+    CU_ASSERT_TRUE_FATAL(cfg.probes > 0);
+    member_cfg_for_network(&cfg, 0.1, 1);
+    CU_ASSERT_EQUAL(cfg.probe_timeout, 17 * cfg.probe_period + 2);
+    cluster_t *c = cluster_new(n, &cfg, seed);
+    uint64_t pings = 0;
+    c->hook = ping_counter;
+    c->hook_ctx = &pings;
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_loss(c->net, 0, ticks + 1, 0.1), 0);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, ticks);
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), 0);
+    CU_ASSERT_TRUE(converged(c, n));
+    for (uint32_t i = 1; i <= n; i++) {
+        for (uint32_t j = 1; j <= n; j++)
+            CU_ASSERT_EQUAL(count_ev(c, i, j, EV_JOINED, NULL, NULL), i == j ? 0u : 1u);
+        member_stats_t st;
+        member_get_stats(M(c, i), &st);
+        CU_ASSERT_EQUAL(st.removals, 0);
+    }
+    en_stats_t ns;
+    emulnet_stats(c->net, &ns);
+    CU_ASSERT(ns.dropped * 100 >= ns.sent * 7 && ns.dropped * 100 <= ns.sent * 13);
+    /* each node pings 3 targets every 2 ticks once it is in; 90% arrive */
+    CU_ASSERT(pings >= (uint64_t)n * cfg.probes * (ticks - 50) / cfg.probe_period * 8 / 10);
+    cluster_free(c);
+}
+
+static void test_probe_no_false_removal_loss(void)
+{
+    run_no_false_removal_loss(16, 3001, 400);
+    run_no_false_removal_loss(16, 3002, 400);
+    run_no_false_removal_loss(12, 3003, 400);
+}
+
+/* Runs until every node in [1, n] but F has removed F, at most to tick `limit`. */
+static void run_until_removed(cluster_t *c, uint32_t n, uint32_t F, uint32_t limit)
+{
+    while (c->now <= limit) {
+        bool all = true;
+        for (uint32_t i = 1; i <= n && all; i++)
+            if (i != F && c->nodes[i].start < c->now && member_knows(M(c, i), A(F)))
+                all = false;
+        if (all)
+            break;
+        cluster_step(c);
+    }
+}
+
+/* Delivers a GOSSIP "from" `from` carrying `from`'s (stale) entry and `e`, to node `to`, as if
+ * received at the start of tick c->now, before it runs. */
+static void deliver_entry(cluster_t *c, uint32_t to, uint32_t from, wire_entry_t e)
+{
+    uint8_t buf[WIRE_MAX_MEMBER_MSG];
+    wire_entry_t es[2] = { { A(from), c->nodes[from].start, 0 }, e };
+    int len = encode_gossip(buf, sizeof buf, A(from), es, 2);
+    CU_ASSERT_FATAL(len > 0);
+    CU_ASSERT_EQUAL(member_receive(M(c, to), buf, (size_t)len, c->now), WIRE_OK);
+}
+
+/* Index in the parsed log of the first `kind` line by logger about target, or SIZE_MAX. */
+static size_t ev_index(cluster_t *c, uint32_t logger, uint32_t target, ev_kind_t kind)
+{
+    cluster_parse_log(c);
+    for (size_t i = 0; i < c->nev; i++)
+        if (c->ev[i].logger == logger && c->ev[i].target == target && c->ev[i].kind == kind)
+            return i;
+    return SIZE_MAX;
+}
+
+/* Tombstones against notices and stale gossip. F is removed everywhere by probes. Then each
+ * survivor receives: gossip listing F with its incarnation and a heartbeat F never reached
+ * (stale), the same failure notice again, and a notice about an earlier incarnation. None
+ * re-adds F, logs a line, or changes the list's version; 20 ticks later every survivor still
+ * has exactly one join and one removal of F. */
+static void test_notice_tombstone(void)
+{
+    enum { N = 10 };
+    const uint32_t n = N, F = 7, T = 30;
+    member_cfg_t cfg = probe_cfg(200, 0.0, 1);
+    const uint32_t PT = cfg.probe_timeout;
+    cluster_t *c = cluster_new(n, &cfg, 4001);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    cluster_fail(c, F);
+    run_until_removed(c, n, F, T + PT + 2 + PROBE_HOPS + NOTICE_HOPS);
+    for (uint32_t i = 1; i <= n; i++)
+        if (i != F) {
+            CU_ASSERT_FALSE_FATAL(member_knows(M(c, i), A(F)));
+            CU_ASSERT_EQUAL(count_ev(c, i, F, EV_REMOVED, NULL, NULL), 1);
+        }
+    cluster_run_to(c, c->now + 5); /* let the notices die down */
+
+    const uint32_t inc = c->nodes[F].start;
+    CU_ASSERT_FATAL(inc >= 1);
+    size_t bytes = log_bytes(c);
+    uint64_t ver[N + 1];
+    for (uint32_t i = 1; i <= n; i++)
+        ver[i] = member_version(M(c, i));
+    for (uint32_t i = 1; i <= n; i++) {
+        if (i == F || i == 2)
+            continue;
+        deliver_entry(c, i, 2, (wire_entry_t){ A(F), inc, 1000000 }); /* stale heartbeat */
+        deliver_entry(c, i, 2, (wire_entry_t){ A(F), inc, WIRE_HB_DEAD }); /* repeated notice */
+        deliver_entry(c, i, 2, (wire_entry_t){ A(F), inc - 1, WIRE_HB_DEAD }); /* earlier life */
+        CU_ASSERT_FALSE(member_knows(M(c, i), A(F)));
+        CU_ASSERT_EQUAL(member_count(M(c, i)), n - 2);
+        CU_ASSERT_EQUAL(member_version(M(c, i)), ver[i]);
+    }
+    CU_ASSERT_EQUAL(log_bytes(c), bytes);
+    cluster_run_to(c, c->now + 20);
+    CU_ASSERT_EQUAL(log_bytes(c), bytes);
+    for (uint32_t i = 1; i <= n; i++)
+        if (i != F) {
+            CU_ASSERT_FALSE(member_knows(M(c, i), A(F)));
+            CU_ASSERT_EQUAL(count_ev(c, i, F, EV_JOINED, NULL, NULL), 1);
+            CU_ASSERT_EQUAL(count_ev(c, i, F, EV_REMOVED, NULL, NULL), 1);
+            CU_ASSERT_EQUAL(member_version(M(c, i)), ver[i]);
+        }
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n - 1);
+    cluster_free(c);
+}
+
+/* A notice about a live node S reaches every node, S included (as if all had been told S
+ * failed). Each other node removes S at once (one removal line, at tick t). S logs nothing,
+ * keeps its list, and raises its incarnation by exactly one: every message S sends from tick t
+ * on carries incarnation inc + 1 (and the notices still in flight, about inc, do not raise it
+ * again). The others then list S again as a new member: a second "joined" line, after t and
+ * within REJOIN ticks (S sends its new entry to 3 gossip targets and its 3 probe targets at t,
+ * they admit it at t + 1 and put it in their next 6 messages as news: everyone in ~3 hops). */
+#define REJOIN 8
+static void test_notice_about_self_refuted(void)
+{
+    enum { N = 10 };
+    const uint32_t n = N, S = 4, T = 30;
+    member_cfg_t cfg = probe_cfg(200, 0.0, 1);
+    cluster_t *c = cluster_new(n, &cfg, 4002);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    const uint32_t inc = c->nodes[S].start, t = c->now;
+    probe_ctx_t ctx = { .target = S, .from = t, .to = t, .expect_inc = inc + 1 };
+    c->hook = probe_hook;
+    c->hook_ctx = &ctx;
+    uint64_t s_ver = member_version(M(c, S));
+    for (uint32_t i = 1; i <= n; i++)
+        deliver_entry(c, i, i == 2 ? 3 : 2, (wire_entry_t){ A(S), inc, WIRE_HB_DEAD });
+    for (uint32_t i = 1; i <= n; i++) {
+        if (i == S)
+            continue;
+        uint32_t r;
+        CU_ASSERT_EQUAL(count_ev(c, i, S, EV_REMOVED, &r, NULL), 1);
+        CU_ASSERT_EQUAL(r, t);
+        CU_ASSERT_FALSE(member_knows(M(c, i), A(S)));
+    }
+    CU_ASSERT_EQUAL(count_ev(c, S, 0, EV_REMOVED, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(member_count(M(c, S)), n - 1);
+    CU_ASSERT_EQUAL(member_version(M(c, S)), s_ver);
+
+    cluster_run_to(c, t + REJOIN);
+    CU_ASSERT_TRUE(converged(c, n));
+    for (uint32_t i = 1; i <= n; i++) {
+        if (i == S)
+            continue;
+        uint32_t j;
+        CU_ASSERT_EQUAL(count_ev(c, i, S, EV_JOINED, NULL, &j), 2);
+        CU_ASSERT(j > t && j <= t + REJOIN);
+        CU_ASSERT_EQUAL(count_ev(c, i, S, EV_REMOVED, NULL, NULL), 1);
+    }
+    CU_ASSERT(ctx.own_inc_seen > 0);
+    CU_ASSERT_EQUAL(ctx.bad_inc, 0); /* raised once, to inc + 1 */
+    cluster_run_to(c, t + 40);        /* and it stays that way */
+    CU_ASSERT_TRUE(converged(c, n));
+    CU_ASSERT_EQUAL(ctx.bad_inc, 0);
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n - 1);
+    CU_ASSERT_EQUAL(count_ev(c, S, 0, EV_JOINED, NULL, NULL), n - 1);
+    cluster_free(c);
+}
+
+/* A mistaken detection: node X (2) alone comes to believe that the live node S failed, the
+ * way a prober does after losing its pings (modelled by handing X the notice its own probe
+ * would have produced). X removes S and spreads the notice. README: "a notice about the
+ * receiver itself (a mistake) makes it raise its incarnation, so the others list it again".
+ * So S must receive a notice about itself, and within 60 ticks (well before any timeout:
+ * t_fail = 200) every node must list S again, each node that removed S having re-admitted it.
+ * Fails with src/membership.c as written: a notice is only forwarded by nodes that removed S,
+ * in gossip to members of their list, which no longer holds S; pings to S stop and acks carry
+ * only the sender's entry. So S never hears of it, never refutes, and every other node removes
+ * S for good while it runs (only S's own later timeouts end the split). */
+static void test_mistaken_removal_refuted(void)
+{
+    enum { N = 10 };
+    const uint32_t n = N, S = 4, X = 2, T = 30;
+    member_cfg_t cfg = probe_cfg(200, 0.0, 1);
+    cluster_t *c = cluster_new(n, &cfg, 4003);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    const uint32_t inc = c->nodes[S].start, t = c->now;
+    probe_ctx_t ctx = { .target = S, .from = t, .to = t, .expect_inc = NEVER };
+    c->hook = probe_hook;
+    c->hook_ctx = &ctx;
+    deliver_entry(c, X, 3, (wire_entry_t){ A(S), inc, WIRE_HB_DEAD });
+    CU_ASSERT_EQUAL(count_ev(c, X, S, EV_REMOVED, NULL, NULL), 1);
+    cluster_run_to(c, t + 60);
+    CU_ASSERT(ctx.self_notices > 0); /* S heard that it was declared failed */
+    CU_ASSERT_TRUE(converged(c, n));
+    unsigned removed_by = 0;
+    for (uint32_t i = 1; i <= n; i++) {
+        if (i == S)
+            continue;
+        CU_ASSERT_TRUE(member_knows(M(c, i), A(S)));
+        unsigned r = count_ev(c, i, S, EV_REMOVED, NULL, NULL);
+        removed_by += r;
+        CU_ASSERT_EQUAL(count_ev(c, i, S, EV_JOINED, NULL, NULL), 1 + r);
+    }
+    CU_ASSERT(removed_by >= 1);
+    cluster_free(c);
+}
+
+/* A notice about a member nobody listed (77): node 3 logs its join and then its removal, in
+ * that order, at the same tick, and does not list it. The notice spreads (it is news): within
+ * 10 ticks every node has logged exactly one join and one removal of 77, both at the same
+ * tick, and nobody lists it. Nothing else is removed. */
+static void test_notice_unknown_member(void)
+{
+    enum { N = 10 };
+    const uint32_t n = N;
+    member_cfg_t cfg = probe_cfg(200, 0.0, 1);
+    cluster_t *c = cluster_new(n, &cfg, 4004);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, 30);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    const uint32_t t = c->now;
+    uint64_t v = member_version(M(c, 3));
+    deliver_entry(c, 3, 2, (wire_entry_t){ A(77), 5, WIRE_HB_DEAD });
+    uint32_t j, r;
+    CU_ASSERT_EQUAL(count_ev(c, 3, 77, EV_JOINED, &j, NULL), 1);
+    CU_ASSERT_EQUAL(count_ev(c, 3, 77, EV_REMOVED, &r, NULL), 1);
+    CU_ASSERT_EQUAL(j, t);
+    CU_ASSERT_EQUAL(r, t);
+    CU_ASSERT(ev_index(c, 3, 77, EV_JOINED) < ev_index(c, 3, 77, EV_REMOVED));
+    CU_ASSERT_FALSE(member_knows(M(c, 3), A(77)));
+    CU_ASSERT_EQUAL(member_count(M(c, 3)), n - 1);
+    CU_ASSERT_NOT_EQUAL(member_version(M(c, 3)), v);
+
+    cluster_run_to(c, t + 10);
+    for (uint32_t i = 1; i <= n; i++) {
+        CU_ASSERT_EQUAL(count_ev(c, i, 77, EV_JOINED, &j, NULL), 1);
+        CU_ASSERT_EQUAL(count_ev(c, i, 77, EV_REMOVED, &r, NULL), 1);
+        CU_ASSERT_EQUAL(j, r);
+        CU_ASSERT(j >= t && j <= t + 10);
+        CU_ASSERT(ev_index(c, i, 77, EV_JOINED) < ev_index(c, i, 77, EV_REMOVED));
+        CU_ASSERT_FALSE(member_knows(M(c, i), A(77)));
+        CU_ASSERT_EQUAL(member_count(M(c, i)), n - 1);
+    }
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n);
+    CU_ASSERT_EQUAL(count_ev(c, 0, 77, EV_REMOVED, NULL, NULL), n);
+    cluster_free(c);
+}
+
+/* Late joiner. F fails at T and is removed by every survivor; then node J starts at S and
+ * joins through node 1. The join reply carries F as a failure notice, so J logs F's join and
+ * F's removal (join first) at S + 2, when the reply arrives, together with the join of every
+ * survivor, and never lists F. J's own notice about F changes nothing elsewhere (tombstones):
+ * 30 ticks later every survivor still has one removal of F, all live nodes list each other,
+ * and the only removals are those of F. Run with probes (F removed on a probe, spread as a
+ * notice) and without (F removed by timeouts, which are not spread: the reply still carries
+ * it). */
+static void run_late_joiner(const member_cfg_t *cfg, uint64_t seed, uint32_t wait)
+{
+    enum { N = 12 };
+    const uint32_t n = N, F = 5, J = N, T = 30;
+    cluster_t *c = cluster_new(n, cfg, seed);
+    cluster_start_staggered(c, 1, n - 1);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n - 1));
+    cluster_fail(c, F);
+    run_until_removed(c, n - 1, F, T + wait);
+    for (uint32_t i = 1; i < n; i++)
+        if (i != F)
+            CU_ASSERT_FALSE_FATAL(member_knows(M(c, i), A(F)));
+    const uint32_t S = c->now + 5;
+    cluster_start_at(c, J, S);
+    cluster_run_to(c, S + 2);
+    CU_ASSERT_TRUE(member_in_group(M(c, J)));
+    uint32_t j, r;
+    CU_ASSERT_EQUAL(count_ev(c, J, F, EV_JOINED, &j, NULL), 1);
+    CU_ASSERT_EQUAL(count_ev(c, J, F, EV_REMOVED, &r, NULL), 1);
+    CU_ASSERT_EQUAL(j, S + 2);
+    CU_ASSERT_EQUAL(r, S + 2);
+    CU_ASSERT(ev_index(c, J, F, EV_JOINED) < ev_index(c, J, F, EV_REMOVED));
+    CU_ASSERT_FALSE(member_knows(M(c, J), A(F)));
+    CU_ASSERT_EQUAL(member_count(M(c, J)), n - 2);
+    for (uint32_t i = 1; i < n; i++)
+        if (i != F) {
+            CU_ASSERT_EQUAL(count_ev(c, J, i, EV_JOINED, &j, NULL), 1);
+            CU_ASSERT_EQUAL(j, S + 2);
+        }
+
+    cluster_run_to(c, S + 30);
+    for (uint32_t i = 1; i <= n; i++) {
+        if (i == F)
+            continue;
+        CU_ASSERT_EQUAL(count_ev(c, i, F, EV_REMOVED, NULL, NULL), 1);
+        CU_ASSERT_EQUAL(count_ev(c, i, F, EV_JOINED, NULL, NULL), 1);
+        CU_ASSERT_FALSE(member_knows(M(c, i), A(F)));
+        CU_ASSERT_EQUAL(member_count(M(c, i)), n - 2);
+        for (uint32_t k = 1; k <= n; k++)
+            if (k != F && k != i)
+                CU_ASSERT_TRUE(member_knows(M(c, i), A(k)));
+    }
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n - 1);
+    CU_ASSERT_EQUAL(count_ev(c, 0, F, EV_REMOVED, NULL, NULL), n - 1);
+    cluster_free(c);
+}
+
+static void test_late_joiner_learns_removed(void)
+{
+    member_cfg_t cfg = probe_cfg(200, 0.0, 1);
+    run_late_joiner(&cfg, 5001, cfg.probe_timeout + 2 + PROBE_HOPS + NOTICE_HOPS);
+    cfg = small_cfg(32); /* probes = 0: removed by timeouts, at most ~t_fail + t_remove + 6 */
+    run_late_joiner(&cfg, 5002, cfg.t_fail + cfg.t_remove + 2 + HOPS + 5);
+}
+
+/* member_cfg_for_network: with q = 1 - (1 - p)^2 and period P, the timeout is
+ * k * P + 2 * delay where k is the fewest pings (at least 4) with q^k <= 1e-12. It grows with
+ * the loss and with the delay, scales with the period, and matches README's figures (10 ticks
+ * without loss, 36 at 10%, for P = 2 and delay 1). */
+static void test_cfg_for_network(void)
+{
+    static const double losses[] = { 0.0, 0.1, 0.3, 0.5 };
+    member_cfg_t cfg;
+    member_default_cfg(&cfg, 10);
+    for (uint32_t P = 1; P <= 3; P++)
+        for (uint32_t delay = 1; delay <= 4; delay++) {
+            uint32_t prev = 0;
+            for (size_t i = 0; i < sizeof losses / sizeof losses[0]; i++) {
+                cfg.probe_period = P;
+                member_cfg_for_network(&cfg, losses[i], delay);
+                uint32_t t = cfg.probe_timeout;
+                CU_ASSERT_EQUAL(cfg.probe_period, P); /* only probe_timeout is set */
+                CU_ASSERT(t > prev);                  /* grows with the loss */
+                prev = t;
+                CU_ASSERT_FATAL(t > 2 * delay);
+                CU_ASSERT_EQUAL((t - 2 * delay) % P, 0);
+                uint32_t k = (t - 2 * delay) / P;
+                double q = 1.0 - (1.0 - losses[i]) * (1.0 - losses[i]);
+                CU_ASSERT(k >= 4);
+                CU_ASSERT(pow(q, k) <= 1e-12);
+                if (k > 4)
+                    CU_ASSERT(pow(q, k - 1) > 1e-12); /* and not longer than needed */
+                member_cfg_t d = cfg;
+                member_cfg_for_network(&d, losses[i], delay + 1);
+                CU_ASSERT_EQUAL(d.probe_timeout, t + 2); /* grows with the delay */
+            }
+        }
+    cfg.probe_period = 2;
+    member_cfg_for_network(&cfg, 0.0, 1);
+    CU_ASSERT_EQUAL(cfg.probe_timeout, 10);
+    member_cfg_for_network(&cfg, 0.1, 1);
+    CU_ASSERT_EQUAL(cfg.probe_timeout, 36);
+    member_cfg_for_network(&cfg, 0.3, 1);
+    CU_ASSERT_EQUAL(cfg.probe_timeout, 42 * 2 + 2); /* 0.51^42 = 5.3e-13, 0.51^41 = 1.0e-12 */
+    member_cfg_for_network(&cfg, 0.5, 1);
+    CU_ASSERT_EQUAL(cfg.probe_timeout, 97 * 2 + 2); /* 0.75^97 = 7.8e-13 */
+}
+
+/* member_version changes exactly at the ticks where a node logs a join or a removal (a
+ * staggered start, then a failure removed by probes), and never on the ticks in between,
+ * where heartbeats, pings and acks are merged all the time. Directly: a heartbeat merge leaves
+ * it alone (but counts as merged), a new member and a removal change it. */
+static void test_version_changes(void)
+{
+    enum { N = 8 };
+    const uint32_t n = N, F = 6, T = 30;
+    member_cfg_t cfg = probe_cfg(200, 0.0, 1);
+    cluster_t *c = cluster_new(n, &cfg, 6001);
+    cluster_start_staggered(c, 1, n);
+    uint64_t ver[N + 1] = { 0 };
+    unsigned lines[N + 1] = { 0 };
+    unsigned changed = 0, quiet = 0;
+    while (c->now <= T + 40) {
+        if (c->now == T + 1)
+            cluster_fail(c, F);
+        cluster_step(c);
+        for (uint32_t i = 1; i <= n; i++) {
+            if (c->nodes[i].failed)
+                continue;
+            unsigned l = count_ev(c, i, 0, EV_JOINED, NULL, NULL) +
+                         count_ev(c, i, 0, EV_REMOVED, NULL, NULL);
+            uint64_t v = member_version(M(c, i));
+            CU_ASSERT_EQUAL(v != ver[i], l != lines[i]);
+            changed += v != ver[i];
+            quiet += v == ver[i];
+            ver[i] = v;
+            lines[i] = l;
+        }
+    }
+    CU_ASSERT(changed > 0 && quiet > 0);
+    CU_ASSERT_EQUAL(count_ev(c, 0, F, EV_REMOVED, NULL, NULL), n - 1);
+
+    member_node_t *m = M(c, 2);
+    member_stats_t before, after;
+    member_get_stats(m, &before);
+    uint64_t v = member_version(m);
+    deliver_entry(c, 2, 3, (wire_entry_t){ A(4), c->nodes[4].start, 1000000 }); /* heartbeat */
+    member_get_stats(m, &after);
+    CU_ASSERT(after.merged > before.merged);
+    CU_ASSERT_EQUAL(member_version(m), v);
+    deliver_entry(c, 2, 3, (wire_entry_t){ A(4), c->nodes[4].start, 1000000 }); /* no news */
+    CU_ASSERT_EQUAL(member_version(m), v);
+    deliver_entry(c, 2, 3, (wire_entry_t){ A(77), 1, 5 }); /* a new member */
+    CU_ASSERT_TRUE(member_knows(m, A(77)));
+    uint64_t v2 = member_version(m);
+    CU_ASSERT_NOT_EQUAL(v2, v);
+    deliver_entry(c, 2, 3, (wire_entry_t){ A(77), 1, WIRE_HB_DEAD }); /* its removal */
+    CU_ASSERT_FALSE(member_knows(m, A(77)));
+    CU_ASSERT_NOT_EQUAL(member_version(m), v2);
+    CU_ASSERT_NOT_EQUAL(member_version(m), v);
+    cluster_free(c);
+}
+
+/* member_new: probes up to MEMBER_MAX_PROBES; with probes, probe_timeout and probe_period must
+ * be positive; without probes they are ignored. */
+static void test_probe_cfg_validation(void)
+{
+    rng_t rng;
+    rng_seed(&rng, 7);
+    emulnet_t *net = emulnet_new(&rng);
+    CU_ASSERT_FATAL(net != NULL);
+    log_t log;
+    log_init(&log, NULL, NULL);
+    member_cfg_t base = probe_cfg(20, 0.0, 1), cfg = base;
+    member_env_t env = { net, &log, &rng, &cfg };
+    member_node_t *m;
+
+    for (uint32_t p = 0; p <= MEMBER_MAX_PROBES; p++) {
+        cfg = base;
+        cfg.probes = p;
+        m = member_new(A(1), &env);
+        CU_ASSERT_PTR_NOT_NULL(m);
+        member_free(m);
+    }
+    cfg = base;
+    cfg.probes = MEMBER_MAX_PROBES + 1;
+    CU_ASSERT_PTR_NULL(member_new(A(1), &env));
+    cfg.probes = UINT32_MAX;
+    CU_ASSERT_PTR_NULL(member_new(A(1), &env));
+    cfg = base;
+    cfg.probe_timeout = 0;
+    CU_ASSERT_PTR_NULL(member_new(A(1), &env));
+    cfg = base;
+    cfg.probe_period = 0;
+    CU_ASSERT_PTR_NULL(member_new(A(1), &env));
+    cfg = base;
+    cfg.probes = 1;
+    cfg.probe_timeout = 0;
+    cfg.probe_period = 0;
+    CU_ASSERT_PTR_NULL(member_new(A(1), &env));
+    cfg.probes = 0; /* no probes: the probe settings do not matter */
+    m = member_new(A(1), &env);
+    CU_ASSERT_PTR_NOT_NULL(m);
+    member_free(m);
+    emulnet_free(net);
+}
+
 int add_membership_suite(void)
 {
     CU_pSuite s = CU_add_suite("membership", NULL, NULL);
@@ -1043,6 +1692,20 @@ int add_membership_suite(void)
         { "JOINREP at the smallest max_entries (2) terminates", test_joinrep_smallest_bound },
         { "suspicion restarts after a refuted one (regression)", test_suspicion_after_refute },
         { "gossip targets prefer members heard from recently", test_targets_prefer_fresh_members },
+        { "probes: failure removed everywhere within probe_timeout + dissemination",
+          test_probe_detection_time },
+        { "probes: no false removal under 10% loss", test_probe_no_false_removal_loss },
+        { "notice: tombstone ignores stale gossip and repeated notices", test_notice_tombstone },
+        { "notice about self: incarnation raised, re-admitted by all",
+          test_notice_about_self_refuted },
+        { "notice: a mistaken removal by one node is refuted", test_mistaken_removal_refuted },
+        { "notice about an unknown member: joined and removed at once",
+          test_notice_unknown_member },
+        { "late joiner logs join and removal of a member removed before",
+          test_late_joiner_learns_removed },
+        { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
+        { "member_version changes on join and removal only", test_version_changes },
+        { "member_new validates probe settings", test_probe_cfg_validation },
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))

@@ -1,0 +1,1350 @@
+/* test_kvnode.c: CUnit suite for the key-value node (coordinator, server, stabilization).
+ * A small harness runs a "cluster" of nodes, each a member_node_t plus a kv_node_t over one
+ * emulnet, tick by tick the way app.c's run_node does, with dbg.log in a tmpfile() that is read
+ * back and parsed: result lines are checked word for word against the documented formats. */
+#include <CUnit/CUnit.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulnet.h"
+#include "kvnode.h"
+#include "log.h"
+#include "membership.h"
+#include "ring.h"
+#include "rng.h"
+#include "suites.h"
+#include "wire.h"
+
+/* ================================================================ harness */
+
+#define NEVER UINT32_MAX
+#define MAXN 12
+#define MAXRES 128
+#define MAXLINES 4096
+
+typedef struct {
+    uint32_t txid;
+    kv_op_t op;
+    char key[KV_MAX_KEY + 1];
+    bool ok;
+    bool has_value;
+    char value[64];
+    uint32_t now;
+} result_t;
+
+/* One parsed result line. */
+typedef struct {
+    uint32_t logger, tick;
+    bool coord; /* coordinator (else server) */
+    char op[8];
+    bool ok;
+    uint32_t time, txid;
+    char key[64];
+    bool has_value;
+    char value[64];
+    char text[256]; /* the message after "[tick] " */
+} rline_t;
+
+typedef struct {
+    member_node_t *m;
+    kv_node_t *kv;
+    uint32_t start; /* tick of member_start, NEVER if not started */
+    bool failed;
+} knode_t;
+
+typedef struct {
+    uint32_t n;
+    rng_t rng;
+    emulnet_t *net;
+    log_t log;
+    FILE *dbg;
+    member_cfg_t mcfg;
+    kv_cfg_t kcfg;
+    ring_poscache_t *pos;
+    uint32_t next_txid;
+    knode_t nodes[MAXN + 1]; /* [1..n] */
+    uint32_t now;            /* next tick to run */
+    /* KV requests to node drop_to are discarded on receipt while now <= drop_until */
+    uint32_t drop_to, drop_until;
+    unsigned other_msgs; /* received messages of neither kind */
+    result_t res[MAXRES];
+    size_t nres;
+    rline_t lines[MAXLINES];
+    size_t nlines;
+} kc_t;
+
+static addr_t A(uint32_t id)
+{
+    return addr_make(id, 0);
+}
+
+static void on_result(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
+                      const char *value, uint32_t now)
+{
+    kc_t *c = ctx;
+    if (c->nres == MAXRES) {
+        CU_FAIL("too many results");
+        return;
+    }
+    result_t *r = &c->res[c->nres++];
+    memset(r, 0, sizeof *r);
+    r->txid = txid;
+    r->op = op;
+    snprintf(r->key, sizeof r->key, "%s", key);
+    r->ok = ok;
+    r->has_value = value != NULL;
+    snprintf(r->value, sizeof r->value, "%s", value ? value : "");
+    r->now = now;
+}
+
+/* n nodes, ids 1..n; node 1 forms the group at tick 0, the others join through it, four per
+ * tick like app.c. */
+static kc_t *kc_new(uint32_t n, uint64_t seed)
+{
+    CU_ASSERT_FATAL(n <= MAXN);
+    kc_t *c = calloc(1, sizeof *c);
+    CU_ASSERT_FATAL(c != NULL);
+    c->n = n;
+    rng_seed(&c->rng, seed);
+    c->net = emulnet_new(&c->rng);
+    CU_ASSERT_FATAL(c->net != NULL);
+    c->dbg = tmpfile();
+    CU_ASSERT_FATAL(c->dbg != NULL);
+    log_init(&c->log, c->dbg, NULL);
+    member_default_cfg(&c->mcfg, n);
+    member_cfg_for_network(&c->mcfg, 0.0, 1);
+    kv_default_cfg(&c->kcfg);
+    c->pos = ring_poscache_new();
+    CU_ASSERT_FATAL(c->pos != NULL);
+    c->next_txid = 1;
+    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg };
+    for (uint32_t id = 1; id <= n; id++) {
+        knode_t *k = &c->nodes[id];
+        k->m = member_new(A(id), &menv);
+        CU_ASSERT_FATAL(k->m != NULL);
+        CU_ASSERT_FATAL(emulnet_attach(c->net, A(id)) == 0);
+        kv_env_t kenv = { .net = c->net,
+                          .log = &c->log,
+                          .member = k->m,
+                          .positions = c->pos,
+                          .cfg = &c->kcfg,
+                          .next_txid = &c->next_txid,
+                          .on_result = on_result,
+                          .result_ctx = c };
+        k->kv = kv_new(A(id), &kenv);
+        CU_ASSERT_FATAL(k->kv != NULL);
+        k->start = (id - 1) / 4;
+    }
+    return c;
+}
+
+static void kc_free(kc_t *c)
+{
+    if (!c)
+        return;
+    for (uint32_t id = 1; id <= c->n; id++) {
+        kv_free(c->nodes[id].kv);
+        member_free(c->nodes[id].m);
+    }
+    emulnet_free(c->net);
+    ring_poscache_free(c->pos);
+    fclose(c->dbg);
+    free(c);
+}
+
+static kv_node_t *KV(kc_t *c, uint32_t id)
+{
+    return c->nodes[id].kv;
+}
+
+/* The node stops for good after the tick that ran last. */
+static void kc_fail(kc_t *c, uint32_t id)
+{
+    c->nodes[id].failed = true;
+    emulnet_set_down(c->net, A(id));
+}
+
+static bool is_drop(kc_t *c, uint32_t id, const en_msg_t *msg)
+{
+    return c->drop_to == id && c->now <= c->drop_until &&
+           wire_peek_type(msg->data, msg->len) == MSG_KV_REQUEST;
+}
+
+/* One tick, as app.c's run_ticks / run_node do it. */
+static void kc_step(kc_t *c)
+{
+    uint32_t now = c->now;
+    emulnet_deliver(c->net, now);
+    for (uint32_t id = 1; id <= c->n; id++) {
+        knode_t *k = &c->nodes[id];
+        if (k->start == now) {
+            addr_t seed = A(1);
+            member_start(k->m, &seed, 1, now, now);
+        } else if (k->start != NEVER && k->start < now && !k->failed) {
+            en_msg_t *msg;
+            while ((msg = emulnet_recv(c->net, A(id), now))) {
+                int type = wire_peek_type(msg->data, msg->len);
+                if (is_drop(c, id, msg))
+                    ;
+                else if (type >= MSG_KV_REQUEST && type <= MSG_KV_TRANSFER_ACK)
+                    kv_receive(k->kv, msg->data, msg->len, now);
+                else if (type >= MSG_JOINREQ && type <= MSG_ACK)
+                    member_receive(k->m, msg->data, msg->len, now);
+                else
+                    c->other_msgs++;
+                free(msg);
+            }
+            member_tick(k->m, now);
+            kv_tick(k->kv, now);
+        }
+    }
+    c->now++;
+}
+
+static void kc_run_to(kc_t *c, uint32_t last)
+{
+    while (c->now <= last)
+        kc_step(c);
+}
+
+/* The last tick that ran: client operations are issued after the nodes ran, as app.c does. */
+static uint32_t kc_last(const kc_t *c)
+{
+    return c->now - 1;
+}
+
+static bool alive(const kc_t *c, uint32_t id)
+{
+    const knode_t *k = &c->nodes[id];
+    return k->start != NEVER && k->start < c->now && !k->failed;
+}
+
+/* Every live node lists exactly the other live nodes. */
+static bool converged(const kc_t *c)
+{
+    uint32_t live = 0;
+    for (uint32_t i = 1; i <= c->n; i++)
+        live += alive(c, i);
+    for (uint32_t i = 1; i <= c->n; i++) {
+        if (!alive(c, i))
+            continue;
+        if (!member_in_group(c->nodes[i].m) || member_count(c->nodes[i].m) != live - 1)
+            return false;
+        for (uint32_t j = 1; j <= c->n; j++)
+            if (j != i && alive(c, j) && !member_knows(c->nodes[i].m, A(j)))
+                return false;
+    }
+    return true;
+}
+
+/* Runs until every node scheduled to start has started and the lists have converged. */
+static void kc_converge(kc_t *c, uint32_t limit)
+{
+    for (;;) {
+        bool started = true;
+        for (uint32_t id = 1; id <= c->n; id++)
+            if (c->nodes[id].start != NEVER && c->nodes[id].start >= c->now)
+                started = false;
+        if ((started && converged(c)) || c->now > limit)
+            break;
+        kc_step(c);
+    }
+    CU_ASSERT_TRUE_FATAL(converged(c));
+}
+
+static uint32_t kc_op(kc_t *c, uint32_t coord, kv_op_t op, const char *key, const char *value)
+{
+    return kv_client(KV(c, coord), op, key, value, kc_last(c));
+}
+
+/* ---------------------------------------------------------------- log parsing */
+
+static uint32_t parse_id(unsigned a, unsigned b, unsigned d, unsigned e)
+{
+    return (uint32_t)a | (uint32_t)b << 8 | (uint32_t)d << 16 | (uint32_t)e << 24;
+}
+
+/* Re-reads the whole dbg log and parses every result line; other lines (membership) are
+ * skipped. A line mentioning a role that does not parse fails the test. */
+static void kc_parse(kc_t *c)
+{
+    fflush(c->dbg);
+    CU_ASSERT_FATAL(fseek(c->dbg, 0, SEEK_SET) == 0);
+    c->nlines = 0;
+    char line[1024];
+    bool first = true;
+    while (fgets(line, sizeof line, c->dbg)) {
+        size_t len = strlen(line);
+        CU_ASSERT(len > 0 && line[len - 1] == '\n');
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (first) {
+            CU_ASSERT_STRING_EQUAL(line, "131");
+            first = false;
+            continue;
+        }
+        bool is_srv = strstr(line, "server:") != NULL, is_coord = strstr(line, "coordinator:");
+        if (!is_srv && !is_coord)
+            continue;
+        unsigned a[4], tick;
+        int port, off = -1;
+        if (sscanf(line, " %u.%u.%u.%u:%d [%u] %n", &a[0], &a[1], &a[2], &a[3], &port, &tick,
+                   &off) != 6 ||
+            off < 0 || line[0] != ' ') {
+            CU_FAIL("unparsable result line prefix");
+            continue;
+        }
+        if (c->nlines == MAXLINES) {
+            CU_FAIL("too many result lines");
+            break;
+        }
+        rline_t *r = &c->lines[c->nlines];
+        memset(r, 0, sizeof *r);
+        r->logger = parse_id(a[0], a[1], a[2], a[3]);
+        r->tick = tick;
+        snprintf(r->text, sizeof r->text, "%s", line + off);
+        const char *p = line + off;
+        if (!strncmp(p, "server: ", 8)) {
+            p += 8;
+        } else if (!strncmp(p, "coordinator: ", 13)) {
+            r->coord = true;
+            p += 13;
+        } else {
+            CU_FAIL("result line without a role at the start");
+            continue;
+        }
+        char outcome[16];
+        int koff = -1;
+        if (sscanf(p, "%7s %15s at time %u, transID=%u, key=%n", r->op, outcome, &r->time,
+                   &r->txid, &koff) != 4 ||
+            koff < 0) {
+            CU_FAIL("unparsable result line");
+            continue;
+        }
+        if (!strcmp(outcome, "success"))
+            r->ok = true;
+        else if (strcmp(outcome, "fail")) {
+            CU_FAIL("outcome neither success nor fail");
+            continue;
+        }
+        const char *k = p + koff, *v = strstr(k, ", value=");
+        size_t kl = v ? (size_t)(v - k) : strlen(k);
+        snprintf(r->key, sizeof r->key, "%.*s", (int)kl, k);
+        if (v) {
+            r->has_value = true;
+            snprintf(r->value, sizeof r->value, "%s", v + 8);
+        }
+        CU_ASSERT_EQUAL(r->time, r->tick);
+        c->nlines++;
+    }
+    CU_ASSERT_FATAL(fseek(c->dbg, 0, SEEK_END) == 0);
+}
+
+/* Result lines for txid: role 0 = server, 1 = coordinator, 2 = both; logger 0 = any. */
+static unsigned count_lines(kc_t *c, int role, uint32_t txid, uint32_t logger)
+{
+    kc_parse(c);
+    unsigned n = 0;
+    for (size_t i = 0; i < c->nlines; i++) {
+        const rline_t *r = &c->lines[i];
+        if (r->txid == txid && (role == 2 || r->coord == (role == 1)) &&
+            (!logger || r->logger == logger))
+            n++;
+    }
+    return n;
+}
+
+static unsigned count_all_results(kc_t *c)
+{
+    kc_parse(c);
+    return (unsigned)c->nlines;
+}
+
+/* Number of result lines logged by `logger` at `tick` whose text is exactly the formatted
+ * message. */
+static unsigned count_exact(kc_t *c, uint32_t logger, uint32_t tick, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static unsigned count_exact(kc_t *c, uint32_t logger, uint32_t tick, const char *fmt, ...)
+{
+    char want[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(want, sizeof want, fmt, ap);
+    va_end(ap);
+    kc_parse(c);
+    unsigned n = 0;
+    for (size_t i = 0; i < c->nlines; i++)
+        if (c->lines[i].logger == logger && c->lines[i].tick == tick &&
+            !strcmp(c->lines[i].text, want))
+            n++;
+    return n;
+}
+
+static long log_size(kc_t *c)
+{
+    fflush(c->dbg);
+    CU_ASSERT_FATAL(fseek(c->dbg, 0, SEEK_END) == 0);
+    return ftell(c->dbg);
+}
+
+static unsigned results_for(const kc_t *c, uint32_t txid, const result_t **last)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < c->nres; i++)
+        if (c->res[i].txid == txid) {
+            n++;
+            if (last)
+                *last = &c->res[i];
+        }
+    return n;
+}
+
+/* ---------------------------------------------------------------- replicas */
+
+static bool in_set(const addr_t *set, size_t k, uint32_t id)
+{
+    for (size_t i = 0; i < k; i++)
+        if (set[i].id == id && set[i].port == 0)
+            return true;
+    return false;
+}
+
+/* The replicas of key on the ring of the live nodes, computed independently of kvnode. */
+static size_t live_replicas(kc_t *c, const char *key, addr_t out[RING_REPLICAS])
+{
+    addr_t live[MAXN];
+    size_t n = 0;
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id))
+            live[n++] = A(id);
+    ring_t r;
+    ring_init(&r);
+    CU_ASSERT_FATAL(ring_build(&r, live, n, NULL) == 0);
+    size_t k = ring_replicas(&r, ring_hash(key, strlen(key)), out);
+    ring_free(&r);
+    return k;
+}
+
+/* A live node that is not a replica of key (0 if none). */
+static uint32_t non_replica(kc_t *c, const char *key, uint32_t skip)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = live_replicas(c, key, reps);
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id) && id != skip && !in_set(reps, k, id))
+            return id;
+    return 0;
+}
+
+static int encode_reply(uint8_t *buf, size_t cap, addr_t from, uint32_t txid, kv_op_t op,
+                        const char *key, bool ok, const char *value, kv_version_t v)
+{
+    static kv_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_KV_REPLY;
+    m.from = from;
+    m.txid = txid;
+    m.op = op;
+    m.flags = ok ? KV_FLAG_OK : 0;
+    m.version = v;
+    m.klen = (uint16_t)strlen(key);
+    memcpy(m.key, key, m.klen);
+    m.vlen = value ? (uint16_t)strlen(value) : 0;
+    if (value)
+        memcpy(m.value, value, m.vlen);
+    return wire_encode_kv(&m, buf, cap);
+}
+
+static kv_stats_t stats_of(kc_t *c, uint32_t id)
+{
+    kv_stats_t s;
+    kv_get_stats(KV(c, id), &s);
+    return s;
+}
+
+/* A converged 5-node cluster. */
+static kc_t *cluster5(uint64_t seed)
+{
+    kc_t *c = kc_new(5, seed);
+    kc_converge(c, 60);
+    return c;
+}
+
+/* ================================================================ tests */
+
+/* A create: each replica logs one server success at T+1, the coordinator one success at T+2,
+ * with the documented text; nobody else logs anything about it. */
+static void test_create_lines(void)
+{
+    kc_t *c = cluster5(501);
+    const uint32_t T = kc_last(c), C = 1;
+    addr_t reps[RING_REPLICAS], kreps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, "k", reps), 3);
+    CU_ASSERT_EQUAL_FATAL(kv_replicas_of(KV(c, C), "k", kreps, T), 3);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_TRUE(addr_eq(reps[i], kreps[i])); /* the coordinator's view agrees */
+    uint32_t tx = kc_op(c, C, KV_CREATE, "k", "v");
+    CU_ASSERT_EQUAL(tx, 1);
+    CU_ASSERT_EQUAL(c->next_txid, 2);
+    kc_run_to(c, T + 1);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 0);
+    kc_run_to(c, T + 6);
+    for (uint32_t id = 1; id <= c->n; id++) {
+        bool rep = in_set(reps, 3, id);
+        CU_ASSERT_EQUAL(count_lines(c, 0, tx, id), rep ? 1u : 0u);
+        if (rep)
+            CU_ASSERT_EQUAL(count_exact(c, id, T + 1,
+                                        "server: create success at time %u, transID=%u, key=k, "
+                                        "value=v",
+                                        T + 1, tx),
+                            1);
+        kv_stats_t s = stats_of(c, id);
+        CU_ASSERT_EQUAL(s.keys, rep ? 1u : 0u);
+        CU_ASSERT_EQUAL(s.requests_served, rep ? 1u : 0u);
+        CU_ASSERT_EQUAL(s.malformed, 0);
+    }
+    CU_ASSERT_EQUAL(count_lines(c, 0, tx, 0), 3);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    CU_ASSERT_EQUAL(count_exact(c, C, T + 2,
+                                "coordinator: create success at time %u, transID=%u, key=k, "
+                                "value=v",
+                                T + 2, tx),
+                    1);
+    CU_ASSERT_EQUAL(count_all_results(c), 4);
+    kv_stats_t s = stats_of(c, C);
+    CU_ASSERT_EQUAL(s.ops_ok, 1);
+    CU_ASSERT_EQUAL(s.ops_failed, 0);
+    const result_t *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(results_for(c, tx, &r), 1);
+    CU_ASSERT_TRUE(r->ok && r->op == KV_CREATE && r->now == T + 2 && r->has_value);
+    CU_ASSERT_STRING_EQUAL(r->key, "k");
+    CU_ASSERT_STRING_EQUAL(r->value, "v");
+    CU_ASSERT_EQUAL(c->other_msgs, 0);
+    kc_free(c);
+}
+
+/* A read after an update returns the newest value, even when one of the two first answers
+ * comes from a replica that missed the update. */
+static void test_read_newest(void)
+{
+    kc_t *c = cluster5(502);
+    const char *key = "fruit";
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, key, reps), 3);
+    /* the replica with the smallest id answers first (nodes run in id order) */
+    uint32_t stale = reps[0].id;
+    for (int i = 1; i < 3; i++)
+        if (reps[i].id < stale)
+            stale = reps[i].id;
+    uint32_t T = kc_last(c);
+    uint32_t t1 = kc_op(c, 1, KV_CREATE, key, "apple");
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_exact(c, 1, T + 2,
+                                "coordinator: create success at time %u, transID=%u, "
+                                "key=fruit, value=apple",
+                                T + 2, t1),
+                    1);
+    /* the update's request to `stale` is lost */
+    T = kc_last(c);
+    c->drop_to = stale;
+    c->drop_until = T + 1;
+    uint32_t t2 = kc_op(c, 2, KV_UPDATE, key, "banana");
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_lines(c, 0, t2, 0), 2);
+    CU_ASSERT_EQUAL(count_lines(c, 0, t2, stale), 0);
+    CU_ASSERT_EQUAL(count_exact(c, 2, T + 2,
+                                "coordinator: update success at time %u, transID=%u, "
+                                "key=fruit, value=banana",
+                                T + 2, t2),
+                    1);
+    /* read through a third coordinator */
+    T = kc_last(c);
+    uint32_t t3 = kc_op(c, 3, KV_READ, key, NULL);
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_exact(c, stale, T + 1,
+                                "server: read success at time %u, transID=%u, key=fruit, "
+                                "value=apple",
+                                T + 1, t3),
+                    1);
+    for (int i = 0; i < 3; i++)
+        if (reps[i].id != stale)
+            CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                        "server: read success at time %u, transID=%u, "
+                                        "key=fruit, value=banana",
+                                        T + 1, t3),
+                            1);
+    CU_ASSERT_EQUAL(count_lines(c, 1, t3, 0), 1);
+    CU_ASSERT_EQUAL(count_exact(c, 3, T + 2,
+                                "coordinator: read success at time %u, transID=%u, "
+                                "key=fruit, value=banana",
+                                T + 2, t3),
+                    1);
+    const result_t *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(results_for(c, t3, &r), 1);
+    CU_ASSERT_TRUE(r->ok && r->op == KV_READ && r->has_value);
+    CU_ASSERT_STRING_EQUAL(r->value, "banana");
+    kc_free(c);
+}
+
+/* Reads, updates and deletes of an absent key fail everywhere; read and delete lines carry no
+ * value. */
+static void test_absent_key(void)
+{
+    kc_t *c = cluster5(503);
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, "nokey", reps), 3);
+    uint32_t T = kc_last(c);
+    uint32_t tr = kc_op(c, 4, KV_READ, "nokey", NULL);
+    kc_run_to(c, T + 4);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                    "server: read fail at time %u, transID=%u, key=nokey",
+                                    T + 1, tr),
+                        1);
+    CU_ASSERT_EQUAL(count_lines(c, 0, tr, 0), 3);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tr, 0), 1);
+    CU_ASSERT_EQUAL(count_exact(c, 4, T + 2, "coordinator: read fail at time %u, transID=%u, "
+                                             "key=nokey",
+                                T + 2, tr),
+                    1);
+    const result_t *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(results_for(c, tr, &r), 1);
+    CU_ASSERT_FALSE(r->ok);
+    CU_ASSERT_FALSE(r->has_value);
+
+    T = kc_last(c);
+    uint32_t tu = kc_op(c, 4, KV_UPDATE, "nokey", "x");
+    kc_run_to(c, T + 4);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                    "server: update fail at time %u, transID=%u, key=nokey, "
+                                    "value=x",
+                                    T + 1, tu),
+                        1);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tu, 0), 1);
+    CU_ASSERT_EQUAL(count_exact(c, 4, T + 2,
+                                "coordinator: update fail at time %u, transID=%u, key=nokey, "
+                                "value=x",
+                                T + 2, tu),
+                    1);
+
+    T = kc_last(c);
+    uint32_t td = kc_op(c, 4, KV_DELETE, "nokey", NULL);
+    kc_run_to(c, T + 4);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                    "server: delete fail at time %u, transID=%u, key=nokey",
+                                    T + 1, td),
+                        1);
+    CU_ASSERT_EQUAL(count_exact(c, 4, T + 2,
+                                "coordinator: delete fail at time %u, transID=%u, key=nokey",
+                                T + 2, td),
+                    1);
+    /* the failed update and delete stored nothing anywhere */
+    for (uint32_t id = 1; id <= c->n; id++)
+        CU_ASSERT_EQUAL(stats_of(c, id).keys, 0);
+    CU_ASSERT_EQUAL(stats_of(c, 4).ops_failed, 3);
+    CU_ASSERT_EQUAL(stats_of(c, 4).ops_ok, 0);
+    kc_free(c);
+}
+
+/* Create only succeeds when the key is absent or deleted: a second create fails on every
+ * replica and keeps the first value; after a delete, reads fail and a create succeeds again. */
+static void test_create_existing_delete(void)
+{
+    kc_t *c = cluster5(504);
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, "dup", reps), 3);
+    uint32_t T = kc_last(c);
+    uint32_t t1 = kc_op(c, 5, KV_CREATE, "dup", "first");
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_lines(c, 1, t1, 0), 1);
+
+    T = kc_last(c);
+    uint32_t t2 = kc_op(c, 2, KV_CREATE, "dup", "second");
+    kc_run_to(c, T + 4);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                    "server: create fail at time %u, transID=%u, key=dup, "
+                                    "value=second",
+                                    T + 1, t2),
+                        1);
+    CU_ASSERT_EQUAL(count_exact(c, 2, T + 2,
+                                "coordinator: create fail at time %u, transID=%u, key=dup, "
+                                "value=second",
+                                T + 2, t2),
+                    1);
+    CU_ASSERT_EQUAL(count_lines(c, 1, t2, 0), 1);
+
+    T = kc_last(c);
+    uint32_t t3 = kc_op(c, 3, KV_READ, "dup", NULL);
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_exact(c, 3, T + 2,
+                                "coordinator: read success at time %u, transID=%u, key=dup, "
+                                "value=first",
+                                T + 2, t3),
+                    1);
+
+    T = kc_last(c);
+    uint32_t t4 = kc_op(c, 1, KV_DELETE, "dup", NULL);
+    kc_run_to(c, T + 4);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                    "server: delete success at time %u, transID=%u, key=dup",
+                                    T + 1, t4),
+                        1);
+    CU_ASSERT_EQUAL(count_exact(c, 1, T + 2,
+                                "coordinator: delete success at time %u, transID=%u, key=dup",
+                                T + 2, t4),
+                    1);
+    for (uint32_t id = 1; id <= c->n; id++)
+        CU_ASSERT_EQUAL(stats_of(c, id).keys, 0); /* tombstones are not live keys */
+
+    T = kc_last(c);
+    uint32_t t5 = kc_op(c, 4, KV_READ, "dup", NULL);
+    kc_run_to(c, T + 4);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                    "server: read fail at time %u, transID=%u, key=dup", T + 1,
+                                    t5),
+                        1);
+    CU_ASSERT_EQUAL(count_exact(c, 4, T + 2,
+                                "coordinator: read fail at time %u, transID=%u, key=dup", T + 2,
+                                t5),
+                    1);
+
+    /* an update of a deleted key fails; a create succeeds */
+    T = kc_last(c);
+    uint32_t t6 = kc_op(c, 4, KV_UPDATE, "dup", "u");
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_exact(c, 4, T + 2,
+                                "coordinator: update fail at time %u, transID=%u, key=dup, "
+                                "value=u",
+                                T + 2, t6),
+                    1);
+    T = kc_last(c);
+    uint32_t t7 = kc_op(c, 4, KV_CREATE, "dup", "third");
+    kc_run_to(c, T + 4);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(count_exact(c, reps[i].id, T + 1,
+                                    "server: create success at time %u, transID=%u, key=dup, "
+                                    "value=third",
+                                    T + 1, t7),
+                        1);
+    CU_ASSERT_EQUAL(count_exact(c, 4, T + 2,
+                                "coordinator: create success at time %u, transID=%u, key=dup, "
+                                "value=third",
+                                T + 2, t7),
+                    1);
+    T = kc_last(c);
+    uint32_t t8 = kc_op(c, 2, KV_READ, "dup", NULL);
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_exact(c, 2, T + 2,
+                                "coordinator: read success at time %u, transID=%u, key=dup, "
+                                "value=third",
+                                T + 2, t8),
+                    1);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(stats_of(c, reps[i].id).keys, 1);
+    kc_free(c);
+}
+
+/* All three replicas are down: the coordinator logs exactly one fail line, at the timeout
+ * tick, and reports the result once. */
+static void test_timeout_all_down(void)
+{
+    kc_t *c = cluster5(505);
+    const char *key = "tk";
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, key, reps), 3);
+    uint32_t C = non_replica(c, key, 0);
+    CU_ASSERT_FATAL(C != 0);
+    const uint32_t T = kc_last(c), TO = c->kcfg.timeout;
+    CU_ASSERT_FATAL(TO >= 3);
+    for (int i = 0; i < 3; i++)
+        kc_fail(c, reps[i].id);
+    uint32_t tx = kc_op(c, C, KV_CREATE, key, "tv");
+    kc_run_to(c, T + TO - 1);
+    CU_ASSERT_EQUAL(count_lines(c, 2, tx, 0), 0);
+    CU_ASSERT_EQUAL(results_for(c, tx, NULL), 0);
+    kc_run_to(c, T + TO);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    CU_ASSERT_EQUAL(count_exact(c, C, T + TO,
+                                "coordinator: create fail at time %u, transID=%u, key=tk, "
+                                "value=tv",
+                                T + TO, tx),
+                    1);
+    kc_run_to(c, T + 3 * TO);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    CU_ASSERT_EQUAL(count_lines(c, 0, tx, 0), 0);
+    const result_t *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(results_for(c, tx, &r), 1);
+    CU_ASSERT_FALSE(r->ok);
+    CU_ASSERT_EQUAL(r->now, T + TO);
+    CU_ASSERT_EQUAL(stats_of(c, C).ops_failed, 1);
+    kc_free(c);
+}
+
+/* Two replicas down: one success arrives at T+2 but the quorum is reached neither then nor
+ * later; the read fails at the timeout tick, once. */
+static void test_timeout_one_success(void)
+{
+    kc_t *c = cluster5(506);
+    const char *key = "half";
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, key, reps), 3);
+    uint32_t C = non_replica(c, key, 0);
+    CU_ASSERT_FATAL(C != 0);
+    uint32_t T = kc_last(c);
+    uint32_t t1 = kc_op(c, C, KV_CREATE, key, "h");
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_lines(c, 1, t1, 0), 1);
+    T = kc_last(c);
+    const uint32_t TO = c->kcfg.timeout;
+    kc_fail(c, reps[1].id);
+    kc_fail(c, reps[2].id);
+    uint32_t tx = kc_op(c, C, KV_READ, key, NULL);
+    kc_run_to(c, T + TO - 1);
+    CU_ASSERT_EQUAL(count_exact(c, reps[0].id, T + 1,
+                                "server: read success at time %u, transID=%u, key=half, "
+                                "value=h",
+                                T + 1, tx),
+                    1);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 0);
+    kc_run_to(c, T + TO + 5);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    CU_ASSERT_EQUAL(count_exact(c, C, T + TO,
+                                "coordinator: read fail at time %u, transID=%u, key=half",
+                                T + TO, tx),
+                    1);
+    const result_t *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(results_for(c, tx, &r), 1);
+    CU_ASSERT_FALSE(r->ok);
+    CU_ASSERT_FALSE(r->has_value);
+    kc_free(c);
+}
+
+/* Late replies (the third one, and injected ones after the decision), duplicates, and replies
+ * for unknown transactions: no second coordinator line, no second callback, all counted in
+ * ignored_replies. */
+static void test_late_duplicate_replies(void)
+{
+    kc_t *c = cluster5(507);
+    const char *key = "late";
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, key, reps), 3);
+    const uint32_t C = 1;
+    uint32_t T = kc_last(c);
+    uint32_t tx = kc_op(c, C, KV_CREATE, key, "lv");
+    kc_run_to(c, T + 2);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    /* the third reply arrived in the same tick, after the decision */
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, 1);
+    uint8_t buf[WIRE_MAX_KV_MSG];
+    kv_version_t v = { 1, C };
+    int len = encode_reply(buf, sizeof buf, reps[0], tx, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_FATAL(len > 0);
+    long before = log_size(c);
+    uint32_t now = kc_last(c);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, 3);
+    len = encode_reply(buf, sizeof buf, reps[1], tx, KV_CREATE, key, false, NULL, v);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, 4);
+    /* through the network, from a replica's address */
+    len = encode_reply(buf, sizeof buf, reps[2], tx, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_EQUAL(emulnet_send(c->net, reps[2], A(C), buf, (size_t)len, now), EN_QUEUED);
+    kc_run_to(c, now + 2);
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, 5);
+    /* an unknown transaction */
+    len = encode_reply(buf, sizeof buf, reps[0], 9999, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, kc_last(c)), WIRE_OK);
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, 6);
+    /* long after the deadline */
+    kc_run_to(c, T + 3 * c->kcfg.timeout);
+    len = encode_reply(buf, sizeof buf, reps[0], tx, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, kc_last(c)), WIRE_OK);
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, 7);
+    CU_ASSERT_EQUAL(log_size(c), before);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    CU_ASSERT_EQUAL(results_for(c, tx, NULL), 1);
+    kv_stats_t s = stats_of(c, C);
+    CU_ASSERT_EQUAL(s.ops_ok, 1);
+    CU_ASSERT_EQUAL(s.ops_failed, 0);
+    CU_ASSERT_EQUAL(s.malformed, 0);
+    kc_free(c);
+}
+
+/* While an operation is pending with one success, a duplicate of that success and a success
+ * from a node that was not asked must not complete the quorum; a second replica's success does,
+ * at once, and replies after it are ignored. */
+static void test_duplicate_before_decision(void)
+{
+    kc_t *c = cluster5(508);
+    const char *key = "dd";
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, key, reps), 3);
+    uint32_t C = non_replica(c, key, 0);
+    uint32_t S = non_replica(c, key, C); /* a live stranger */
+    CU_ASSERT_FATAL(C != 0 && S != 0);
+    const uint32_t T = kc_last(c);
+    kc_fail(c, reps[1].id);
+    kc_fail(c, reps[2].id);
+    uint32_t tx = kc_op(c, C, KV_CREATE, key, "val");
+    kc_run_to(c, T + 3);
+    CU_ASSERT_EQUAL(count_lines(c, 0, tx, reps[0].id), 1);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 0);
+    uint64_t ign = stats_of(c, C).ignored_replies;
+    uint8_t buf[WIRE_MAX_KV_MSG];
+    kv_version_t v = { 1, C };
+    int len = encode_reply(buf, sizeof buf, reps[0], tx, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_FATAL(len > 0);
+    const uint32_t now = kc_last(c);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 0); /* not a second success */
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, ign + 1);
+    len = encode_reply(buf, sizeof buf, A(S), tx, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 0);
+    len = encode_reply(buf, sizeof buf, addr_make(reps[1].id, 1), tx, KV_CREATE, key, true, NULL,
+                       v); /* right id, wrong port */
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 0);
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, ign + 3);
+    CU_ASSERT_EQUAL(results_for(c, tx, NULL), 0);
+    /* the second replica (down, its reply forged) completes the quorum */
+    len = encode_reply(buf, sizeof buf, reps[1], tx, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    CU_ASSERT_EQUAL(count_exact(c, C, now,
+                                "coordinator: create success at time %u, transID=%u, key=dd, "
+                                "value=val",
+                                now, tx),
+                    1);
+    len = encode_reply(buf, sizeof buf, reps[2], tx, KV_CREATE, key, true, NULL, v);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, C), buf, (size_t)len, now), WIRE_OK);
+    CU_ASSERT_EQUAL(stats_of(c, C).ignored_replies, ign + 4);
+    kc_run_to(c, T + 3 * c->kcfg.timeout); /* no timeout line for a decided operation */
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    CU_ASSERT_EQUAL(results_for(c, tx, NULL), 1);
+    kc_free(c);
+}
+
+/* Malformed bytes: kv_receive returns the decoder's negative status, counts them, logs and
+ * changes nothing. */
+static void test_malformed(void)
+{
+    kc_t *c = cluster5(509);
+    kv_node_t *kv = KV(c, 2);
+    uint8_t good[WIRE_MAX_KV_MSG];
+    kv_version_t v = { 1, 1 };
+    int glen = encode_reply(good, sizeof good, A(3), 4242, KV_READ, "k", true, "v", v);
+    CU_ASSERT_FATAL(glen > 0);
+    static uint8_t bad[8][WIRE_MAX_KV_MSG + 8];
+    size_t blen[8];
+    memcpy(bad[0], good, 2); /* too short */
+    blen[0] = 2;
+    memcpy(bad[1], good, (size_t)glen - 1); /* truncated */
+    blen[1] = (size_t)glen - 1;
+    memcpy(bad[2], good, (size_t)glen); /* trailing byte */
+    bad[2][glen] = 'x';
+    blen[2] = (size_t)glen + 1;
+    memcpy(bad[3], good, (size_t)glen); /* bad magic */
+    bad[3][0] ^= 0xFF;
+    blen[3] = (size_t)glen;
+    memcpy(bad[4], good, (size_t)glen); /* unknown type */
+    bad[4][2] = 99;
+    blen[4] = (size_t)glen;
+    memcpy(bad[5], good, (size_t)glen); /* space in the key */
+    bad[5][WIRE_KV_HEADER_SIZE] = ' ';
+    blen[5] = (size_t)glen;
+    memcpy(bad[6], good, (size_t)glen); /* a membership type */
+    bad[6][2] = MSG_GOSSIP;
+    blen[6] = (size_t)glen;
+    memcpy(bad[7], good, (size_t)glen); /* sender id 0 */
+    memset(bad[7] + 3, 0, 4);
+    blen[7] = (size_t)glen;
+    long before = log_size(c);
+    kv_stats_t s0 = stats_of(c, 2);
+    static kv_msg_t scratch;
+    for (int i = 0; i < 8; i++) {
+        int expect = wire_decode_kv(bad[i], blen[i], &scratch);
+        int got = kv_receive(kv, bad[i], blen[i], kc_last(c));
+        CU_ASSERT(got < 0);
+        CU_ASSERT_EQUAL(got, expect);
+        CU_ASSERT_EQUAL(stats_of(c, 2).malformed, s0.malformed + (uint64_t)i + 1);
+    }
+    CU_ASSERT_EQUAL(kv_receive(kv, NULL, 0, kc_last(c)) < 0, 1);
+    kv_stats_t s1 = stats_of(c, 2);
+    CU_ASSERT_EQUAL(s1.malformed, s0.malformed + 9);
+    CU_ASSERT_EQUAL(s1.ignored_replies, s0.ignored_replies);
+    CU_ASSERT_EQUAL(s1.requests_served, s0.requests_served);
+    CU_ASSERT_EQUAL(s1.keys, 0);
+    CU_ASSERT_EQUAL(log_size(c), before);
+    /* the intact message is well-formed: not malformed, an ignored (unknown) reply */
+    CU_ASSERT_EQUAL(kv_receive(kv, good, (size_t)glen, kc_last(c)), WIRE_OK);
+    s1 = stats_of(c, 2);
+    CU_ASSERT_EQUAL(s1.malformed, s0.malformed + 9);
+    CU_ASSERT_EQUAL(s1.ignored_replies, s0.ignored_replies + 1);
+    /* the node still works */
+    uint32_t T = kc_last(c);
+    uint32_t tx = kc_op(c, 2, KV_CREATE, "ok", "fine");
+    kc_run_to(c, T + 3);
+    CU_ASSERT_EQUAL(count_exact(c, 2, T + 2,
+                                "coordinator: create success at time %u, transID=%u, key=ok, "
+                                "value=fine",
+                                T + 2, tx),
+                    1);
+    kc_free(c);
+}
+
+/* A series of operations through several coordinators: on_result is called exactly once per
+ * operation, at the tick of its coordinator line, with the same outcome and the documented
+ * value. */
+static void test_on_result_once(void)
+{
+    kc_t *c = cluster5(510);
+    static const struct {
+        uint32_t coord;
+        kv_op_t op;
+        const char *key, *value;
+        bool ok;
+        const char *cb_value; /* NULL: no value */
+    } ops[] = {
+        { 1, KV_CREATE, "a", "1", true, "1" },     { 2, KV_CREATE, "a", "2", false, "2" },
+        { 3, KV_READ, "a", NULL, true, "1" },       { 4, KV_UPDATE, "a", "3", true, "3" },
+        { 5, KV_READ, "a", NULL, true, "3" },       { 1, KV_READ, "zz", NULL, false, NULL },
+        { 2, KV_UPDATE, "zz", "9", false, "9" },    { 3, KV_DELETE, "a", NULL, true, NULL },
+        { 4, KV_READ, "a", NULL, false, NULL },     { 5, KV_DELETE, "a", NULL, false, NULL },
+        { 1, KV_CREATE, "a", "4", true, "4" },      { 2, KV_READ, "a", NULL, true, "4" },
+    };
+    enum { NOPS = sizeof ops / sizeof ops[0] };
+    uint32_t tx[NOPS];
+    for (int i = 0; i < NOPS; i++) {
+        uint32_t T = kc_last(c);
+        tx[i] = kc_op(c, ops[i].coord, ops[i].op, ops[i].key, ops[i].value);
+        if (i > 0)
+            CU_ASSERT_EQUAL(tx[i], tx[i - 1] + 1);
+        kc_run_to(c, T + 3);
+    }
+    /* two operations at the same tick, one of them on the same key */
+    uint32_t T = kc_last(c);
+    uint32_t ta = kc_op(c, 3, KV_CREATE, "b", "x");
+    uint32_t tb = kc_op(c, 4, KV_READ, "a", NULL);
+    kc_run_to(c, T + 3 * c->kcfg.timeout);
+    CU_ASSERT_EQUAL(c->nres, NOPS + 2);
+    for (int i = 0; i < NOPS; i++) {
+        const result_t *r = NULL;
+        CU_ASSERT_EQUAL(results_for(c, tx[i], &r), 1);
+        if (!r)
+            continue;
+        CU_ASSERT_EQUAL(r->op, ops[i].op);
+        CU_ASSERT_STRING_EQUAL(r->key, ops[i].key);
+        if (r->ok != ops[i].ok)
+            fprintf(stderr, "\n  op %d (%s %s): callback ok=%d, expected %d\n", i,
+                    kv_op_name(ops[i].op), ops[i].key, r->ok, ops[i].ok);
+        CU_ASSERT_EQUAL(r->ok, ops[i].ok);
+        CU_ASSERT_EQUAL(r->has_value, ops[i].cb_value != NULL);
+        if (ops[i].cb_value)
+            CU_ASSERT_STRING_EQUAL(r->value, ops[i].cb_value);
+        /* the coordinator line agrees */
+        CU_ASSERT_EQUAL(count_lines(c, 1, tx[i], ops[i].coord), 1);
+        kc_parse(c);
+        for (size_t j = 0; j < c->nlines; j++) {
+            const rline_t *l = &c->lines[j];
+            if (!l->coord || l->txid != tx[i])
+                continue;
+            CU_ASSERT_EQUAL(l->tick, r->now);
+            CU_ASSERT_EQUAL(l->ok, r->ok);
+            CU_ASSERT_STRING_EQUAL(l->op, kv_op_name(r->op));
+            CU_ASSERT_STRING_EQUAL(l->key, r->key);
+            CU_ASSERT_EQUAL(l->has_value, r->has_value);
+            if (l->has_value && r->has_value)
+                CU_ASSERT_STRING_EQUAL(l->value, r->value);
+        }
+    }
+    const result_t *ra = NULL, *rb = NULL;
+    CU_ASSERT_EQUAL(results_for(c, ta, &ra), 1);
+    CU_ASSERT_EQUAL(results_for(c, tb, &rb), 1);
+    if (ra && rb) {
+        CU_ASSERT_TRUE(ra->ok);
+        CU_ASSERT_TRUE(rb->ok);
+        CU_ASSERT_STRING_EQUAL(rb->value, "4");
+    }
+    kc_free(c);
+}
+
+/* ---------------------------------------------------------------- stabilization */
+
+#define MAXHOLD 32
+typedef struct {
+    char key[32];
+    uint32_t holders[MAXHOLD];
+    char value[MAXHOLD][64];
+    unsigned long long stamp[MAXHOLD];
+    unsigned vnode[MAXHOLD];
+    unsigned nh;
+} copies_t;
+
+/* Dumps every live node into a tmpfile and collects, per key of keys[], who holds a live copy
+ * and which version. Unknown keys or unparsable lines fail the test. */
+static void collect(kc_t *c, const char *const *keys, size_t nkeys, copies_t *cp)
+{
+    memset(cp, 0, nkeys * sizeof *cp);
+    for (size_t i = 0; i < nkeys; i++)
+        snprintf(cp[i].key, sizeof cp[i].key, "%s", keys[i]);
+    FILE *f = tmpfile();
+    CU_ASSERT_FATAL(f != NULL);
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id))
+            kv_dump(KV(c, id), f);
+    rewind(f);
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        unsigned a[4], vnode;
+        int port;
+        char key[64], value[64];
+        unsigned long long stamp;
+        if (sscanf(line, "item %u.%u.%u.%u:%d %63s %63s %llu.%u", &a[0], &a[1], &a[2], &a[3],
+                   &port, key, value, &stamp, &vnode) != 9) {
+            CU_FAIL("unparsable dump line");
+            continue;
+        }
+        size_t k = 0;
+        while (k < nkeys && strcmp(keys[k], key))
+            k++;
+        if (k == nkeys) {
+            CU_FAIL("dump lists an unknown key");
+            continue;
+        }
+        copies_t *p = &cp[k];
+        if (p->nh == MAXHOLD)
+            continue;
+        p->holders[p->nh] = parse_id(a[0], a[1], a[2], a[3]);
+        snprintf(p->value[p->nh], sizeof p->value[p->nh], "%s", value);
+        p->stamp[p->nh] = stamp;
+        p->vnode[p->nh] = vnode;
+        p->nh++;
+    }
+    fclose(f);
+}
+
+/* Each key (live ones: expect_live) sits on exactly its 3 replicas of the live ring, with one
+ * version and one value; deleted keys are nowhere. Returns the number of misplaced keys. */
+static unsigned check_placement(kc_t *c, const char *const *keys, const bool *expect_live,
+                                size_t nkeys, const char *what)
+{
+    static copies_t cp[64];
+    CU_ASSERT_FATAL(nkeys <= 64);
+    collect(c, keys, nkeys, cp);
+    unsigned bad = 0;
+    uint64_t total = 0;
+    for (size_t k = 0; k < nkeys; k++) {
+        addr_t reps[RING_REPLICAS];
+        size_t nr = live_replicas(c, keys[k], reps);
+        bool ok = true;
+        if (!expect_live[k]) {
+            ok = cp[k].nh == 0;
+        } else {
+            ok = cp[k].nh == nr;
+            for (unsigned h = 0; h < cp[k].nh; h++) {
+                ok &= in_set(reps, nr, cp[k].holders[h]);
+                ok &= cp[k].stamp[h] == cp[k].stamp[0] && cp[k].vnode[h] == cp[k].vnode[0] &&
+                      !strcmp(cp[k].value[h], cp[k].value[0]);
+                for (unsigned g = 0; g < h; g++)
+                    ok &= cp[k].holders[g] != cp[k].holders[h];
+            }
+            total += nr;
+        }
+        if (!ok) {
+            bad++;
+            fprintf(stderr, "\n  %s: key %s on %u node(s):", what, keys[k], cp[k].nh);
+            for (unsigned h = 0; h < cp[k].nh; h++)
+                fprintf(stderr, " %u(%s %llu.%u)", cp[k].holders[h], cp[k].value[h],
+                        cp[k].stamp[h], cp[k].vnode[h]);
+            fprintf(stderr, "; replicas:");
+            for (size_t i = 0; i < nr; i++)
+                fprintf(stderr, " %u", reps[i].id);
+        }
+    }
+    uint64_t held = 0;
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id))
+            held += stats_of(c, id).keys;
+    if (held != total)
+        fprintf(stderr, "\n  %s: %llu live copies held, %llu expected\n", what,
+                (unsigned long long)held, (unsigned long long)total);
+    bad += held != total;
+    return bad;
+}
+
+#define NKEYS 30
+
+static void make_keys(char names[NKEYS][16], const char *keys[NKEYS])
+{
+    for (int i = 0; i < NKEYS; i++) {
+        snprintf(names[i], 16, "key%02d", i);
+        keys[i] = names[i];
+    }
+}
+
+/* Creates every key (through rotating coordinators), deletes the last two, and checks the
+ * placement. */
+static void load_keys(kc_t *c, const char *const *keys, bool *live)
+{
+    uint32_t T = kc_last(c);
+    uint32_t first = c->next_txid;
+    char value[16];
+    for (int i = 0; i < NKEYS; i++) {
+        uint32_t coord = 1;
+        for (uint32_t tries = 0; tries < c->n; tries++) { /* a live coordinator */
+            coord = 1 + (uint32_t)(i + tries) % c->n;
+            if (alive(c, coord))
+                break;
+        }
+        snprintf(value, sizeof value, "val%d", i);
+        kc_op(c, coord, KV_CREATE, keys[i], value);
+        live[i] = true;
+    }
+    kc_run_to(c, T + 4);
+    T = kc_last(c);
+    for (int i = NKEYS - 2; i < NKEYS; i++) {
+        kc_op(c, 1, KV_DELETE, keys[i], NULL);
+        live[i] = false;
+    }
+    kc_run_to(c, T + 4);
+    unsigned ok = 0;
+    for (uint32_t tx = first; tx < c->next_txid; tx++) {
+        const result_t *r = NULL;
+        ok += results_for(c, tx, &r) == 1 && r->ok;
+    }
+    CU_ASSERT_EQUAL(ok, NKEYS + 2);
+}
+
+/* A replica of some keys fails and is removed from every list: each key ends up on exactly
+ * the 3 replicas of the survivors' ring, with one version, and no result lines are logged by
+ * the handoffs. */
+static void test_stabilize_after_failure(void)
+{
+    kc_t *c = kc_new(8, 511);
+    kc_converge(c, 80);
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+    make_keys(names, keys);
+    load_keys(c, keys, live);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "before failure"), 0);
+
+    /* fail the primary of key00 */
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, keys[0], reps), 3);
+    const uint32_t F = reps[0].id;
+    unsigned affected = 0;
+    for (int i = 0; i < NKEYS; i++) {
+        addr_t r[RING_REPLICAS];
+        live_replicas(c, keys[i], r);
+        affected += live[i] && in_set(r, 3, F);
+    }
+    CU_ASSERT(affected >= 1);
+    unsigned lines_before = count_all_results(c);
+    kc_fail(c, F);
+    const uint32_t TF = kc_last(c);
+    bool gone = false;
+    while (!gone && c->now <= TF + 400) {
+        kc_step(c);
+        gone = true;
+        for (uint32_t id = 1; id <= c->n; id++)
+            if (alive(c, id) && member_knows(c->nodes[id].m, A(F)))
+                gone = false;
+    }
+    CU_ASSERT_TRUE_FATAL(gone);
+    CU_ASSERT_TRUE(converged(c));
+    kc_run_to(c, kc_last(c) + 4 * c->kcfg.transfer_retry + 10);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "after failure"), 0);
+    CU_ASSERT_EQUAL(count_all_results(c), lines_before);
+    uint64_t applied = 0;
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id))
+            applied += stats_of(c, id).transfers_applied;
+    CU_ASSERT(applied >= affected); /* each affected key reached a new replica */
+    /* reads still work from every survivor */
+    uint32_t T = kc_last(c), first = c->next_txid;
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id))
+            kc_op(c, id, KV_READ, keys[id], NULL);
+    kc_run_to(c, T + 3);
+    for (uint32_t tx = first; tx < c->next_txid; tx++) {
+        const result_t *r = NULL;
+        CU_ASSERT_EQUAL(results_for(c, tx, &r), 1);
+        CU_ASSERT_TRUE(r && r->ok && r->now == T + 2);
+    }
+    kc_free(c);
+}
+
+/* A node joins: the keys it now replicates reach it, and the node each displaced gives its copy
+ * up, so every key is again on exactly its 3 replicas and nowhere else. */
+static void test_stabilize_after_join(void)
+{
+    kc_t *c = kc_new(8, 512);
+    const uint32_t J = 8;
+    c->nodes[J].start = NEVER;
+    kc_converge(c, 80);
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+    make_keys(names, keys);
+    load_keys(c, keys, live);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "before join"), 0);
+    unsigned lines_before = count_all_results(c);
+    c->nodes[J].start = c->now;
+    kc_converge(c, c->now + 200);
+    unsigned moved = 0;
+    for (int i = 0; i < NKEYS; i++) {
+        addr_t r[RING_REPLICAS];
+        live_replicas(c, keys[i], r);
+        moved += live[i] && in_set(r, 3, J);
+    }
+    CU_ASSERT(moved >= 1);
+    kc_run_to(c, kc_last(c) + 4 * c->kcfg.transfer_retry + 10);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "after join"), 0);
+    CU_ASSERT_EQUAL(count_all_results(c), lines_before);
+    CU_ASSERT_EQUAL(stats_of(c, J).keys, moved);
+    uint64_t dropped = 0;
+    for (uint32_t id = 1; id <= c->n; id++)
+        dropped += stats_of(c, id).keys_dropped;
+    CU_ASSERT(dropped >= moved);
+    kc_free(c);
+}
+
+int add_kvnode_suite(void)
+{
+    CU_pSuite s = CU_add_suite("kvnode", NULL, NULL);
+    if (!s)
+        return CU_get_error();
+    static const struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        { "create: 3 server lines, 1 coordinator line", test_create_lines },
+        { "read returns the newest value", test_read_newest },
+        { "absent key: read, update, delete fail", test_absent_key },
+        { "create of an existing key fails; delete, read, re-create", test_create_existing_delete },
+        { "timeout with every replica down: one fail line", test_timeout_all_down },
+        { "timeout with one success: fail at the deadline", test_timeout_one_success },
+        { "late, duplicate and unknown replies ignored", test_late_duplicate_replies },
+        { "duplicate or stranger success does not make a quorum", test_duplicate_before_decision },
+        { "malformed bytes counted and ignored", test_malformed },
+        { "on_result once per operation, agrees with the log", test_on_result_once },
+        { "stabilization after a replica fails", test_stabilize_after_failure },
+        { "stabilization after a node joins", test_stabilize_after_join },
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return CU_get_error();
+    return CUE_SUCCESS;
+}
