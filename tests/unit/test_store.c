@@ -243,7 +243,7 @@ static void test_remove_moves_last(void)
 typedef struct {
     bool present, deleted;
     kv_version_t v;
-    char value[24];
+    char value[32];
 } model_t;
 
 static void key_name(char *buf, size_t cap, unsigned k)
@@ -352,7 +352,7 @@ static void test_small_stores_model(void)
     rng_t rng;
     rng_seed(&rng, 23);
     unsigned bad = 0;
-    char key[16], val[24];
+    char key[16], val[32];
     for (int round = 0; round < 400 && bad == 0; round++) {
         store_t *s = store_new();
         CU_ASSERT_FATAL(s != NULL);
