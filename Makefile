@@ -71,9 +71,14 @@ build/asan/check-state: tools/check_state.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS)
 
+# A key-value testcase (one with CRUD_TEST) is graded by grade-kv, its final state by check-state.
 run: all
-	./Application $(SCENARIO)
-	tools/grade-membership dbg.log
+	@if grep -q '^[[:space:]]*CRUD_TEST' $(SCENARIO); then \
+	  set -x; ./Application $(SCENARIO) --dump-state state.txt && tools/grade-kv dbg.log && \
+	  tools/check-state state.txt dbg.log; \
+	else \
+	  set -x; ./Application $(SCENARIO) && tools/grade-membership dbg.log; \
+	fi
 
 unit: build/unit_tests
 	build/unit_tests
@@ -92,6 +97,6 @@ bench: all
 	tools/bench
 
 clean:
-	rm -rf build Application $(GRADERS) dbg.log stats.log msgcount.log
+	rm -rf build Application $(GRADERS) dbg.log stats.log msgcount.log state.txt
 
 -include $(OBJS:.o=.d) build/main.d $(TOBJS:.o=.d)
