@@ -20,7 +20,10 @@ typedef struct {
     FILE *out;                 /* run summary for people; NULL for none */
 } app_opts_t;
 
-/* Runs the scenario to its last tick. Returns 0, or 1 with a message on stderr if an output
+#define APP_EXPECTATIONS_FAILED 3
+
+/* Runs the scenario to its last tick and prints a PASS or FAIL line per expectation. Returns 0,
+ * APP_EXPECTATIONS_FAILED if an expectation failed, or 1 with a message on stderr if an output
  * file cannot be written or memory runs out. */
 int app_run(const scenario_t *sc, const app_opts_t *opts);
 

@@ -10,7 +10,9 @@
 #define SCENARIO_MAX_NODES 10000
 #define SCENARIO_MAX_KEYS 1000000
 #define SCENARIO_CLASSIC_KEYS 100
-#define SCENARIO_ERR_LEN 512
+#define SCENARIO_ERR_LEN 768
+#define SCENARIO_MAX_TICKS 10000000
+#define SCENARIO_DEFAULT_TICKS 700
 
 typedef enum { CRUD_NONE = 0, CRUD_CREATE, CRUD_READ, CRUD_UPDATE, CRUD_DELETE } crud_test_t;
 
@@ -22,18 +24,32 @@ typedef enum {
     EV_FAIL_REPLICAS,     /* `count` live replicas of key `key` fail, from the tertiary down */
     EV_FAIL_NON_REPLICA,  /* a random live node that is not a replica of key `key` fails */
     EV_KV_OP,             /* client operation `op` on key `key` through a random live node */
+    EV_FAIL_NODE,         /* node `node` (an id) fails */
+    EV_FAIL_RANDOM,       /* `count` distinct live nodes chosen at random fail */
+    EV_FAIL_ROLE,         /* replica `role` (0 primary, 1 secondary, 2 tertiary) of a key fails */
+    EV_EXPECT_REMOVED,    /* check: no live node lists node `node` any more */
 } event_kind_t;
 
-/* Key references of KV events: an index into the inserted keys in byte order, or this. */
+typedef enum { EXPECT_NONE = 0, EXPECT_SUCCESS, EXPECT_FAIL, EXPECT_VALUE } expect_t;
+
+/* Key references of KV events: an index into the inserted keys in byte order, or these. */
 #define EV_KEY_INVALID (-1) /* the literal key "invalidKey", which is never created */
+#define EV_KEY_NAMED (-2)   /* the key named in key_name */
 
 typedef struct {
     uint32_t tick;
     event_kind_t kind;
     uint32_t count;
-    int op;            /* EV_KV_OP: a kv_op_t (KV_CREATE..KV_DELETE) */
-    int32_t key;       /* KV events: key reference */
-    const char *value; /* EV_KV_OP: literal value (static), or NULL for the key's own value */
+    int op;         /* EV_KV_OP: a kv_op_t (KV_CREATE..KV_DELETE) */
+    int32_t key;    /* KV events: key reference */
+    char *key_name; /* EV_KEY_NAMED: the key (owned) */
+    char *value;    /* EV_KV_OP: the value (owned), or NULL for the inserted key's own value */
+    uint32_t node;  /* EV_FAIL_NODE, EV_EXPECT_REMOVED: node id (1 = the introducer) */
+    int role;       /* EV_FAIL_ROLE */
+    expect_t expect;      /* EV_KV_OP: what the file expects of the outcome */
+    char *expect_value;   /* EXPECT_VALUE: the value a read must return (owned) */
+    unsigned line, col;   /* where the file says it; 0 for events derived from classic keys */
+    uint32_t seq;         /* order of creation, to keep file order within a tick */
 } event_t;
 
 typedef struct {
@@ -49,10 +65,17 @@ typedef struct {
     double drop_prob;      /* MSG_DROP_PROB */
     crud_test_t crud_test; /* CRUD_TEST */
     uint32_t keys;         /* NUM_KEYS: keys a CRUD test creates (100 by default) */
+    uint64_t seed;         /* SEED, used when the command line gives none */
+    bool seed_set;
+    /* Protocol settings; 0 where the file leaves them to the defaults. */
+    uint32_t ticks_setting; /* TICKS */
+    uint32_t gossip_period, fanout, t_fail, t_remove, coord_timeout;
+    uint32_t replicas, quorum; /* REPLICAS, QUORUM: only 3 and 2 are accepted */
     /* Derived: what the run does, tick by tick. */
     uint32_t ticks; /* the run covers ticks [0, ticks) */
-    event_t *events; /* sorted by tick */
+    event_t *events; /* sorted by tick, then by their order in the file */
     size_t nevents;
+    size_t nexpect;  /* events that carry an expectation */
     loss_spec_t *loss;
     size_t nloss;
 } scenario_t;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,12 @@
 #define NODES_PER_TICK 4
 #define KEY_LEN 5
 #define INVALID_KEY "invalidKey"
+
+typedef struct {
+    bool decided;
+    bool pass;
+    char detail[160];
+} verdict_t;
 
 typedef struct {
     char key[KEY_LEN + 1];
@@ -54,6 +61,10 @@ typedef struct {
     uint32_t next_txid;
     test_key_t *keys; /* inserted keys in byte order */
     uint32_t nkeys;
+    /* Expectations: one verdict per event; the operation behind each transaction id. */
+    verdict_t *verdicts; /* indexed like sc->events */
+    int32_t *op_event;   /* op_event[txid]: the event that issued it, -1 if none */
+    uint32_t op_cap;
 } run_t;
 
 static addr_t node_addr(uint32_t i)
@@ -271,13 +282,80 @@ static void fail_non_replica(run_t *r, const char *key, uint32_t now)
 }
 
 /* Logs the operation line under a random live coordinator and starts the operation there. */
+/* Remembers which event issued transaction txid, for its expectation. */
+static void track_op(run_t *r, uint32_t txid, int32_t event)
+{
+    if (txid >= r->op_cap) {
+        uint32_t cap = r->op_cap ? r->op_cap : 64;
+        while (cap <= txid)
+            cap *= 2;
+        int32_t *p = realloc(r->op_event, cap * sizeof *p);
+        if (!p)
+            return; /* the expectation then reads "no outcome" */
+        for (uint32_t i = r->op_cap; i < cap; i++)
+            p[i] = -1;
+        r->op_event = p;
+        r->op_cap = cap;
+    }
+    r->op_event[txid] = event;
+}
+
+static void decide_verdict(run_t *r, size_t event, bool pass, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void decide_verdict(run_t *r, size_t event, bool pass, const char *fmt, ...)
+{
+    verdict_t *v = &r->verdicts[event];
+    v->decided = true;
+    v->pass = pass;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+    va_end(ap);
+}
+
+/* kv_result_fn: a coordinator decided an operation; judge its expectation, if it has one. */
+static void on_result(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
+                      const char *value, uint32_t now)
+{
+    run_t *r = ctx;
+    (void)key;
+    if (txid >= r->op_cap || r->op_event[txid] < 0)
+        return;
+    size_t e = (size_t)r->op_event[txid];
+    const event_t *ev = &r->sc->events[e];
+    const char *got = ok ? "succeeded" : "failed";
+    switch (ev->expect) {
+    case EXPECT_NONE:
+        break;
+    case EXPECT_SUCCESS:
+    case EXPECT_FAIL:
+        decide_verdict(r, e, ok == (ev->expect == EXPECT_SUCCESS), "the %s %s at tick %u",
+                       kv_op_name(op), got, (unsigned)now);
+        break;
+    case EXPECT_VALUE:
+        if (ok)
+            decide_verdict(r, e, strcmp(value, ev->expect_value) == 0, "read %s at tick %u",
+                           value, (unsigned)now);
+        else
+            decide_verdict(r, e, false, "the read failed at tick %u", (unsigned)now);
+        break;
+    }
+}
+
 static void client_op(run_t *r, const event_t *ev, uint32_t now)
 {
     const test_key_t *k = key_ref(r, ev->key);
-    const char *key = k ? k->key : INVALID_KEY;
+    const char *key = ev->key == EV_KEY_NAMED ? ev->key_name : k ? k->key : INVALID_KEY;
     const char *value = ev->value ? ev->value : (k ? k->value : NULL);
     int c = random_live(r);
-    if (c < 0 || (!k && ev->key != EV_KEY_INVALID))
+    size_t event = (size_t)(ev - r->sc->events);
+    if (c < 0) {
+        if (ev->expect != EXPECT_NONE)
+            decide_verdict(r, event, false, "no live node to coordinate it");
+        return;
+    }
+    if (!k && ev->key != EV_KEY_INVALID && ev->key != EV_KEY_NAMED)
         return;
     char op_upper[8];
     const char *name = kv_op_name((kv_op_t)ev->op);
@@ -291,7 +369,60 @@ static void client_op(run_t *r, const event_t *ev, uint32_t now)
     else
         log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s at time: %u",
                   op_upper, key, (unsigned)now);
+    track_op(r, r->next_txid, (int32_t)event);
     kv_client(r->nodes[c].kv, (kv_op_t)ev->op, key, value, now);
+}
+
+/* The key an event is about: named in the file, or one of the inserted keys. */
+static const char *event_key(const run_t *r, const event_t *ev)
+{
+    if (ev->key == EV_KEY_NAMED)
+        return ev->key_name;
+    const test_key_t *k = key_ref(r, ev->key);
+    return k ? k->key : NULL;
+}
+
+static void fail_random(run_t *r, uint32_t count, uint32_t now)
+{
+    for (uint32_t done = 0; done < count; done++) {
+        int i = random_live(r);
+        if (i < 0)
+            return;
+        fail_node(r, (uint32_t)i, now);
+    }
+}
+
+/* Replica `role` of the key in the first live node's view, if it is still running. */
+static void fail_role(run_t *r, const char *key, int role, uint32_t now)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = view_replicas(r, key, reps, now);
+    if ((size_t)role < k && reps[role].id - 1 < r->n)
+        fail_node(r, reps[role].id - 1, now);
+}
+
+/* Judged at its tick: no live node lists the node any more. */
+static void expect_removed(run_t *r, size_t event, uint32_t now)
+{
+    const event_t *ev = &r->sc->events[event];
+    addr_t target = node_addr(ev->node - 1);
+    char list[96] = "", a[ADDR_STRLEN];
+    uint32_t still = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        if (i == ev->node - 1 || !is_live(r, i) || !member_knows(r->nodes[i].member, target))
+            continue;
+        if (still++ < 3) {
+            size_t o = strlen(list);
+            snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", addr_format(node_addr(i), a));
+        }
+    }
+    if (still == 0)
+        decide_verdict(r, event, true, "no live node lists %s at tick %u",
+                       addr_format(target, a), (unsigned)now);
+    else
+        decide_verdict(r, event, false, "%u live node%s still list %s at tick %u (%s%s)",
+                       (unsigned)still, still == 1 ? "" : "s", addr_format(target, a),
+                       (unsigned)now, list, still > 3 ? ", ..." : "");
 }
 
 static void apply_event(run_t *r, const event_t *ev, uint32_t now)
@@ -316,11 +447,24 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
             fail_replicas(r, k->key, ev->count, now);
         break;
     case EV_FAIL_NON_REPLICA:
-        if (k)
-            fail_non_replica(r, k->key, now);
+        if (event_key(r, ev))
+            fail_non_replica(r, event_key(r, ev), now);
         break;
     case EV_KV_OP:
         client_op(r, ev, now);
+        break;
+    case EV_FAIL_NODE:
+        if (ev->node - 1 < r->n)
+            fail_node(r, ev->node - 1, now);
+        break;
+    case EV_FAIL_RANDOM:
+        fail_random(r, ev->count, now);
+        break;
+    case EV_FAIL_ROLE:
+        fail_role(r, ev->key_name, ev->role, now);
+        break;
+    case EV_EXPECT_REMOVED:
+        expect_removed(r, (size_t)(ev - r->sc->events), now);
         break;
     }
 }
@@ -470,11 +614,69 @@ static void write_stats(run_t *r)
                 (unsigned long long)total.joins, (unsigned long long)total.removals);
 }
 
+/* The statement an expectation belongs to, rebuilt from the event for the report. */
+static void describe(const event_t *ev, char *out, size_t cap)
+{
+    static const char *const outcome[] = { "", "success", "fail", "value" };
+    if (ev->kind == EV_EXPECT_REMOVED) {
+        snprintf(out, cap, "expect node %u removed by %u", (unsigned)ev->node, (unsigned)ev->tick);
+        return;
+    }
+    snprintf(out, cap, "at %u %s %s%s%s expect %s%s%s", (unsigned)ev->tick,
+             kv_op_name((kv_op_t)ev->op), ev->key_name ? ev->key_name : "?",
+             ev->value ? " " : "", ev->value ? ev->value : "", outcome[ev->expect],
+             ev->expect_value ? " " : "", ev->expect_value ? ev->expect_value : "");
+}
+
+/* One PASS or FAIL line per expectation, in file order, then a count. Returns the failures. */
+static uint32_t report_expectations(run_t *r)
+{
+    const scenario_t *sc = r->sc;
+    if (sc->nexpect == 0 || !r->opts->out)
+        return 0;
+    size_t *order = malloc(sc->nevents * sizeof *order), n = 0;
+    if (!order)
+        return 1;
+    for (size_t i = 0; i < sc->nevents; i++)
+        if (sc->events[i].kind == EV_EXPECT_REMOVED || sc->events[i].expect != EXPECT_NONE)
+            order[n++] = i;
+    for (size_t i = 1; i < n; i++) /* insertion sort by line: expectations are few */
+        for (size_t j = i; j > 0 && sc->events[order[j]].line < sc->events[order[j - 1]].line; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    uint32_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const event_t *ev = &sc->events[order[i]];
+        const verdict_t *v = &r->verdicts[order[i]];
+        char what[400];
+        describe(ev, what, sizeof what);
+        bool pass = v->decided && v->pass;
+        failed += !pass;
+        fprintf(r->opts->out, "%s %s:%u: %s: %s\n", pass ? "PASS" : "FAIL",
+                r->opts->testcase ? r->opts->testcase : "-", ev->line, what,
+                v->decided ? v->detail : "no outcome by the end of the run");
+    }
+    fprintf(r->opts->out, "expectations: %zu passed, %u failed\n", n - failed, (unsigned)failed);
+    free(order);
+    return failed;
+}
+
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
     r->n = r->sc->nodes;
     member_default_cfg(&r->cfg, r->n);
+    const scenario_t *sc = r->sc;
+    if (sc->gossip_period)
+        r->cfg.gossip_period = sc->gossip_period;
+    if (sc->fanout)
+        r->cfg.fanout = sc->fanout;
+    if (sc->t_fail)
+        r->cfg.t_fail = sc->t_fail;
+    if (sc->t_remove)
+        r->cfg.t_remove = sc->t_remove;
     double worst_loss = 0.0;
     for (size_t k = 0; k < r->sc->nloss; k++)
         if (r->sc->loss[k].p > worst_loss)
@@ -491,9 +693,17 @@ static int setup(run_t *r)
     }
     member_env_t env = { r->net, &r->log, &r->rng, &r->cfg };
     bool kv = false;
-    for (size_t k = 0; k < r->sc->nevents; k++)
-        kv |= r->sc->events[k].kind >= EV_KV_INSERT;
+    for (size_t k = 0; k < r->sc->nevents; k++) {
+        event_kind_t kind = r->sc->events[k].kind;
+        kv |= kind == EV_KV_INSERT || kind == EV_FAIL_REPLICAS || kind == EV_FAIL_NON_REPLICA ||
+              kind == EV_KV_OP || kind == EV_FAIL_ROLE;
+    }
     kv_default_cfg(&r->kv_cfg);
+    if (sc->coord_timeout)
+        r->kv_cfg.timeout = sc->coord_timeout;
+    r->verdicts = calloc(sc->nevents ? sc->nevents : 1, sizeof *r->verdicts);
+    if (!r->verdicts)
+        return -1;
     if (kv && !(r->positions = ring_poscache_new()))
         return -1;
     r->next_txid = 1;
@@ -506,7 +716,8 @@ static int setup(run_t *r)
         if (kv) {
             kv_env_t kenv = { .net = r->net, .log = &r->log, .member = node->member,
                               .positions = r->positions, .cfg = &r->kv_cfg,
-                              .next_txid = &r->next_txid };
+                              .next_txid = &r->next_txid, .on_result = on_result,
+                              .result_ctx = r };
             if (!(node->kv = kv_new(node_addr(i), &kenv)))
                 return -1;
         }
@@ -542,6 +753,8 @@ static void teardown(run_t *r)
         }
     free(r->nodes);
     free(r->keys);
+    free(r->verdicts);
+    free(r->op_event);
     ring_poscache_free(r->positions);
     emulnet_free(r->net);
 }
@@ -571,7 +784,7 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
             emulnet_write_counts(r.net, out[OUT_MSGCOUNT].f, sc->ticks);
         if (out[OUT_STATE].f)
             write_state(&r, out[OUT_STATE].f);
-        rc = 0;
+        rc = report_expectations(&r) ? APP_EXPECTATIONS_FAILED : 0;
     }
     teardown(&r);
     if (close_outputs(out) != 0)

@@ -16,6 +16,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: ./Application <testcase> [--seed N] [--dump-state FILE]\n"
+          "       ./Application --check <testcase>\n"
           "       ./Application --help | --version\n"
           "\n"
           "Runs the scenario in <testcase> (for example testcases/singlefailure.conf) and writes\n"
@@ -27,11 +28,14 @@ static void usage(FILE *f)
           "  --dump-state FILE  at the end of the run, write every live node's ring position\n"
           "               and the keys it holds (value and version) to FILE (README,\n"
           "               \"Final-state dump\")\n"
+          "  --check      validate the testcase and print what it will do; run nothing and\n"
+          "               write nothing\n"
           "  -h, --help     this text\n"
           "  -V, --version  the program's version\n"
           "\n"
-          "Exit status: 0 when the run completed, 1 if an output file could not be written,\n"
-          "2 for a bad command line or testcase file (nothing is written then).\n",
+          "Exit status: 0 when the run completed (and every expectation passed), 1 if an\n"
+          "output file could not be written, 2 for a bad command line or testcase file\n"
+          "(nothing is written then), 3 if an expectation of the testcase failed.\n",
           f);
 }
 
@@ -70,7 +74,7 @@ int main(int argc, char **argv)
     const char *testcase = NULL;
     uint64_t seed = 0;
     const char *state_path = NULL;
-    bool seed_given = false, options_done = false;
+    bool seed_given = false, options_done = false, check_only = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!options_done && a[0] == '-' && a[1] != '\0') {
@@ -92,6 +96,8 @@ int main(int argc, char **argv)
                     return usage_error("--seed: '%s' is not a whole number from 0 to "
                                        "18446744073709551615", v);
                 seed_given = true;
+            } else if (!strcmp(a, "--check")) {
+                check_only = true;
             } else if (!strcmp(a, "--dump-state") || !strncmp(a, "--dump-state=", 13)) {
                 const char *v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
                 if (!v || !*v)
@@ -120,8 +126,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
+    if (check_only) {
+        size_t expectations = sc.nexpect;
+        printf("%s: valid: %u nodes, %u ticks, %zu events (%zu with expectations), %zu loss "
+               "window%s\n", testcase, (unsigned)sc.nodes, (unsigned)sc.ticks, sc.nevents,
+               expectations, sc.nloss, sc.nloss == 1 ? "" : "s");
+        scenario_free(&sc);
+        return 0;
+    }
     if (!seed_given)
-        seed = clock_seed();
+        seed = sc.seed_set ? sc.seed : clock_seed();
     printf("seed: %llu (replay with: ./Application %s --seed %llu)\n", (unsigned long long)seed,
            testcase, (unsigned long long)seed);
     fflush(stdout);

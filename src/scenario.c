@@ -14,7 +14,7 @@
 
 #define MAX_FILE_BYTES (16u << 20)
 
-typedef enum { K_UINT, K_FLAG, K_PROB, K_ENUM } kind_t;
+typedef enum { K_UINT, K_FLAG, K_PROB, K_ENUM, K_U64 } kind_t;
 
 typedef struct {
     const char *key;
@@ -40,8 +40,35 @@ static const setting_t settings[] = {
       "the key-value test to run" },
     { "NUM_KEYS", K_UINT, offsetof(scenario_t, keys), 1, SCENARIO_MAX_KEYS, NULL,
       "the number of keys a CRUD test creates" },
+    { "SEED", K_U64, offsetof(scenario_t, seed), 0, 0, NULL,
+      "the seed of the run when the command line gives none" },
+    { "TICKS", K_UINT, offsetof(scenario_t, ticks_setting), 1, SCENARIO_MAX_TICKS, NULL,
+      "the length of the run in ticks" },
+    { "GOSSIP_PERIOD", K_UINT, offsetof(scenario_t, gossip_period), 1, 1000, NULL,
+      "the ticks between two gossip rounds of a node" },
+    { "FANOUT", K_UINT, offsetof(scenario_t, fanout), 1, 64, NULL,
+      "the members a node gossips to per round" },
+    { "T_FAIL", K_UINT, offsetof(scenario_t, t_fail), 1, 1000000, NULL,
+      "the ticks without a heartbeat before a member is suspected" },
+    { "T_REMOVE", K_UINT, offsetof(scenario_t, t_remove), 1, 1000000, NULL,
+      "the ticks of suspicion before a member is removed" },
+    { "COORDINATOR_TIMEOUT", K_UINT, offsetof(scenario_t, coord_timeout), 1, 1000000, NULL,
+      "the ticks a coordinator waits for its quorum" },
+    { "REPLICAS", K_UINT, offsetof(scenario_t, replicas), 3, 3, NULL,
+      "the replicas per key: every key is kept on exactly 3 (primary, secondary, tertiary), "
+      "so only 3 is accepted" },
+    { "QUORUM", K_UINT, offsetof(scenario_t, quorum), 2, 2, NULL,
+      "the replies an operation needs: a majority of the 3 replicas, so only 2 is accepted" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static size_t setting_index(const char *key)
+{
+    size_t i = 0;
+    while (i < NSETTINGS - 1 && strcmp(settings[i].key, key) != 0)
+        i++;
+    return i;
+}
 
 typedef struct {
     const char *name;
@@ -49,6 +76,7 @@ typedef struct {
     char *err;
     size_t errlen;
     unsigned set_on[NSETTINGS]; /* line where each key was set, 0 if not */
+    unsigned statements;        /* statement lines seen */
 } parser_t;
 
 static int fail_at(parser_t *p, unsigned col, const char *fmt, ...)
@@ -97,7 +125,8 @@ static size_t edit_distance(const char *a, size_t la, const char *b)
     for (size_t i = 1; i <= la; i++) {
         cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (toupper((unsigned char)a[i - 1]) != b[j - 1]);
+            size_t sub = prev[j - 1] + (toupper((unsigned char)a[i - 1]) !=
+                                        toupper((unsigned char)b[j - 1]));
             size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
             cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
         }
@@ -148,6 +177,9 @@ static int parse_value(parser_t *p, const setting_t *s, scenario_t *sc, const ch
         if (end == tmp || *end != '\0' || !(isdigit((unsigned char)tmp[0]) || tmp[0] == '-' || tmp[0] == '+'))
             return fail_at(p, col, "malformed value '%s' for %s: expected a whole number (%s)",
                            quote(v, vlen, q, sizeof q), s->key, s->what);
+        if ((errno == ERANGE || x < s->min || x > s->max) && s->min == s->max)
+            return fail_at(p, col, "unsupported value %s for %s: %s",
+                           quote(v, vlen, q, sizeof q), s->key, s->what);
         if (errno == ERANGE || x < s->min || x > s->max)
             return fail_at(p, col, "out-of-range value %s for %s: %s must be between %lld and %lld",
                            quote(v, vlen, q, sizeof q), s->key, s->what, s->min, s->max);
@@ -171,6 +203,18 @@ static int parse_value(parser_t *p, const setting_t *s, scenario_t *sc, const ch
             return fail_at(p, col, "out-of-range value %s for %s: %s must be between 0 and 1",
                            quote(v, vlen, q, sizeof q), s->key, s->what);
         *(double *)field = x;
+        return 0;
+    }
+    case K_U64: {
+        if (!isdigit((unsigned char)tmp[0]) || strspn(tmp, "0123456789") != vlen)
+            return fail_at(p, col, "malformed value '%s' for %s: expected a whole number (%s)",
+                           quote(v, vlen, q, sizeof q), s->key, s->what);
+        errno = 0;
+        unsigned long long x = strtoull(tmp, NULL, 10);
+        if (errno == ERANGE)
+            return fail_at(p, col, "out-of-range value %s for %s: at most 18446744073709551615",
+                           quote(v, vlen, q, sizeof q), s->key);
+        *(uint64_t *)field = x;
         return 0;
     }
     case K_ENUM: {
@@ -208,6 +252,327 @@ static int is_key_char(char c)
     return isalnum((unsigned char)c) || c == '_';
 }
 
+static void event_free(event_t *e)
+{
+    free(e->key_name);
+    free(e->value);
+    free(e->expect_value);
+}
+
+/* Appends the event, which then owns its strings (freed here if memory runs out). */
+static int add_event(scenario_t *sc, event_t ev)
+{
+    event_t *e = realloc(sc->events, (sc->nevents + 1) * sizeof *e);
+    if (!e) {
+        event_free(&ev);
+        return -1;
+    }
+    sc->events = e;
+    ev.seq = (uint32_t)sc->nevents;
+    sc->events[sc->nevents++] = ev;
+    return 0;
+}
+
+/* The classic KV schedule (README, "Key-value tests"): keys are created once every node has
+ * been started for 50 ticks, and no earlier than tick 100; the test begins 50 ticks later. */
+#define KV_INVALID_VALUE "invalidValue"
+#define KV_NEW_VALUE "newValue"
+
+/* ---- statements: "at T ...", "from T1 to T2 drop P", "expect node N removed by T" ---- */
+
+#define MAX_TOKENS 12
+
+typedef struct {
+    const char *s;
+    size_t len;
+    unsigned col; /* 1-based column in the line */
+} tok_t;
+
+static const char STATEMENT_FORMS[] =
+    "valid forms: 'at T fail node N', 'at T fail K random nodes', "
+    "'at T fail primary|secondary|tertiary of KEY', 'at T fail non-replica of KEY', "
+    "'at T create|update KEY VALUE [expect success|fail]', "
+    "'at T read KEY [expect success|fail|value VALUE]', 'at T delete KEY [expect success|fail]', "
+    "'from T1 to T2 drop P', 'expect node N removed by T'";
+
+static bool word_is(const tok_t *t, const char *w)
+{
+    return t->len == strlen(w) && memcmp(t->s, w, t->len) == 0;
+}
+
+static bool starts_statement(const char *s, size_t len)
+{
+    static const char *const words[] = { "at", "from", "expect" };
+    for (size_t k = 0; k < 3; k++) {
+        size_t w = strlen(words[k]);
+        if (len > w && memcmp(s, words[k], w) == 0 && is_blank(s[w]))
+            return true;
+    }
+    return false;
+}
+
+static int tokenize(parser_t *p, const char *line, size_t start, size_t len, tok_t *toks,
+                    size_t *n)
+{
+    *n = 0;
+    for (size_t i = start; i < len;) {
+        while (i < len && is_blank(line[i]))
+            i++;
+        if (i == len)
+            break;
+        size_t b = i;
+        while (i < len && !is_blank(line[i]))
+            i++;
+        if (*n == MAX_TOKENS)
+            return fail_at(p, (unsigned)b + 1, "too many words in a statement; %s",
+                           STATEMENT_FORMS);
+        toks[(*n)++] = (tok_t){ line + b, i - b, (unsigned)b + 1 };
+    }
+    return 0;
+}
+
+/* `what` expected at token i, which is missing or wrong. */
+static int expected_at(parser_t *p, const tok_t *toks, size_t n, size_t i, const char *what,
+                       const char *const *words, size_t nwords)
+{
+    char q[200];
+    if (i >= n) {
+        unsigned col = n ? toks[n - 1].col + (unsigned)toks[n - 1].len + 1 : 1;
+        return fail_at(p, col, "statement ends early: expected %s; %s", what, STATEMENT_FORMS);
+    }
+    const char *near = words ? nearest(toks[i].s, toks[i].len, words, nwords) : NULL;
+    if (near)
+        return fail_at(p, toks[i].col, "expected %s, found '%s' (did you mean %s?); %s", what,
+                       quote(toks[i].s, toks[i].len, q, sizeof q), near, STATEMENT_FORMS);
+    return fail_at(p, toks[i].col, "expected %s, found '%s'; %s", what,
+                   quote(toks[i].s, toks[i].len, q, sizeof q), STATEMENT_FORMS);
+}
+
+static int need_word(parser_t *p, const tok_t *toks, size_t n, size_t i, const char *w)
+{
+    if (i < n && word_is(&toks[i], w))
+        return 0;
+    char what[40];
+    snprintf(what, sizeof what, "'%s'", w);
+    const char *words[] = { w };
+    return expected_at(p, toks, n, i, what, words, 1);
+}
+
+/* A whole number in [min, max] at token i. */
+static int need_uint(parser_t *p, const tok_t *toks, size_t n, size_t i, const char *what,
+                     uint32_t min, uint32_t max, uint32_t *out)
+{
+    if (i >= n || toks[i].len > 10 || strspn(toks[i].s, "0123456789") < toks[i].len)
+        return expected_at(p, toks, n, i, what, NULL, 0);
+    unsigned long long v = 0;
+    for (size_t k = 0; k < toks[i].len; k++)
+        v = v * 10 + (unsigned)(toks[i].s[k] - '0');
+    if (v < min || v > max)
+        return fail_at(p, toks[i].col, "out-of-range %s %llu: must be between %u and %u", what, v,
+                       (unsigned)min, (unsigned)max);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* A node: its id ("3") or its address ("3.0.0.0:0"); ids are checked against MAX_NNB later. */
+static int need_node(parser_t *p, const tok_t *toks, size_t n, size_t i, uint32_t *id)
+{
+    if (i < n && memchr(toks[i].s, '.', toks[i].len)) {
+        unsigned b[4], port;
+        char buf[40], tail;
+        if (toks[i].len < sizeof buf) {
+            memcpy(buf, toks[i].s, toks[i].len);
+            buf[toks[i].len] = '\0';
+            if (sscanf(buf, "%3u.%3u.%3u.%3u:%5u%c", &b[0], &b[1], &b[2], &b[3], &port, &tail) == 5 &&
+                b[0] < 256 && b[1] < 256 && b[2] < 256 && b[3] < 256 && port == 0) {
+                *id = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+                if (*id >= 1 && *id <= SCENARIO_MAX_NODES)
+                    return 0;
+            }
+        }
+        return expected_at(p, toks, n, i, "a node id or address (like 3 or 3.0.0.0:0, port 0)",
+                           NULL, 0);
+    }
+    return need_uint(p, toks, n, i, "node id", 1, SCENARIO_MAX_NODES, id);
+}
+
+static int need_text(parser_t *p, const tok_t *toks, size_t n, size_t i, bool is_key, char **out)
+{
+    char q[200];
+    if (i >= n)
+        return expected_at(p, toks, n, i, is_key ? "a key" : "a value", NULL, 0);
+    if (!wire_kv_text_ok(toks[i].s, toks[i].len, is_key))
+        return fail_at(p, toks[i].col, "bad %s '%s': 1 to %d printable characters without spaces",
+                       is_key ? "key" : "value", quote(toks[i].s, toks[i].len, q, sizeof q),
+                       is_key ? KV_MAX_KEY : KV_MAX_VALUE);
+    *out = strndup(toks[i].s, toks[i].len);
+    return *out ? 0 : fail_at(p, 0, "out of memory");
+}
+
+/* Optional "expect success|fail" (and for reads "expect value V") from token i to the end. */
+static int parse_expectation(parser_t *p, const tok_t *toks, size_t n, size_t i, event_t *ev)
+{
+    if (i == n)
+        return 0;
+    static const char *const forms[] = { "expect" };
+    if (!word_is(&toks[i], "expect"))
+        return expected_at(p, toks, n, i, "the end of the statement or 'expect'", forms, 1);
+    static const char *const outcomes[] = { "success", "fail", "value" };
+    size_t nout = ev->op == KV_READ ? 3 : 2;
+    if (i + 1 < n && word_is(&toks[i + 1], "success"))
+        ev->expect = EXPECT_SUCCESS;
+    else if (i + 1 < n && word_is(&toks[i + 1], "fail"))
+        ev->expect = EXPECT_FAIL;
+    else if (ev->op == KV_READ && i + 1 < n && word_is(&toks[i + 1], "value")) {
+        ev->expect = EXPECT_VALUE;
+        if (need_text(p, toks, n, i + 2, false, &ev->expect_value) != 0)
+            return -1;
+        i++;
+    } else
+        return expected_at(p, toks, n, i + 1,
+                           ev->op == KV_READ ? "'success', 'fail' or 'value VALUE'"
+                                             : "'success' or 'fail'", outcomes, nout);
+    if (i + 2 < n)
+        return expected_at(p, toks, n, i + 2, "the end of the statement", NULL, 0);
+    return 0;
+}
+
+static int parse_fail(parser_t *p, const tok_t *toks, size_t n, event_t *ev)
+{
+    static const char *const what[] = { "node", "primary", "secondary", "tertiary", "non-replica" };
+    if (n > 3 && word_is(&toks[3], "node")) {
+        ev->kind = EV_FAIL_NODE;
+        ev->col = n > 4 ? toks[4].col : ev->col;
+        if (need_node(p, toks, n, 4, &ev->node) != 0)
+            return -1;
+        return n > 5 ? expected_at(p, toks, n, 5, "the end of the statement", NULL, 0) : 0;
+    }
+    for (int role = 0; role < 3; role++)
+        if (n > 3 && word_is(&toks[3], what[role + 1])) {
+            ev->kind = EV_FAIL_ROLE;
+            ev->role = role;
+            ev->key = EV_KEY_NAMED;
+            if (need_word(p, toks, n, 4, "of") != 0 || need_text(p, toks, n, 5, true, &ev->key_name) != 0)
+                return -1;
+            return n > 6 ? expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) : 0;
+        }
+    if (n > 3 && word_is(&toks[3], "non-replica")) {
+        ev->kind = EV_FAIL_NON_REPLICA;
+        ev->key = EV_KEY_NAMED;
+        if (need_word(p, toks, n, 4, "of") != 0 || need_text(p, toks, n, 5, true, &ev->key_name) != 0)
+            return -1;
+        return n > 6 ? expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) : 0;
+    }
+    if (n > 3 && toks[3].len > 0 && strspn(toks[3].s, "0123456789") == toks[3].len) {
+        ev->kind = EV_FAIL_RANDOM;
+        if (need_uint(p, toks, n, 3, "number of nodes", 1, SCENARIO_MAX_NODES, &ev->count) != 0 ||
+            need_word(p, toks, n, 4, "random") != 0)
+            return -1;
+        if (n <= 5 || !(word_is(&toks[5], "nodes") || word_is(&toks[5], "node")))
+            return need_word(p, toks, n, 5, "nodes");
+        return n > 6 ? expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) : 0;
+    }
+    return expected_at(p, toks, n, 3, "'node N', 'K random nodes', 'primary|secondary|tertiary "
+                       "of KEY' or 'non-replica of KEY'", what, 5);
+}
+
+static int parse_op(parser_t *p, const tok_t *toks, size_t n, int op, event_t *ev)
+{
+    ev->kind = EV_KV_OP;
+    ev->op = op;
+    ev->key = EV_KEY_NAMED;
+    if (need_text(p, toks, n, 3, true, &ev->key_name) != 0)
+        return -1;
+    size_t next = 4;
+    if (op == KV_CREATE || op == KV_UPDATE) {
+        if (need_text(p, toks, n, 4, false, &ev->value) != 0)
+            return -1;
+        next = 5;
+    }
+    return parse_expectation(p, toks, n, next, ev);
+}
+
+/* One statement; `start` is where its first word begins in the line. */
+static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t start,
+                           size_t len)
+{
+    tok_t toks[MAX_TOKENS];
+    size_t n;
+    if (tokenize(p, line, start, len, toks, &n) != 0)
+        return -1;
+    event_t ev = { .line = p->line, .col = toks[0].col };
+    int rc = -1;
+    if (word_is(&toks[0], "from")) {
+        uint32_t from, to;
+        char *end;
+        if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &from) != 0 ||
+            need_word(p, toks, n, 2, "to") != 0 ||
+            need_uint(p, toks, n, 3, "tick", 0, SCENARIO_MAX_TICKS, &to) != 0 ||
+            need_word(p, toks, n, 4, "drop") != 0)
+            return -1;
+        if (to <= from)
+            return fail_at(p, toks[3].col, "empty window: 'from %u to %u' ends before it starts "
+                           "(the window covers ticks from T1 up to, not including, T2)",
+                           (unsigned)from, (unsigned)to);
+        char num[32];
+        double prob = -1.0;
+        if (n > 5 && toks[5].len < sizeof num && strspn(toks[5].s, "0123456789.") == toks[5].len) {
+            memcpy(num, toks[5].s, toks[5].len);
+            num[toks[5].len] = '\0';
+            prob = strtod(num, &end);
+            if (end == num || *end)
+                prob = -1.0;
+        }
+        if (prob < 0.0 || prob > 1.0)
+            return n > 5 ? fail_at(p, toks[5].col, "bad probability: expected a number from 0 to 1")
+                         : expected_at(p, toks, n, 5, "a probability from 0 to 1", NULL, 0);
+        if (n > 6)
+            return expected_at(p, toks, n, 6, "the end of the statement", NULL, 0);
+        loss_spec_t *l = realloc(sc->loss, (sc->nloss + 1) * sizeof *l);
+        if (!l)
+            return fail_at(p, 0, "out of memory");
+        sc->loss = l;
+        sc->loss[sc->nloss++] = (loss_spec_t){ from, to, prob };
+        return 0;
+    }
+    if (word_is(&toks[0], "expect")) {
+        ev.kind = EV_EXPECT_REMOVED;
+        ev.col = n > 2 ? toks[2].col : ev.col;
+        if (need_word(p, toks, n, 1, "node") != 0 || need_node(p, toks, n, 2, &ev.node) != 0 ||
+            need_word(p, toks, n, 3, "removed") != 0 || need_word(p, toks, n, 4, "by") != 0 ||
+            need_uint(p, toks, n, 5, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0)
+            return -1;
+        if (n > 6)
+            return expected_at(p, toks, n, 6, "the end of the statement", NULL, 0);
+        sc->nexpect++;
+        return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
+    }
+    /* "at T ..." */
+    static const char *const actions[] = { "fail", "create", "read", "update", "delete" };
+    if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0)
+        return -1;
+    if (n > 2 && word_is(&toks[2], "fail"))
+        rc = parse_fail(p, toks, n, &ev);
+    else if (n > 2 && word_is(&toks[2], "create"))
+        rc = parse_op(p, toks, n, KV_CREATE, &ev);
+    else if (n > 2 && word_is(&toks[2], "read"))
+        rc = parse_op(p, toks, n, KV_READ, &ev);
+    else if (n > 2 && word_is(&toks[2], "update"))
+        rc = parse_op(p, toks, n, KV_UPDATE, &ev);
+    else if (n > 2 && word_is(&toks[2], "delete"))
+        rc = parse_op(p, toks, n, KV_DELETE, &ev);
+    else
+        rc = expected_at(p, toks, n, 2, "an action (fail, create, read, update, delete)", actions,
+                         5);
+    if (rc != 0) {
+        event_free(&ev);
+        return -1;
+    }
+    if (ev.expect != EXPECT_NONE)
+        sc->nexpect++;
+    return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
+}
+
 /* One line, without its newline. */
 static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
 {
@@ -225,6 +590,10 @@ static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
         len--;
     if (i == len)
         return 0; /* blank or comment-only line */
+    if (starts_statement(line + i, len - i)) {
+        p->statements++;
+        return parse_statement(p, sc, line, i, len);
+    }
     size_t key_start = i;
     while (i < len && is_key_char(line[i]))
         i++;
@@ -275,25 +644,13 @@ static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
     return 0;
 }
 
-static int add_event(scenario_t *sc, event_t ev)
-{
-    event_t *e = realloc(sc->events, (sc->nevents + 1) * sizeof *e);
-    if (!e)
-        return -1;
-    sc->events = e;
-    sc->events[sc->nevents++] = ev;
-    return 0;
-}
-
-/* The classic KV schedule (README, "Key-value tests"): keys are created once every node has
- * been started for 50 ticks, and no earlier than tick 100; the test begins 50 ticks later. */
-#define KV_INVALID_VALUE "invalidValue"
-#define KV_NEW_VALUE "newValue"
-
 static int add_op(scenario_t *sc, uint32_t tick, int op, int32_t key, const char *value)
 {
+    char *v = value ? strdup(value) : NULL;
+    if (value && !v)
+        return -1;
     return add_event(sc, (event_t){ .tick = tick, .kind = EV_KV_OP, .op = op, .key = key,
-                                    .value = value });
+                                    .value = v });
 }
 
 /* READ on the 1st key or UPDATE on the 2nd: the five steps of classic-compat.md section 5. */
@@ -319,7 +676,7 @@ static int derive_kv_timeline(parser_t *p, scenario_t *sc)
     static const uint32_t min_keys[] = { [CRUD_CREATE] = 1, [CRUD_READ] = 1, [CRUD_UPDATE] = 2,
                                          [CRUD_DELETE] = 51 };
     if (sc->keys < min_keys[sc->crud_test]) {
-        p->line = p->set_on[NSETTINGS - 1];
+        p->line = p->set_on[setting_index("NUM_KEYS")];
         return fail_at(p, p->line ? 1 : 0, "NUM_KEYS %u is too few for CRUD_TEST %s, which needs "
                        "at least %u keys", (unsigned)sc->keys, crud_test_name(sc->crud_test),
                        (unsigned)min_keys[sc->crud_test]);
@@ -351,10 +708,13 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
     if (sc->crud_test != CRUD_NONE) {
         if (derive_kv_timeline(p, sc) != 0)
             return -1;
+    } else if (p->statements > 0 && !p->set_on[setting_index("SINGLE_FAILURE")]) {
+        /* A file with statements says itself what fails, unless it sets SINGLE_FAILURE. */
     } else if (sc->single_failure) {
-        rc = add_event(sc, (event_t){ 100, EV_FAIL_RANDOM_NODE, 1, 0, 0, NULL });
+        rc = add_event(sc, (event_t){ .tick = 100, .kind = EV_FAIL_RANDOM_NODE, .count = 1 });
     } else if (sc->nodes / 2 > 0) {
-        rc = add_event(sc, (event_t){ 100, EV_FAIL_RANDOM_BLOCK, sc->nodes / 2, 0, 0, NULL });
+        rc = add_event(sc, (event_t){ .tick = 100, .kind = EV_FAIL_RANDOM_BLOCK,
+                                      .count = sc->nodes / 2 });
     }
     if (rc == 0 && sc->drop_msg && sc->drop_prob > 0.0) {
         sc->loss = malloc(sizeof *sc->loss);
@@ -365,6 +725,60 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
     }
     if (rc != 0)
         return fail_at(p, 0, "out of memory");
+    return 0;
+}
+
+/* What can only be checked once the whole file is read: node ids against MAX_NNB. */
+static int check_statements(parser_t *p, scenario_t *sc)
+{
+    for (size_t i = 0; i < sc->nevents; i++) {
+        const event_t *e = &sc->events[i];
+        p->line = e->line;
+        if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED) && e->node > sc->nodes)
+            return fail_at(p, e->col, "no node %u: MAX_NNB is %u, so nodes are 1 to %u (node 1 "
+                           "is the introducer, address 1.0.0.0:0)", (unsigned)e->node,
+                           (unsigned)sc->nodes, (unsigned)sc->nodes);
+        if (e->kind == EV_FAIL_RANDOM && e->count > sc->nodes)
+            return fail_at(p, e->col, "cannot fail %u random nodes: MAX_NNB is %u",
+                           (unsigned)e->count, (unsigned)sc->nodes);
+    }
+    return 0;
+}
+
+static int event_order(const void *a, const void *b)
+{
+    const event_t *x = a, *y = b;
+    if (x->tick != y->tick)
+        return x->tick < y->tick ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorts the events by tick (file order within a tick) and sets the run's length: TICKS if
+ * given (every event must fall inside it), else long enough for the last event to play out. */
+static int settle_timeline(parser_t *p, scenario_t *sc)
+{
+    if (sc->nevents > 1)
+        qsort(sc->events, sc->nevents, sizeof *sc->events, event_order);
+    uint32_t last = sc->nevents ? sc->events[sc->nevents - 1].tick : 0;
+    if (sc->ticks_setting) {
+        for (size_t i = 0; i < sc->nevents; i++) {
+            const event_t *e = &sc->events[i];
+            if (e->tick < sc->ticks_setting)
+                continue;
+            p->line = e->line;
+            if (e->line)
+                return fail_at(p, e->col, "tick %u is not inside the run: TICKS is %u (ticks 0 "
+                               "to %u)", (unsigned)e->tick, (unsigned)sc->ticks_setting,
+                               (unsigned)sc->ticks_setting - 1);
+            p->line = p->set_on[setting_index("TICKS")];
+            return fail_at(p, 1, "TICKS %u is too short for CRUD_TEST %s, which runs until "
+                           "tick %u", (unsigned)sc->ticks_setting, crud_test_name(sc->crud_test),
+                           (unsigned)last);
+        }
+        sc->ticks = sc->ticks_setting;
+    } else if (sc->nevents && last + 50 > sc->ticks) {
+        sc->ticks = last + 50 > SCENARIO_MAX_TICKS ? SCENARIO_MAX_TICKS : last + 50;
+    }
     return 0;
 }
 
@@ -390,7 +804,9 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
         scenario_free(sc);
         return fail_at(&p, 0, "missing MAX_NNB (the number of nodes): add a line 'MAX_NNB: 10'");
     }
-    if (derive_timeline(&p, sc) != 0) {
+    sc->seed_set = p.set_on[setting_index("SEED")] != 0;
+    if (check_statements(&p, sc) != 0 || derive_timeline(&p, sc) != 0 ||
+        settle_timeline(&p, sc) != 0) {
         scenario_free(sc);
         return -1;
     }
@@ -439,6 +855,8 @@ out:
 
 void scenario_free(scenario_t *sc)
 {
+    for (size_t i = 0; i < sc->nevents; i++)
+        event_free(&sc->events[i]);
     free(sc->events);
     free(sc->loss);
     memset(sc, 0, sizeof *sc);
