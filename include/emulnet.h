@@ -3,6 +3,7 @@
 #ifndef EMULNET_H
 #define EMULNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ typedef struct en_msg {
 
 typedef struct {
     uint64_t sent;          /* send calls accepted from attached nodes */
-    uint64_t dropped;       /* lost by a loss window */
+    uint64_t dropped;       /* lost by a loss window or a cut link (a partition) */
     uint64_t undeliverable; /* unknown destination, or destination down */
     uint64_t delivered;     /* taken out of an inbox by emulnet_recv */
     uint64_t bytes;         /* payload bytes of sent messages */
@@ -45,8 +46,22 @@ int emulnet_attach(emulnet_t *net, addr_t a);
 /* The node stops for good: its inbox is discarded, later messages to it are undeliverable.
  * Sending is not blocked: a node that is down does not run, so it does not send. */
 void emulnet_set_down(emulnet_t *net, addr_t a);
+/* The node runs again (a restart): messages to it are delivered from now on. */
+void emulnet_set_up(emulnet_t *net, addr_t a);
 /* Every message sent at a tick in [from, to) is lost with probability p. */
 int emulnet_add_loss(emulnet_t *net, uint32_t from, uint32_t to, double p);
+/* A rule for the links between two groups of nodes, for messages sent at ticks [from, to).
+ * groups[id] has bit 0 set for group A and bit 1 for group B (ids past the array's end are in
+ * neither); a rule applies to messages from A to B and from B to A. groups NULL: every link.
+ * cut: such messages are lost; otherwise they take `delay` more ticks. The array is copied. */
+typedef struct {
+    uint32_t from, to;
+    bool cut;
+    uint32_t delay;
+    const uint8_t *groups;
+    size_t ngroups;
+} en_link_rule_t;
+int emulnet_add_link_rule(emulnet_t *net, const en_link_rule_t *rule);
 /* Ticks between send and delivery (>= 1; default 1). */
 int emulnet_set_delay(emulnet_t *net, uint32_t ticks);
 

@@ -24,9 +24,10 @@ typedef struct {
 void kv_default_cfg(kv_cfg_t *cfg);
 
 /* Called once per client operation when the coordinator decides it; value is the value read
- * (reads), the value written (create, update) or NULL. */
+ * (reads), the value written (create, update) or NULL; version is the version read (reads) or
+ * written (create, update, delete). */
 typedef void (*kv_result_fn)(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
-                             const char *value, uint32_t now);
+                             const char *value, kv_version_t version, uint32_t now);
 
 /* What a node needs from the run; all pointers are borrowed and outlive the node. */
 typedef struct {
@@ -62,6 +63,11 @@ size_t kv_replicas_of(kv_node_t *n, const char *key, addr_t out[RING_REPLICAS], 
 /* Writes one line per live key this node holds:
  * "item <addr> <key> <value> <stamp>.<node>" (tombstones are not listed). */
 void kv_dump(const kv_node_t *n, FILE *out);
+
+/* What this node holds for the key: false if nothing; otherwise its version, its value ("" for
+ * a deletion) and whether it is a deletion. The value pointer is valid until the node changes. */
+bool kv_peek(const kv_node_t *n, const char *key, kv_version_t *version, const char **value,
+             bool *deleted);
 
 typedef struct {
     uint64_t requests_served; /* server result lines */

@@ -26,6 +26,10 @@ typedef struct {
     uint32_t probes;        /* 0..MEMBER_MAX_PROBES */
     uint32_t probe_period;  /* ticks between two pings to a target */
     uint32_t probe_timeout; /* ticks; must exceed a ping's round trip with room for loss */
+    /* Every recheck_period ticks a node gossips to one member it removed, picked at random:
+     * a member that is alive after all (a healed partition, a false detection) learns of its
+     * removal and comes back with a higher incarnation. 0: never. */
+    uint32_t recheck_period;
 } member_cfg_t;
 
 #define MEMBER_MAX_PROBES 8

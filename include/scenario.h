@@ -28,6 +28,12 @@ typedef enum {
     EV_FAIL_RANDOM,       /* `count` distinct live nodes chosen at random fail */
     EV_FAIL_ROLE,         /* replica `role` (0 primary, 1 secondary, 2 tertiary) of a key fails */
     EV_EXPECT_REMOVED,    /* check: no live node lists node `node` any more */
+    EV_RESTART,           /* failed node `node` runs again: new incarnation, empty store */
+    EV_ADD_NODES,         /* `count` new nodes start (ids after the last existing one) */
+    EV_WORKLOAD,          /* from `tick` until `until`: `rate` random operations per tick on
+                             `nkeys` keys named w0, w1, ..., with read/update/delete mix `mix` */
+    EV_EXPECT_REPLICATED, /* check: key_name is on exactly its 3 live replicas, one version */
+    EV_EXPECT_NO_LOST_WRITES, /* check at the end: every acknowledged write is in place */
 } event_kind_t;
 
 typedef enum { EXPECT_NONE = 0, EXPECT_SUCCESS, EXPECT_FAIL, EXPECT_VALUE } expect_t;
@@ -48,6 +54,8 @@ typedef struct {
     int role;       /* EV_FAIL_ROLE */
     expect_t expect;      /* EV_KV_OP: what the file expects of the outcome */
     char *expect_value;   /* EXPECT_VALUE: the value a read must return (owned) */
+    uint32_t until, rate, nkeys; /* EV_WORKLOAD */
+    uint8_t mix[3];              /* EV_WORKLOAD: percent read, update, delete of existing keys */
     unsigned line, col;   /* where the file says it; 0 for events derived from classic keys */
     uint32_t seq;         /* order of creation, to keep file order within a tick */
 } event_t;
@@ -56,6 +64,16 @@ typedef struct {
     uint32_t from, to; /* ticks [from, to) */
     double p;
 } loss_spec_t;
+
+/* A partition (cut) or a delay between two groups of nodes, or a delay on every link. */
+typedef struct {
+    uint32_t from, to; /* ticks [from, to) */
+    bool cut;
+    uint32_t delay;
+    uint8_t *groups; /* groups[id]: bit 0 group A, bit 1 group B; NULL: every link (owned) */
+    size_t ngroups;
+    unsigned line, col;
+} link_spec_t;
 
 typedef struct {
     /* Settings, as written in the file (or their defaults). */
@@ -78,6 +96,9 @@ typedef struct {
     size_t nexpect;  /* events that carry an expectation */
     loss_spec_t *loss;
     size_t nloss;
+    link_spec_t *links;
+    size_t nlinks;
+    uint32_t added; /* nodes added by `at T add K nodes`, in all */
 } scenario_t;
 
 /* Parses the file at `path`. On failure returns -1, leaves *sc empty and writes one line

@@ -17,6 +17,7 @@
 #include "membership.h"
 #include "ring.h"
 #include "rng.h"
+#include "store.h"
 #include "wire.h"
 
 #define NODES_PER_TICK 4
@@ -28,6 +29,13 @@ typedef struct {
     bool pass;
     char detail[160];
 } verdict_t;
+
+typedef struct {
+    const event_t *ev;
+    uint8_t *exists; /* per key: a create was issued and no delete since */
+    uint64_t ops, ok;
+    uint32_t seq;
+} workload_t;
 
 typedef struct {
     char key[KEY_LEN + 1];
@@ -65,6 +73,12 @@ typedef struct {
     verdict_t *verdicts; /* indexed like sc->events */
     int32_t *op_event;   /* op_event[txid]: the event that issued it, -1 if none */
     uint32_t op_cap;
+    bool kv;             /* the scenario uses the key-value store */
+    uint32_t added;      /* nodes started by `add` events so far */
+    uint32_t restarts;
+    store_t *acked;      /* newest acknowledged write of every key: for "no lost writes" */
+    workload_t *work;    /* workloads, active and finished */
+    size_t nwork;
 } run_t;
 
 static addr_t node_addr(uint32_t i)
@@ -316,10 +330,14 @@ static void decide_verdict(run_t *r, size_t event, bool pass, const char *fmt, .
 
 /* kv_result_fn: a coordinator decided an operation; judge its expectation, if it has one. */
 static void on_result(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
-                      const char *value, uint32_t now)
+                      const char *value, kv_version_t version, uint32_t now)
 {
     run_t *r = ctx;
-    (void)key;
+    if (ok && op != KV_READ && r->acked) {
+        const char *v = op == KV_DELETE ? "" : value;
+        /* Out of memory here would only weaken the final check, never fail the run. */
+        (void)store_put(r->acked, key, strlen(key), v, strlen(v), version, op == KV_DELETE, 0);
+    }
     if (txid >= r->op_cap || r->op_event[txid] < 0)
         return;
     size_t e = (size_t)r->op_event[txid];
@@ -425,6 +443,180 @@ static void expect_removed(run_t *r, size_t event, uint32_t now)
                        (unsigned)now, list, still > 3 ? ", ..." : "");
 }
 
+static int make_node(run_t *r, uint32_t i);
+
+/* A failed node runs again as a new member: new incarnation (its start tick), empty store. */
+static void restart_node(run_t *r, uint32_t i, uint32_t now)
+{
+    app_node_t *node = &r->nodes[i];
+    if (!node->started || !node->failed)
+        return;
+    member_free(node->member);
+    kv_free(node->kv);
+    node->member = NULL;
+    node->kv = NULL;
+    if (make_node(r, i) != 0) {
+        fprintf(stderr, "Application: out of memory restarting node %u\n", (unsigned)i + 1);
+        return;
+    }
+    node->failed = false;
+    r->nfailed--;
+    r->restarts++;
+    emulnet_set_up(r->net, node_addr(i));
+    log_event(&r->log, node_addr(i), now, "Node restarted at time=%u", (unsigned)now);
+    node->start_tick = now + 1;
+    node->started = false;
+}
+
+/* The next `count` nodes beyond MAX_NNB start at the next tick. */
+static void add_nodes(run_t *r, uint32_t count, uint32_t now)
+{
+    for (uint32_t k = 0; k < count && r->sc->nodes + r->added < r->n; k++)
+        r->nodes[r->sc->nodes + r->added++].start_tick = now + 1;
+}
+
+/* Replicas of a key on the ring of every live node: the ground truth checks compare with. */
+static size_t true_replicas(run_t *r, const char *key, addr_t out[RING_REPLICAS])
+{
+    addr_t *live = malloc((r->n ? r->n : 1) * sizeof *live);
+    size_t nl = 0, k = 0;
+    ring_t ring;
+    ring_init(&ring);
+    if (!live)
+        return 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->nodes[i].started && !r->nodes[i].failed)
+            live[nl++] = node_addr(i);
+    if (ring_build(&ring, live, nl, r->positions) == 0)
+        k = ring_replicas(&ring, ring_hash(key, strlen(key)), out);
+    ring_free(&ring);
+    free(live);
+    return k;
+}
+
+/* Where a key stands on the live nodes: on exactly its replicas with one version, and with the
+ * given value (NULL: any value; deleted: nowhere). Returns 0, or writes what is wrong. */
+static int check_key(run_t *r, const char *key, const char *value, bool deleted, char *why,
+                     size_t cap)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = true_replicas(r, key, reps);
+    char a[ADDR_STRLEN];
+    bool have_version = false;
+    kv_version_t first = { 0, 0 };
+    for (uint32_t i = 0; i < r->n; i++) {
+        if (!r->nodes[i].started || r->nodes[i].failed || !r->nodes[i].kv)
+            continue;
+        bool replica = false;
+        for (size_t j = 0; j < k; j++)
+            replica |= reps[j].id == i + 1;
+        kv_version_t v;
+        const char *val;
+        bool del, held = kv_peek(r->nodes[i].kv, key, &v, &val, &del) && !del;
+        addr_format(node_addr(i), a);
+        if (deleted && held)
+            return snprintf(why, cap, "%s still holds deleted key %s", a, key), -1;
+        if (deleted)
+            continue;
+        if (!replica && held)
+            return snprintf(why, cap, "%s holds %s but is not one of its replicas", a, key), -1;
+        if (replica && !held)
+            return snprintf(why, cap, "replica %s does not hold %s", a, key), -1;
+        if (replica && value && strcmp(val, value) != 0)
+            return snprintf(why, cap, "replica %s holds %s=%s, not the acknowledged %s", a, key,
+                            val, value), -1;
+        if (replica && have_version && kv_version_cmp(v, first) != 0)
+            return snprintf(why, cap, "replicas of %s hold different versions", key), -1;
+        if (replica && !have_version) {
+            have_version = true;
+            first = v;
+        }
+    }
+    return 0;
+}
+
+static void expect_replicated(run_t *r, size_t event, uint32_t now)
+{
+    const event_t *ev = &r->sc->events[event];
+    char why[160];
+    if (check_key(r, ev->key_name, NULL, false, why, sizeof why) == 0)
+        decide_verdict(r, event, true, "%s is on exactly its 3 live replicas at tick %u",
+                       ev->key_name, (unsigned)now);
+    else
+        decide_verdict(r, event, false, "at tick %u %s", (unsigned)now, why);
+}
+
+/* Judged after the last tick: every key's newest acknowledged write is in place. */
+static void expect_no_lost_writes(run_t *r, size_t event)
+{
+    char why[160];
+    size_t keys = r->acked ? store_size(r->acked) : 0, bad = 0;
+    char first[160] = "";
+    for (size_t i = 0; i < keys; i++) {
+        const store_item_t *it = store_at(r->acked, i);
+        if (check_key(r, it->key, it->deleted ? NULL : it->value, it->deleted, why,
+                      sizeof why) != 0 && bad++ == 0)
+            snprintf(first, sizeof first, "%s", why);
+    }
+    if (bad == 0)
+        decide_verdict(r, event, true, "all %zu acknowledged keys in place on their replicas",
+                       keys);
+    else
+        decide_verdict(r, event, false, "%zu of %zu keys wrong; first: %s", bad, keys, first);
+}
+
+/* One tick of a workload: `rate` operations on random keys w0..w<nkeys-1>. A key not created
+ * yet (or deleted) is created; otherwise read, updated or deleted by the mix. */
+static void workload_tick(run_t *r, workload_t *w, uint32_t now)
+{
+    const event_t *ev = w->ev;
+    for (uint32_t k = 0; k < ev->rate; k++) {
+        uint32_t key = rng_below(&r->rng, ev->nkeys);
+        int c = random_live(r);
+        if (c < 0)
+            return;
+        char name[16], value[32];
+        snprintf(name, sizeof name, "w%u", (unsigned)key);
+        snprintf(value, sizeof value, "v%u.%u", (unsigned)now, (unsigned)w->seq++);
+        kv_op_t op = KV_CREATE;
+        if (w->exists[key]) {
+            uint32_t pick = rng_below(&r->rng, 100);
+            op = pick < ev->mix[0] ? KV_READ : pick < ev->mix[0] + ev->mix[1] ? KV_UPDATE : KV_DELETE;
+        }
+        w->exists[key] = op != KV_DELETE;
+        const char *upper = op == KV_CREATE ? "CREATE" : op == KV_READ ? "READ"
+                            : op == KV_UPDATE ? "UPDATE" : "DELETE";
+        if (op == KV_CREATE || op == KV_UPDATE)
+            log_event(&r->log, node_addr((uint32_t)c), now,
+                      "%s OPERATION KEY: %s VALUE: %s at time: %u", upper, name, value,
+                      (unsigned)now);
+        else
+            log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s at time: %u",
+                      upper, name, (unsigned)now);
+        kv_client(r->nodes[c].kv, op, name, value, now);
+        w->ops++;
+    }
+}
+
+static void start_workload(run_t *r, const event_t *ev)
+{
+    workload_t *w = realloc(r->work, (r->nwork + 1) * sizeof *w);
+    if (!w)
+        return;
+    r->work = w;
+    uint8_t *exists = calloc(ev->nkeys, 1);
+    if (!exists)
+        return;
+    r->work[r->nwork++] = (workload_t){ .ev = ev, .exists = exists };
+}
+
+static void run_workloads(run_t *r, uint32_t now)
+{
+    for (size_t i = 0; i < r->nwork; i++)
+        if (now >= r->work[i].ev->tick && now < r->work[i].ev->until)
+            workload_tick(r, &r->work[i], now);
+}
+
 static void apply_event(run_t *r, const event_t *ev, uint32_t now)
 {
     const test_key_t *k = key_ref(r, ev->key);
@@ -466,6 +658,21 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
     case EV_EXPECT_REMOVED:
         expect_removed(r, (size_t)(ev - r->sc->events), now);
         break;
+    case EV_RESTART:
+        restart_node(r, ev->node - 1, now);
+        break;
+    case EV_ADD_NODES:
+        add_nodes(r, ev->count, now);
+        break;
+    case EV_WORKLOAD:
+        start_workload(r, ev);
+        break;
+    case EV_EXPECT_REPLICATED:
+        expect_replicated(r, (size_t)(ev - r->sc->events), now);
+        break;
+    case EV_EXPECT_NO_LOST_WRITES:
+        expect_no_lost_writes(r, (size_t)(ev - r->sc->events));
+        break;
     }
 }
 
@@ -488,10 +695,13 @@ static void start_node(run_t *r, uint32_t i, uint32_t now)
     size_t nseeds = 0;
     int contact = r->nodes[0].failed ? live_contact(r) : 0;
     seeds[nseeds++] = node_addr(contact >= 0 ? (uint32_t)contact : i);
-    uint32_t earlier = r->nodes[i].start_tick * NODES_PER_TICK; /* nodes started before i */
+    /* Nodes started before i: the classic four per tick, or any (added or restarted nodes). */
+    uint32_t earlier = i < r->sc->nodes ? r->nodes[i].start_tick * NODES_PER_TICK : r->n;
+    if (earlier > r->n)
+        earlier = r->n;
     for (int tries = 0; contact >= 0 && nseeds < JOIN_SEEDS && earlier > 1 && tries < 8; tries++) {
         uint32_t j = 1 + rng_below(&r->rng, earlier - 1);
-        if (!r->nodes[j].failed)
+        if (j != i && r->nodes[j].started && !r->nodes[j].failed)
             seeds[nseeds++] = node_addr(j);
     }
     r->nodes[i].started = true;
@@ -537,7 +747,13 @@ static void run_ticks(run_t *r)
         }
         while (next_event < r->sc->nevents && r->sc->events[next_event].tick == now)
             apply_event(r, &r->sc->events[next_event++], now);
+        if (r->nwork)
+            run_workloads(r, now);
     }
+    /* Checks placed after the end ("no lost writes") are judged on the final state. */
+    for (; next_event < r->sc->nevents; next_event++)
+        if (r->sc->events[next_event].kind == EV_EXPECT_NO_LOST_WRITES)
+            apply_event(r, &r->sc->events[next_event], r->sc->ticks);
 }
 
 static void write_stats(run_t *r)
@@ -557,8 +773,9 @@ static void write_stats(run_t *r)
     log_t *l = &r->log;
     log_stat(l, "testcase=%s", r->opts->testcase ? r->opts->testcase : "-");
     log_stat(l, "seed=%llu", (unsigned long long)r->opts->seed);
-    log_stat(l, "nodes=%u ticks=%u failed=%u", (unsigned)r->n, (unsigned)r->sc->ticks,
-             (unsigned)r->nfailed);
+    log_stat(l, "nodes=%u ticks=%u failed=%u restarted=%u added=%u", (unsigned)r->n,
+             (unsigned)r->sc->ticks, (unsigned)r->nfailed, (unsigned)r->restarts,
+             (unsigned)r->added);
     log_stat(l, "t_fail=%u t_remove=%u gossip_period=%u fanout=%u max_entries=%u probes=%u "
              "probe_period=%u probe_timeout=%u",
              (unsigned)r->cfg.t_fail, (unsigned)r->cfg.t_remove, (unsigned)r->cfg.gossip_period,
@@ -622,6 +839,14 @@ static void describe(const event_t *ev, char *out, size_t cap)
         snprintf(out, cap, "expect node %u removed by %u", (unsigned)ev->node, (unsigned)ev->tick);
         return;
     }
+    if (ev->kind == EV_EXPECT_REPLICATED) {
+        snprintf(out, cap, "expect key %s replicated by %u", ev->key_name, (unsigned)ev->tick);
+        return;
+    }
+    if (ev->kind == EV_EXPECT_NO_LOST_WRITES) {
+        snprintf(out, cap, "expect no lost writes");
+        return;
+    }
     snprintf(out, cap, "at %u %s %s%s%s expect %s%s%s", (unsigned)ev->tick,
              kv_op_name((kv_op_t)ev->op), ev->key_name ? ev->key_name : "?",
              ev->value ? " " : "", ev->value ? ev->value : "", outcome[ev->expect],
@@ -638,7 +863,8 @@ static uint32_t report_expectations(run_t *r)
     if (!order)
         return 1;
     for (size_t i = 0; i < sc->nevents; i++)
-        if (sc->events[i].kind == EV_EXPECT_REMOVED || sc->events[i].expect != EXPECT_NONE)
+        if (sc->events[i].kind == EV_EXPECT_REMOVED || sc->events[i].kind == EV_EXPECT_REPLICATED ||
+            sc->events[i].kind == EV_EXPECT_NO_LOST_WRITES || sc->events[i].expect != EXPECT_NONE)
             order[n++] = i;
     for (size_t i = 1; i < n; i++) /* insertion sort by line: expectations are few */
         for (size_t j = i; j > 0 && sc->events[order[j]].line < sc->events[order[j - 1]].line; j--) {
@@ -666,7 +892,7 @@ static uint32_t report_expectations(run_t *r)
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
-    r->n = r->sc->nodes;
+    r->n = r->sc->nodes + r->sc->added;
     member_default_cfg(&r->cfg, r->n);
     const scenario_t *sc = r->sc;
     if (sc->gossip_period)
@@ -678,10 +904,16 @@ static int setup(run_t *r)
     if (sc->t_remove)
         r->cfg.t_remove = sc->t_remove;
     double worst_loss = 0.0;
+    uint32_t worst_delay = 0;
     for (size_t k = 0; k < r->sc->nloss; k++)
         if (r->sc->loss[k].p > worst_loss)
             worst_loss = r->sc->loss[k].p;
-    member_cfg_for_network(&r->cfg, worst_loss, 1);
+    for (size_t k = 0; k < sc->nlinks; k++)
+        if (!sc->links[k].cut && sc->links[k].delay > worst_delay)
+            worst_delay = sc->links[k].delay;
+    /* Probes must not mistake a slow link for a failure; a partition, on the other hand, is
+     * meant to be detected. */
+    member_cfg_for_network(&r->cfg, worst_loss, 1 + worst_delay);
     r->net = emulnet_new(&r->rng);
     r->nodes = calloc(r->n, sizeof *r->nodes);
     if (!r->net || !r->nodes)
@@ -691,13 +923,22 @@ static int setup(run_t *r)
         if (emulnet_add_loss(r->net, w->from, w->to, w->p) != 0)
             return -1;
     }
-    member_env_t env = { r->net, &r->log, &r->rng, &r->cfg };
+    for (size_t k = 0; k < sc->nlinks; k++) {
+        const link_spec_t *l = &sc->links[k];
+        en_link_rule_t rule = { l->from, l->to, l->cut, l->delay, l->groups, l->ngroups };
+        if (emulnet_add_link_rule(r->net, &rule) != 0)
+            return -1;
+    }
     bool kv = false;
     for (size_t k = 0; k < r->sc->nevents; k++) {
         event_kind_t kind = r->sc->events[k].kind;
         kv |= kind == EV_KV_INSERT || kind == EV_FAIL_REPLICAS || kind == EV_FAIL_NON_REPLICA ||
-              kind == EV_KV_OP || kind == EV_FAIL_ROLE;
+              kind == EV_KV_OP || kind == EV_FAIL_ROLE || kind == EV_WORKLOAD ||
+              kind == EV_EXPECT_REPLICATED || kind == EV_EXPECT_NO_LOST_WRITES;
     }
+    r->kv = kv;
+    if (kv && !(r->acked = store_new()))
+        return -1;
     kv_default_cfg(&r->kv_cfg);
     if (sc->coord_timeout)
         r->kv_cfg.timeout = sc->coord_timeout;
@@ -709,18 +950,28 @@ static int setup(run_t *r)
     r->next_txid = 1;
     for (uint32_t i = 0; i < r->n; i++) {
         app_node_t *node = &r->nodes[i];
-        node->start_tick = i / NODES_PER_TICK;
-        node->member = member_new(node_addr(i), &env);
-        if (!node->member || emulnet_attach(r->net, node_addr(i)) != 0)
+        /* Nodes beyond MAX_NNB wait for an `add` event to set their start. */
+        node->start_tick = i < sc->nodes ? i / NODES_PER_TICK : UINT32_MAX;
+        if (make_node(r, i) != 0 || emulnet_attach(r->net, node_addr(i)) != 0)
             return -1;
-        if (kv) {
-            kv_env_t kenv = { .net = r->net, .log = &r->log, .member = node->member,
-                              .positions = r->positions, .cfg = &r->kv_cfg,
-                              .next_txid = &r->next_txid, .on_result = on_result,
-                              .result_ctx = r };
-            if (!(node->kv = kv_new(node_addr(i), &kenv)))
-                return -1;
-        }
+    }
+    return 0;
+}
+
+/* Node i's membership and, for key-value scenarios, its kv node: fresh, not started. */
+static int make_node(run_t *r, uint32_t i)
+{
+    app_node_t *node = &r->nodes[i];
+    member_env_t env = { r->net, &r->log, &r->rng, &r->cfg };
+    node->member = member_new(node_addr(i), &env);
+    if (!node->member)
+        return -1;
+    if (r->kv) {
+        kv_env_t kenv = { .net = r->net, .log = &r->log, .member = node->member,
+                          .positions = r->positions, .cfg = &r->kv_cfg,
+                          .next_txid = &r->next_txid, .on_result = on_result, .result_ctx = r };
+        if (!(node->kv = kv_new(node_addr(i), &kenv)))
+            return -1;
     }
     return 0;
 }
@@ -755,6 +1006,10 @@ static void teardown(run_t *r)
     free(r->keys);
     free(r->verdicts);
     free(r->op_event);
+    store_free(r->acked);
+    for (size_t i = 0; i < r->nwork; i++)
+        free(r->work[i].exists);
+    free(r->work);
     ring_poscache_free(r->positions);
     emulnet_free(r->net);
 }

@@ -25,6 +25,14 @@ typedef struct {
     double p;
 } loss_window_t;
 
+typedef struct {
+    uint32_t from, to;
+    bool cut;
+    uint32_t delay;
+    uint8_t *groups; /* NULL: every link */
+    size_t ngroups;
+} link_rule_t;
+
 struct emulnet {
     rng_t *rng;
     endpoint_t *eps;   /* indexed by address id; eps[id].addr.id == id when attached */
@@ -34,6 +42,8 @@ struct emulnet {
     uint32_t delay;
     loss_window_t *loss;
     size_t nloss;
+    link_rule_t *rules;
+    size_t nrules;
     en_stats_t stats;
 };
 
@@ -96,6 +106,9 @@ void emulnet_free(emulnet_t *net)
     free(net->eps);
     free(net->calendar);
     free(net->loss);
+    for (size_t i = 0; i < net->nrules; i++)
+        free(net->rules[i].groups);
+    free(net->rules);
     free(net);
 }
 
@@ -141,6 +154,13 @@ void emulnet_set_down(emulnet_t *net, addr_t a)
     queue_free(&ep->inbox);
 }
 
+void emulnet_set_up(emulnet_t *net, addr_t a)
+{
+    endpoint_t *ep = lookup(net, a);
+    if (ep)
+        ep->down = 0;
+}
+
 int emulnet_add_loss(emulnet_t *net, uint32_t from, uint32_t to, double p)
 {
     if (!(p >= 0.0 && p <= 1.0) || to < from)
@@ -178,7 +198,11 @@ int emulnet_set_delay(emulnet_t *net, uint32_t ticks)
 {
     if (ticks < 1 || ticks > 1000000)
         return -1;
-    if (ticks >= net->cal_size && grow_calendar(net, ticks) != 0)
+    uint32_t need = ticks;
+    for (size_t i = 0; i < net->nrules; i++)
+        if (ticks + net->rules[i].delay > need)
+            need = ticks + net->rules[i].delay;
+    if (need >= net->cal_size && grow_calendar(net, need) != 0)
         return -1;
     net->delay = ticks;
     return 0;
@@ -208,6 +232,56 @@ static int ensure_ticks(endpoint_t *ep, uint32_t tick)
     return 0;
 }
 
+static int grow_calendar(emulnet_t *net, uint32_t need);
+
+int emulnet_add_link_rule(emulnet_t *net, const en_link_rule_t *rule)
+{
+    if (rule->to < rule->from || rule->delay > 1000000 ||
+        (net->delay + rule->delay >= net->cal_size &&
+         grow_calendar(net, net->delay + rule->delay) != 0))
+        return -1;
+    link_rule_t *r = realloc(net->rules, (net->nrules + 1) * sizeof *r);
+    if (!r)
+        return -1;
+    net->rules = r;
+    link_rule_t nr = { rule->from, rule->to, rule->cut, rule->delay, NULL, 0 };
+    if (rule->groups) {
+        nr.groups = malloc(rule->ngroups ? rule->ngroups : 1);
+        if (!nr.groups)
+            return -1;
+        memcpy(nr.groups, rule->groups, rule->ngroups);
+        nr.ngroups = rule->ngroups;
+    }
+    net->rules[net->nrules++] = nr;
+    return 0;
+}
+
+static uint8_t group_of(const link_rule_t *r, uint32_t id)
+{
+    return id < r->ngroups ? r->groups[id] : 0;
+}
+
+/* Applies the link rules to a message sent now: -1 if a cut drops it, else the extra delay. */
+static int64_t link_effect(const emulnet_t *net, addr_t src, addr_t dst, uint32_t now)
+{
+    uint32_t extra = 0;
+    for (size_t i = 0; i < net->nrules; i++) {
+        const link_rule_t *r = &net->rules[i];
+        if (now < r->from || now >= r->to)
+            continue;
+        if (r->groups) {
+            uint8_t a = group_of(r, src.id), b = group_of(r, dst.id);
+            if (!(((a & 1) && (b & 2)) || ((a & 2) && (b & 1))))
+                continue;
+        }
+        if (r->cut)
+            return -1;
+        if (r->delay > extra)
+            extra = r->delay;
+    }
+    return extra;
+}
+
 static int lost(emulnet_t *net, uint32_t now)
 {
     for (size_t i = 0; i < net->nloss; i++) {
@@ -231,6 +305,11 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
         net->stats.dropped++;
         return EN_DROPPED;
     }
+    int64_t extra = net->nrules ? link_effect(net, src, dst, now) : 0;
+    if (extra < 0) {
+        net->stats.dropped++;
+        return EN_DROPPED;
+    }
     endpoint_t *to = lookup(net, dst);
     if (!to || to->down) {
         net->stats.undeliverable++;
@@ -244,7 +323,7 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
     m->src = src;
     m->dst = dst;
     m->sent_tick = now;
-    m->due_tick = now + net->delay;
+    m->due_tick = now + net->delay + (uint32_t)extra;
     m->len = (uint32_t)len;
     if (len)
         memcpy(m->data, data, len);

@@ -14,6 +14,7 @@ typedef struct {
     kv_op_t op;
     char *key;
     char *value; /* written value (create, update), newest value read so far (read), or NULL */
+    kv_version_t version; /* written (create, update, delete); for reads, set from the quorum */
     quorum_t q;
 } txn_t;
 
@@ -466,8 +467,9 @@ static void decide(kv_node_t *n, txn_t *t, uint32_t now)
         n->stats.ops_failed++;
     const char *value = t->op == KV_READ ? (ok ? t->value : NULL) : t->value;
     log_result(n, "coordinator", t->op, ok, t->txid, t->key, value, now);
+    kv_version_t version = t->op == KV_READ ? t->q.newest : t->version;
     if (n->env.on_result)
-        n->env.on_result(n->env.result_ctx, t->txid, t->op, t->key, ok, value, now);
+        n->env.on_result(n->env.result_ctx, t->txid, t->op, t->key, ok, value, version, now);
 }
 
 static txn_t *txn_append(kv_node_t *n)
@@ -516,6 +518,7 @@ uint32_t kv_client(kv_node_t *n, kv_op_t op, const char *key, const char *value,
     m->op = op;
     m->flags = 0;
     m->version = next_version(n, now);
+    t->version = m->version;
     set_text(m, key, vcopy);
     for (size_t i = 0; i < k; i++)
         send_kv(n, reps[i], m, now);
@@ -603,6 +606,18 @@ void kv_dump(const kv_node_t *n, FILE *out)
             fprintf(out, "item %s %s %s %llu.%u\n", a, it->key, it->value,
                     (unsigned long long)it->version.stamp, (unsigned)it->version.node);
     }
+}
+
+bool kv_peek(const kv_node_t *n, const char *key, kv_version_t *version, const char **value,
+             bool *deleted)
+{
+    const store_item_t *it = store_get(n->store, key, strlen(key));
+    if (!it)
+        return false;
+    *version = it->version;
+    *value = it->value;
+    *deleted = it->deleted;
+    return true;
 }
 
 void kv_get_stats(const kv_node_t *n, kv_stats_t *out)

@@ -62,6 +62,7 @@ struct member_node {
     uint32_t probe[MEMBER_MAX_PROBES]; /* entries probed, nearest successor first */
     uint32_t probe_since[MEMBER_MAX_PROBES]; /* tick each became a probe target */
     uint32_t nprobes;
+    u32vec_t removed; /* entries removed at some point (some may have come back since) */
 
     u32vec_t *wheel; /* wheel[t % wheel_size]: entries whose deadline check is at tick t */
     uint32_t wheel_size;
@@ -87,6 +88,7 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->join_retry = 10;
     cfg->probes = 3;
     cfg->probe_period = 2;
+    cfg->recheck_period = 10;
     member_cfg_for_network(cfg, 0.0, 1);
     uint64_t per_tick = (uint64_t)cfg->fanout * (cfg->max_entries - 1);
     uint64_t cover = ((uint64_t)n + per_tick - 1) / per_tick;
@@ -221,6 +223,7 @@ void member_free(member_node_t *m)
         for (uint32_t i = 0; i < m->wheel_size; i++)
             free(m->wheel[i].v);
     free(m->wheel);
+    free(m->removed.v);
     free(m->entries);
     free(m->live);
     free(m->slots);
@@ -355,6 +358,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     ent->dead_news = spread;
     live_remove(m, idx);
     probe_forget(m, idx, now);
+    (void)vec_push(&m->removed, idx); /* without memory it is just never rechecked */
     if (spread)
         news_add(m, idx, dead_news_sends(m));
     m->stats.removals++;
@@ -574,6 +578,23 @@ static void send_join_request(member_node_t *m, uint32_t now)
     m->join_sent_at = now;
 }
 
+/* Gossips to one removed member chosen at random, if any is still removed. A dead one never
+ * answers; a live one is told by tell_if_removed on its side, or tells this node. */
+static void recheck_removed(member_node_t *m, uint32_t now)
+{
+    for (int tries = 0; tries < 4 && m->removed.n > 0; tries++) {
+        uint32_t k = rng_below(m->env.rng, m->removed.n);
+        uint32_t idx = m->removed.v[k];
+        if (m->entries[idx].state != ST_REMOVED) { /* came back: forget it */
+            m->removed.v[k] = m->removed.v[--m->removed.n];
+            continue;
+        }
+        fill_sample(m, MSG_GOSSIP);
+        send_msg(m, m->entries[idx].addr, encode(m), now);
+        return;
+    }
+}
+
 /* Pings each probe target; one whose heartbeat has not advanced for probe_timeout ticks of
  * probing has failed: it is removed and the news spreads. */
 static void probe(member_node_t *m, uint32_t now)
@@ -774,6 +795,8 @@ void member_tick(member_node_t *m, uint32_t now)
     if (now % m->env.cfg->gossip_period == 0)
         gossip(m, now);
     probe(m, now);
+    if (m->env.cfg->recheck_period && now % m->env.cfg->recheck_period == 0)
+        recheck_removed(m, now);
 }
 
 /* ---- queries ---- */

@@ -280,7 +280,7 @@ static int add_event(scenario_t *sc, event_t ev)
 
 /* ---- statements: "at T ...", "from T1 to T2 drop P", "expect node N removed by T" ---- */
 
-#define MAX_TOKENS 12
+#define MAX_TOKENS 16
 
 typedef struct {
     const char *s;
@@ -291,9 +291,14 @@ typedef struct {
 static const char STATEMENT_FORMS[] =
     "valid forms: 'at T fail node N', 'at T fail K random nodes', "
     "'at T fail primary|secondary|tertiary of KEY', 'at T fail non-replica of KEY', "
+    "'at T restart node N', 'at T add K nodes', "
     "'at T create|update KEY VALUE [expect success|fail]', "
     "'at T read KEY [expect success|fail|value VALUE]', 'at T delete KEY [expect success|fail]', "
-    "'from T1 to T2 drop P', 'expect node N removed by T'";
+    "'from T1 to T2 drop P', 'from T1 to T2 partition NODES | NODES', "
+    "'from T1 to T2 delay D [between NODES and NODES]', "
+    "'from T1 to T2 workload R per tick on K keys [mix READ/UPDATE/DELETE]', "
+    "'expect node N removed by T', 'expect key KEY replicated by T', 'expect no lost writes' "
+    "(NODES: ids and ranges like 1-5,8)";
 
 static bool word_is(const tok_t *t, const char *w)
 {
@@ -492,29 +497,63 @@ static int parse_op(parser_t *p, const tok_t *toks, size_t n, int op, event_t *e
     return parse_expectation(p, toks, n, next, ev);
 }
 
-/* One statement; `start` is where its first word begins in the line. */
-static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t start,
-                           size_t len)
+/* NODES: comma-separated ids and ranges ("1-5,8"); sets `bit` in groups[id], growing it. */
+static int parse_group(parser_t *p, const tok_t *t, uint8_t bit, uint8_t **groups, size_t *n)
 {
-    tok_t toks[MAX_TOKENS];
-    size_t n;
-    if (tokenize(p, line, start, len, toks, &n) != 0)
+    char q[200];
+    size_t i = 0;
+    while (i < t->len) {
+        unsigned long a = 0, b;
+        size_t d = 0;
+        while (i < t->len && isdigit((unsigned char)t->s[i]) && d < 6) {
+            a = a * 10 + (unsigned)(t->s[i++] - '0');
+            d++;
+        }
+        b = a;
+        if (d > 0 && i < t->len && t->s[i] == '-') {
+            i++;
+            size_t e = 0;
+            for (b = 0; i < t->len && isdigit((unsigned char)t->s[i]) && e < 6; e++)
+                b = b * 10 + (unsigned)(t->s[i++] - '0');
+            if (e == 0)
+                d = 0;
+        }
+        if (d == 0 || a < 1 || b < a || b > SCENARIO_MAX_NODES ||
+            (i < t->len && t->s[i] != ','))
+            return fail_at(p, t->col, "bad node list '%s': expected ids and ranges like 1-5,8 "
+                           "(ids 1 to %u, no blanks)", quote(t->s, t->len, q, sizeof q),
+                           SCENARIO_MAX_NODES);
+        if (i < t->len)
+            i++; /* the comma */
+        if (b + 1 > *n) {
+            uint8_t *g = realloc(*groups, b + 1);
+            if (!g)
+                return fail_at(p, 0, "out of memory");
+            memset(g + *n, 0, b + 1 - *n);
+            *groups = g;
+            *n = b + 1;
+        }
+        for (unsigned long id = a; id <= b; id++)
+            (*groups)[id] |= bit;
+    }
+    return 0;
+}
+
+/* "from T1 to T2 drop P | partition A | B | delay D [between A and B] | workload ..." */
+static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n)
+{
+    uint32_t from, to;
+    static const char *const kinds[] = { "drop", "partition", "delay", "workload" };
+    if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &from) != 0 ||
+        need_word(p, toks, n, 2, "to") != 0 ||
+        need_uint(p, toks, n, 3, "tick", 0, SCENARIO_MAX_TICKS, &to) != 0)
         return -1;
-    event_t ev = { .line = p->line, .col = toks[0].col };
-    int rc = -1;
-    if (word_is(&toks[0], "from")) {
-        uint32_t from, to;
-        char *end;
-        if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &from) != 0 ||
-            need_word(p, toks, n, 2, "to") != 0 ||
-            need_uint(p, toks, n, 3, "tick", 0, SCENARIO_MAX_TICKS, &to) != 0 ||
-            need_word(p, toks, n, 4, "drop") != 0)
-            return -1;
-        if (to <= from)
-            return fail_at(p, toks[3].col, "empty window: 'from %u to %u' ends before it starts "
-                           "(the window covers ticks from T1 up to, not including, T2)",
-                           (unsigned)from, (unsigned)to);
-        char num[32];
+    if (to <= from)
+        return fail_at(p, toks[3].col, "empty window: 'from %u to %u' ends before it starts "
+                       "(the window covers ticks from T1 up to, not including, T2)",
+                       (unsigned)from, (unsigned)to);
+    if (n > 4 && word_is(&toks[4], "drop")) {
+        char num[32], *end;
         double prob = -1.0;
         if (n > 5 && toks[5].len < sizeof num && strspn(toks[5].s, "0123456789.") == toks[5].len) {
             memcpy(num, toks[5].s, toks[5].len);
@@ -535,7 +574,126 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         sc->loss[sc->nloss++] = (loss_spec_t){ from, to, prob };
         return 0;
     }
+    if (n > 4 && word_is(&toks[4], "workload")) {
+        event_t ev = { .tick = from, .until = to, .kind = EV_WORKLOAD, .line = p->line,
+                       .col = toks[0].col, .mix = { 60, 30, 10 } };
+        if (need_uint(p, toks, n, 5, "operations per tick", 1, 100000, &ev.rate) != 0 ||
+            need_word(p, toks, n, 6, "per") != 0 || need_word(p, toks, n, 7, "tick") != 0 ||
+            need_word(p, toks, n, 8, "on") != 0 ||
+            need_uint(p, toks, n, 9, "number of keys", 1, SCENARIO_MAX_KEYS, &ev.nkeys) != 0 ||
+            need_word(p, toks, n, 10, "keys") != 0)
+            return -1;
+        if (n > 11) {
+            unsigned r, u, d;
+            char buf[32], tail;
+            if (!word_is(&toks[11], "mix"))
+                return need_word(p, toks, n, 11, "mix");
+            if (n < 13 || toks[12].len >= sizeof buf)
+                return expected_at(p, toks, n, 12, "a mix READ/UPDATE/DELETE in percent, like "
+                                   "60/30/10", NULL, 0);
+            memcpy(buf, toks[12].s, toks[12].len);
+            buf[toks[12].len] = '\0';
+            if (sscanf(buf, "%3u/%3u/%3u%c", &r, &u, &d, &tail) != 3 || r + u + d != 100)
+                return fail_at(p, toks[12].col, "bad mix '%s': three percentages READ/UPDATE/DELETE "
+                               "that add up to 100, like 60/30/10", buf);
+            ev.mix[0] = (uint8_t)r;
+            ev.mix[1] = (uint8_t)u;
+            ev.mix[2] = (uint8_t)d;
+            if (n > 13)
+                return expected_at(p, toks, n, 13, "the end of the statement", NULL, 0);
+        }
+        return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
+    }
+    link_spec_t l = { .from = from, .to = to, .line = p->line, .col = toks[0].col };
+    int rc = 0;
+    if (n > 4 && word_is(&toks[4], "partition")) {
+        l.cut = true;
+        if (n < 8 || !word_is(&toks[6], "|") || n > 8) {
+            rc = n > 8 ? expected_at(p, toks, n, 8, "the end of the statement", NULL, 0)
+                       : expected_at(p, toks, n, n < 6 ? 5 : n < 7 ? 6 : 7,
+                                     "'NODES | NODES' (two node lists around a '|')", NULL, 0);
+        } else {
+            rc = parse_group(p, &toks[5], 1, &l.groups, &l.ngroups);
+            if (rc == 0)
+                rc = parse_group(p, &toks[7], 2, &l.groups, &l.ngroups);
+        }
+    } else if (n > 4 && word_is(&toks[4], "delay")) {
+        rc = need_uint(p, toks, n, 5, "delay in ticks", 1, 1000, &l.delay);
+        if (rc == 0 && n > 6) {
+            if (!word_is(&toks[6], "between"))
+                rc = need_word(p, toks, n, 6, "between");
+            else if (n != 10 || !word_is(&toks[8], "and"))
+                rc = n > 10 ? expected_at(p, toks, n, 10, "the end of the statement", NULL, 0)
+                            : n > 8 && !word_is(&toks[8], "and")
+                                  ? need_word(p, toks, n, 8, "and")
+                                  : expected_at(p, toks, n, n < 8 ? 7 : 9, "a node list like 1-5,8",
+                                                NULL, 0);
+            else {
+                rc = parse_group(p, &toks[7], 1, &l.groups, &l.ngroups);
+                if (rc == 0)
+                    rc = parse_group(p, &toks[9], 2, &l.groups, &l.ngroups);
+            }
+        }
+    } else {
+        return expected_at(p, toks, n, 4, "'drop', 'partition', 'delay' or 'workload'", kinds, 4);
+    }
+    if (rc == 0 && l.groups) {
+        for (size_t id = 0; id < l.ngroups; id++)
+            if (l.groups[id] == 3) {
+                free(l.groups);
+                return fail_at(p, toks[5].col, "node %zu is in both groups", id);
+            }
+    }
+    link_spec_t *nl = rc == 0 ? realloc(sc->links, (sc->nlinks + 1) * sizeof *nl) : NULL;
+    if (!nl) {
+        free(l.groups);
+        return rc != 0 ? -1 : fail_at(p, 0, "out of memory");
+    }
+    sc->links = nl;
+    sc->links[sc->nlinks++] = l;
+    return 0;
+}
+
+/* One statement; `start` is where its first word begins in the line. */
+static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t start,
+                           size_t len)
+{
+    tok_t toks[MAX_TOKENS];
+    size_t n;
+    if (tokenize(p, line, start, len, toks, &n) != 0)
+        return -1;
+    event_t ev = { .line = p->line, .col = toks[0].col };
+    int rc = -1;
+    if (word_is(&toks[0], "from"))
+        return parse_window(p, sc, toks, n);
+    if (word_is(&toks[0], "expect") && n > 1 && word_is(&toks[1], "key")) {
+        ev.kind = EV_EXPECT_REPLICATED;
+        ev.key = EV_KEY_NAMED;
+        if (need_text(p, toks, n, 2, true, &ev.key_name) != 0 ||
+            need_word(p, toks, n, 3, "replicated") != 0 || need_word(p, toks, n, 4, "by") != 0 ||
+            need_uint(p, toks, n, 5, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0 ||
+            (n > 6 && expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) != 0)) {
+            event_free(&ev);
+            return -1;
+        }
+        sc->nexpect++;
+        return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
+    }
+    if (word_is(&toks[0], "expect") && n > 1 && word_is(&toks[1], "no")) {
+        ev.kind = EV_EXPECT_NO_LOST_WRITES;
+        if (need_word(p, toks, n, 2, "lost") != 0 || need_word(p, toks, n, 3, "writes") != 0)
+            return -1;
+        if (n > 4)
+            return expected_at(p, toks, n, 4, "the end of the statement", NULL, 0);
+        ev.tick = UINT32_MAX; /* judged when the run ends: placed last */
+        sc->nexpect++;
+        return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
+    }
     if (word_is(&toks[0], "expect")) {
+        static const char *const subjects[] = { "node", "key", "no" };
+        if (n < 2 || !(word_is(&toks[1], "node")))
+            return expected_at(p, toks, n, 1, "'node N removed by T', 'key KEY replicated by T' "
+                               "or 'no lost writes'", subjects, 3);
         ev.kind = EV_EXPECT_REMOVED;
         ev.col = n > 2 ? toks[2].col : ev.col;
         if (need_word(p, toks, n, 1, "node") != 0 || need_node(p, toks, n, 2, &ev.node) != 0 ||
@@ -548,7 +706,8 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
     }
     /* "at T ..." */
-    static const char *const actions[] = { "fail", "create", "read", "update", "delete" };
+    static const char *const actions[] = { "fail", "create", "read", "update", "delete",
+                                           "restart", "add" };
     if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0)
         return -1;
     if (n > 2 && word_is(&toks[2], "fail"))
@@ -561,9 +720,26 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         rc = parse_op(p, toks, n, KV_UPDATE, &ev);
     else if (n > 2 && word_is(&toks[2], "delete"))
         rc = parse_op(p, toks, n, KV_DELETE, &ev);
-    else
-        rc = expected_at(p, toks, n, 2, "an action (fail, create, read, update, delete)", actions,
-                         5);
+    else if (n > 2 && word_is(&toks[2], "restart")) {
+        ev.kind = EV_RESTART;
+        ev.col = n > 4 ? toks[4].col : ev.col;
+        rc = need_word(p, toks, n, 3, "node");
+        if (rc == 0)
+            rc = need_node(p, toks, n, 4, &ev.node);
+        if (rc == 0 && n > 5)
+            rc = expected_at(p, toks, n, 5, "the end of the statement", NULL, 0);
+    } else if (n > 2 && word_is(&toks[2], "add")) {
+        ev.kind = EV_ADD_NODES;
+        rc = need_uint(p, toks, n, 3, "number of nodes", 1, SCENARIO_MAX_NODES, &ev.count);
+        if (rc == 0 && (n < 5 || !(word_is(&toks[4], "nodes") || word_is(&toks[4], "node"))))
+            rc = need_word(p, toks, n, 4, "nodes");
+        if (rc == 0 && n > 5)
+            rc = expected_at(p, toks, n, 5, "the end of the statement", NULL, 0);
+        if (rc == 0)
+            sc->added += ev.count;
+    } else
+        rc = expected_at(p, toks, n, 2, "an action (fail, restart, add, create, read, update, "
+                         "delete)", actions, 7);
     if (rc != 0) {
         event_free(&ev);
         return -1;
@@ -734,13 +910,36 @@ static int check_statements(parser_t *p, scenario_t *sc)
     for (size_t i = 0; i < sc->nevents; i++) {
         const event_t *e = &sc->events[i];
         p->line = e->line;
-        if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED) && e->node > sc->nodes)
-            return fail_at(p, e->col, "no node %u: MAX_NNB is %u, so nodes are 1 to %u (node 1 "
-                           "is the introducer, address 1.0.0.0:0)", (unsigned)e->node,
-                           (unsigned)sc->nodes, (unsigned)sc->nodes);
+        uint32_t all = sc->nodes + sc->added;
+        if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED || e->kind == EV_RESTART) &&
+            e->node > all)
+            return fail_at(p, e->col, "no node %u: there are %u nodes (MAX_NNB %u%s), numbered "
+                           "from 1 (node 1 is the introducer, address 1.0.0.0:0)",
+                           (unsigned)e->node, (unsigned)all, (unsigned)sc->nodes,
+                           sc->added ? " plus those added" : "");
         if (e->kind == EV_FAIL_RANDOM && e->count > sc->nodes)
             return fail_at(p, e->col, "cannot fail %u random nodes: MAX_NNB is %u",
                            (unsigned)e->count, (unsigned)sc->nodes);
+    }
+    return 0;
+}
+
+/* Node lists of partitions and delays against the number of nodes. */
+static int check_links(parser_t *p, scenario_t *sc)
+{
+    uint32_t all = sc->nodes + sc->added;
+    if (all > SCENARIO_MAX_NODES) {
+        p->line = 0;
+        return fail_at(p, 0, "%u nodes with those added: at most %u", (unsigned)all,
+                       SCENARIO_MAX_NODES);
+    }
+    for (size_t i = 0; i < sc->nlinks; i++) {
+        const link_spec_t *l = &sc->links[i];
+        if (l->groups && l->ngroups > (size_t)all + 1) {
+            p->line = l->line;
+            return fail_at(p, l->col, "no node %zu: there are %u nodes", l->ngroups - 1,
+                           (unsigned)all);
+        }
     }
     return 0;
 }
@@ -759,11 +958,20 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
 {
     if (sc->nevents > 1)
         qsort(sc->events, sc->nevents, sizeof *sc->events, event_order);
-    uint32_t last = sc->nevents ? sc->events[sc->nevents - 1].tick : 0;
+    uint32_t last = 0;
+    for (size_t i = 0; i < sc->nevents; i++) {
+        const event_t *e = &sc->events[i];
+        uint32_t end = e->kind == EV_WORKLOAD ? e->until : e->tick;
+        if (e->kind != EV_EXPECT_NO_LOST_WRITES && end > last)
+            last = end;
+    }
+    for (size_t i = 0; i < sc->nlinks; i++)
+        if (sc->links[i].to > last)
+            last = sc->links[i].to;
     if (sc->ticks_setting) {
         for (size_t i = 0; i < sc->nevents; i++) {
             const event_t *e = &sc->events[i];
-            if (e->tick < sc->ticks_setting)
+            if (e->tick < sc->ticks_setting || e->kind == EV_EXPECT_NO_LOST_WRITES)
                 continue;
             p->line = e->line;
             if (e->line)
@@ -805,7 +1013,7 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
         return fail_at(&p, 0, "missing MAX_NNB (the number of nodes): add a line 'MAX_NNB: 10'");
     }
     sc->seed_set = p.set_on[setting_index("SEED")] != 0;
-    if (check_statements(&p, sc) != 0 || derive_timeline(&p, sc) != 0 ||
+    if (check_statements(&p, sc) != 0 || check_links(&p, sc) != 0 || derive_timeline(&p, sc) != 0 ||
         settle_timeline(&p, sc) != 0) {
         scenario_free(sc);
         return -1;
@@ -858,6 +1066,9 @@ void scenario_free(scenario_t *sc)
     for (size_t i = 0; i < sc->nevents; i++)
         event_free(&sc->events[i]);
     free(sc->events);
+    for (size_t i = 0; i < sc->nlinks; i++)
+        free(sc->links[i].groups);
+    free(sc->links);
     free(sc->loss);
     memset(sc, 0, sizeof *sc);
 }

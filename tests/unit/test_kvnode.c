@@ -83,9 +83,10 @@ static addr_t A(uint32_t id)
 }
 
 static void on_result(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
-                      const char *value, uint32_t now)
+                      const char *value, kv_version_t version, uint32_t now)
 {
     kc_t *c = ctx;
+    (void)version;
     if (c->nres == MAXRES) {
         CU_FAIL("too many results");
         return;

@@ -1,0 +1,267 @@
+/* fuzz_scenario.c: fuzz target for the testcase parser (scenario_parse).
+ *
+ * Each input is parsed as a testcase file named "fuzz.conf". An accepted file must satisfy the
+ * invariants the Application relies on (include/scenario.h); a rejected one must leave a
+ * one-line "fuzz.conf:..." message and an empty scenario. Any violation calls abort(), so the
+ * fuzzer records the input as a crash; AddressSanitizer and UBSan catch the rest.
+ *
+ * The input is copied into a heap buffer of exactly `size` bytes (no terminating NUL) before it
+ * is parsed, so a read past the end of the text is reported by AddressSanitizer under every
+ * driver (libFuzzer already does this; AFL++'s shared-memory buffer and the standalone reader
+ * would otherwise hide it).
+ *
+ * Builds (tests/fuzz/run-fuzz does all of them):
+ *   libFuzzer:  clang -fsanitize=fuzzer,address,undefined fuzz_scenario.c src/scenario.c src/wire.c
+ *   AFL++:      AFL_USE_ASAN=1 afl-clang-fast -DFUZZ_STANDALONE ...  (the main below; persistent
+ *               mode through __AFL_LOOP and the shared-memory test case when built by afl-cc)
+ *   replay:     cc -DFUZZ_STANDALONE -fsanitize=address,undefined ...; then
+ *               fuzz_scenario FILE...   (or the input on stdin)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+#include "wire.h"
+
+#define FUZZ_NAME "fuzz.conf"
+
+#ifdef FUZZ_STANDALONE
+/* What the last input gave, for the standalone driver's report. */
+static int last_rc;
+static size_t last_nevents;
+static char last_err[SCENARIO_ERR_LEN];
+#endif
+
+static void violated(const char *what, const scenario_t *sc, size_t i)
+{
+    fprintf(stderr, "fuzz_scenario: invariant violated: %s", what);
+    if (sc && i < sc->nevents) {
+        const event_t *e = &sc->events[i];
+        fprintf(stderr, " (event %zu of %zu: tick %u kind %d node %u count %u line %u col %u; "
+                "ticks %u, nodes %u)", i, sc->nevents, (unsigned)e->tick, (int)e->kind,
+                (unsigned)e->node, (unsigned)e->count, e->line, e->col, (unsigned)sc->ticks,
+                (unsigned)sc->nodes);
+    } else if (sc) {
+        fprintf(stderr, " (ticks %u, nodes %u, nevents %zu, nloss %zu, nexpect %zu)",
+                (unsigned)sc->ticks, (unsigned)sc->nodes, sc->nevents, sc->nloss, sc->nexpect);
+    }
+    fputc('\n', stderr);
+    abort();
+}
+
+#define CHECK(cond, sc, i)                                                                  \
+    do {                                                                                    \
+        if (!(cond))                                                                        \
+            violated(#cond, (sc), (i));                                                     \
+    } while (0)
+
+static int is_kv_event(event_kind_t k)
+{
+    return k == EV_KV_INSERT || k == EV_FAIL_REPLICAS || k == EV_FAIL_NON_REPLICA ||
+           k == EV_KV_OP || k == EV_FAIL_ROLE;
+}
+
+/* Every invariant an accepted file must satisfy. */
+static void check_accepted(const scenario_t *sc)
+{
+    const size_t none = (size_t)-1;
+    /* Settings within their documented ranges. */
+    CHECK(sc->ticks >= 1, sc, none);
+    CHECK(sc->ticks <= SCENARIO_MAX_TICKS, sc, none);
+    CHECK(sc->nodes >= 1 && sc->nodes <= SCENARIO_MAX_NODES, sc, none);
+    CHECK(sc->keys >= 1 && sc->keys <= SCENARIO_MAX_KEYS, sc, none);
+    CHECK(sc->drop_prob >= 0.0 && sc->drop_prob <= 1.0, sc, none);
+    CHECK(sc->crud_test >= CRUD_NONE && sc->crud_test <= CRUD_DELETE, sc, none);
+    CHECK(sc->replicas == 0 || sc->replicas == 3, sc, none);
+    CHECK(sc->quorum == 0 || sc->quorum == 2, sc, none);
+    CHECK(sc->ticks_setting == 0 || sc->ticks == sc->ticks_setting, sc, none);
+    CHECK((sc->nevents == 0) || sc->events != NULL, sc, none);
+    CHECK((sc->nloss == 0) || sc->loss != NULL, sc, none);
+
+    size_t nexpect = 0;
+    for (size_t i = 0; i < sc->nevents; i++) {
+        const event_t *e = &sc->events[i];
+        /* Sorted by tick, then by file order (seq) within a tick. */
+        if (i > 0) {
+            const event_t *prev = &sc->events[i - 1];
+            CHECK(prev->tick <= e->tick, sc, i);
+            CHECK(prev->tick < e->tick || prev->seq < e->seq, sc, i);
+        }
+        CHECK(e->tick < sc->ticks, sc, i);
+        CHECK(e->kind >= EV_FAIL_RANDOM_NODE && e->kind <= EV_EXPECT_REMOVED, sc, i);
+        if (e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED)
+            CHECK(e->node >= 1 && e->node <= sc->nodes, sc, i);
+        if (e->kind == EV_FAIL_RANDOM || e->kind == EV_FAIL_RANDOM_BLOCK)
+            CHECK(e->count >= 1 && e->count <= sc->nodes, sc, i);
+        if (e->kind == EV_FAIL_ROLE)
+            CHECK(e->role >= 0 && e->role <= 2, sc, i);
+        if (e->kind == EV_KV_OP)
+            CHECK(e->op >= KV_CREATE && e->op <= KV_DELETE, sc, i);
+        if (is_kv_event(e->kind) && e->kind != EV_KV_INSERT && e->key == EV_KEY_NAMED)
+            CHECK(e->key_name != NULL &&
+                      wire_kv_text_ok(e->key_name, strlen(e->key_name), 1),
+                  sc, i);
+        if (e->value)
+            CHECK(wire_kv_text_ok(e->value, strlen(e->value), 0), sc, i);
+        if (e->expect == EXPECT_VALUE)
+            CHECK(e->kind == EV_KV_OP && e->op == KV_READ && e->expect_value != NULL &&
+                      wire_kv_text_ok(e->expect_value, strlen(e->expect_value), 0),
+                  sc, i);
+        if (e->kind == EV_EXPECT_REMOVED || e->expect != EXPECT_NONE)
+            nexpect++;
+    }
+    CHECK(sc->nexpect == nexpect, sc, none);
+
+    for (size_t i = 0; i < sc->nloss; i++) {
+        const loss_spec_t *l = &sc->loss[i];
+        if (!(l->from < l->to && l->p >= 0.0 && l->p <= 1.0)) {
+            fprintf(stderr, "fuzz_scenario: loss window %zu: from %u to %u p %g\n", i,
+                    (unsigned)l->from, (unsigned)l->to, l->p);
+            violated("loss window with from < to and 0 <= p <= 1", sc, none);
+        }
+    }
+}
+
+/* Every invariant a rejected file must satisfy. */
+static void check_rejected(const scenario_t *sc, const char *err, size_t errlen)
+{
+    const size_t none = (size_t)-1;
+    const char *nul = memchr(err, '\0', errlen);
+    CHECK(nul != NULL, NULL, none); /* NUL-terminated inside the buffer */
+    CHECK(strncmp(err, FUZZ_NAME ":", strlen(FUZZ_NAME ":")) == 0, NULL, none);
+    CHECK(strchr(err, '\n') == NULL, NULL, none); /* one line */
+    CHECK(strchr(err, '\r') == NULL, NULL, none);
+    /* "leaves *sc empty" */
+    CHECK(sc->events == NULL && sc->nevents == 0 && sc->loss == NULL && sc->nloss == 0 &&
+              sc->nexpect == 0,
+          sc, none);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* Exactly `size` bytes, not NUL-terminated: over-reads hit the redzone. */
+    char *text = malloc(size ? size : 1);
+    if (!text)
+        return 0;
+    if (size)
+        memcpy(text, data, size);
+
+    scenario_t sc;
+    char err[SCENARIO_ERR_LEN];
+    memset(err, 'X', sizeof err); /* so a missing terminator is seen */
+    memset(&sc, 0xA5, sizeof sc); /* scenario_parse must initialise it whatever it holds */
+
+    int rc = scenario_parse(FUZZ_NAME, text, size, &sc, err, sizeof err);
+    if (rc == 0)
+        check_accepted(&sc);
+    else if (rc == -1)
+        check_rejected(&sc, err, sizeof err);
+    else
+        violated("scenario_parse returns 0 or -1", NULL, (size_t)-1);
+
+#ifdef FUZZ_STANDALONE
+    last_rc = rc;
+    last_nevents = rc == 0 ? sc.nevents : 0;
+    if (rc != 0)
+        snprintf(last_err, sizeof last_err, "%s", err);
+#endif
+    scenario_free(&sc);
+    CHECK(sc.events == NULL && sc.nevents == 0 && sc.loss == NULL && sc.nloss == 0, NULL,
+          (size_t)-1);
+    free(text);
+    return 0;
+}
+
+#ifdef FUZZ_STANDALONE
+/* Standalone driver: replays the files named on the command line (each in turn, one report
+ * line per file on stdout), or the input on stdin. Built with afl-clang-fast / afl-clang-lto /
+ * afl-gcc-fast it runs in AFL++'s persistent mode, taking test cases from shared memory (the
+ * same binary still replays files given as arguments). */
+#include <errno.h>
+
+#ifdef __AFL_FUZZ_TESTCASE_LEN
+__AFL_FUZZ_INIT();
+#endif
+
+static int read_all(FILE *f, uint8_t **out, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    for (;;) {
+        if (n == cap) {
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return -1;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static int run_stream(const char *label, FILE *f)
+{
+    uint8_t *buf;
+    size_t len;
+    if (read_all(f, &buf, &len) != 0) {
+        fprintf(stderr, "fuzz_scenario: %s: cannot read: %s\n", label, strerror(errno));
+        return 2;
+    }
+    LLVMFuzzerTestOneInput(buf, len);
+    if (last_rc == 0)
+        printf("ok %s: accepted, %zu events\n", label, last_nevents);
+    else
+        printf("ok %s: rejected: %s\n", label, last_err);
+    fflush(stdout);
+    free(buf);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        int status = 0;
+        for (int i = 1; i < argc; i++) {
+            FILE *f = fopen(argv[i], "rb");
+            if (!f) {
+                fprintf(stderr, "fuzz_scenario: %s: cannot open: %s\n", argv[i], strerror(errno));
+                status = 2;
+                continue;
+            }
+            if (run_stream(argv[i], f) != 0)
+                status = 2;
+            fclose(f);
+        }
+        return status;
+    }
+#ifdef __AFL_FUZZ_TESTCASE_LEN
+    __AFL_INIT();
+    const uint8_t *buf = __AFL_FUZZ_TESTCASE_BUF;
+    while (__AFL_LOOP(100000)) {
+        size_t len = (size_t)__AFL_FUZZ_TESTCASE_LEN;
+        LLVMFuzzerTestOneInput(buf, len);
+    }
+    return 0;
+#else
+    return run_stream("<stdin>", stdin);
+#endif
+}
+#endif
