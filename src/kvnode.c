@@ -262,6 +262,25 @@ static void place_key(kv_node_t *n, const store_item_t *it, const ring_t *old, u
                 transfer_add(n, it->key, newr[i], now);
 }
 
+/* A key that just arrived from `sender`: the nodes known to hold it are this one and the
+ * sender, whatever older views presumed. If this node is the first of them among the key's
+ * replicas, it hands the key to the other replicas; the sender, when first, does so itself. */
+static void place_received(kv_node_t *n, const store_item_t *it, addr_t sender, uint32_t now)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = ring_replicas(&n->ring, it->pos, reps);
+    for (size_t i = 0; i < k; i++) {
+        if (addr_eq(reps[i], sender))
+            return;
+        if (is_self(n, reps[i])) {
+            for (size_t j = 0; j < k; j++)
+                if (j != i && !addr_eq(reps[j], sender))
+                    transfer_add(n, it->key, reps[j], now);
+            return;
+        }
+    }
+}
+
 /* A key this node holds but, in its own view, should not: hand it to the replicas, then drop it. */
 static void hand_off_if_stray(kv_node_t *n, const char *key, uint32_t now)
 {
@@ -413,9 +432,12 @@ static void receive_transfer(kv_node_t *n, const kv_msg_t *m, uint32_t now)
                       (m->flags & KV_FLAG_DELETED) != 0, pos);
     if (r == STORE_ENOMEM)
         return; /* no ack: the sender resends */
-    if (r == STORE_APPLIED)
-        n->stats.transfers_applied++;
     it = store_get(n->store, m->key, m->klen);
+    if (r == STORE_APPLIED) {
+        n->stats.transfers_applied++;
+        place_received(n, it, m->from, now);
+        it = store_get(n->store, m->key, m->klen);
+    }
     kv_msg_t *ack = &n->out;
     ack->type = MSG_KV_TRANSFER_ACK;
     ack->from = n->self;

@@ -90,7 +90,6 @@ static void check_accepted(const scenario_t *sc)
             CHECK(prev->tick < e->tick || prev->seq < e->seq, sc, i);
         }
         CHECK(e->tick < sc->ticks, sc, i);
-        CHECK(e->kind >= EV_FAIL_RANDOM_NODE && e->kind <= EV_EXPECT_REMOVED, sc, i);
         if (e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED)
             CHECK(e->node >= 1 && e->node <= sc->nodes, sc, i);
         if (e->kind == EV_FAIL_RANDOM || e->kind == EV_FAIL_RANDOM_BLOCK)
@@ -143,10 +142,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Exactly `size` bytes, not NUL-terminated: over-reads hit the redzone. */
+    /* Exactly `size` bytes, not NUL-terminated: over-reads hit the redzone. Built with
+     * -DFUZZ_NUL_TERMINATED, a NUL follows the text, which hides over-reads that stop at a NUL
+     * (to fuzz past such a known bug until it is fixed). */
+#ifdef FUZZ_NUL_TERMINATED
+    char *text = malloc(size + 1);
+    if (!text)
+        return 0;
+    text[size] = '\0';
+#else
     char *text = malloc(size ? size : 1);
     if (!text)
         return 0;
+#endif
     if (size)
         memcpy(text, data, size);
 
