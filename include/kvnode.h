@@ -19,6 +19,10 @@
 typedef struct {
     uint32_t timeout;        /* ticks a coordinator waits for its quorum before failing */
     uint32_t transfer_retry; /* ticks between resends of an unacknowledged key transfer */
+    /* Anti-entropy: every sync_period ticks a node sends one ring neighbour (within two places,
+     * in turn) the versions of the keys they both replicate; whichever holds the newer version
+     * of a key sends it. Repairs replicas that missed a write while views disagreed. 0: off. */
+    uint32_t sync_period;
 } kv_cfg_t;
 
 void kv_default_cfg(kv_cfg_t *cfg);
@@ -78,6 +82,8 @@ typedef struct {
     uint64_t ignored_replies; /* late, duplicate or unknown replies */
     uint64_t malformed;       /* received messages the decoder rejected */
     uint64_t ring_rebuilds;
+    uint64_t digests_sent;    /* anti-entropy digest messages */
+    uint64_t repairs_sent;    /* transfers sent because a digest showed a stale replica */
     uint64_t keys;            /* live keys held now */
 } kv_stats_t;
 void kv_get_stats(const kv_node_t *n, kv_stats_t *out);

@@ -46,6 +46,8 @@ int ring_build(ring_t *r, const addr_t *addrs, size_t n, ring_poscache_t *cache)
  * clockwise from pos (a node at exactly pos is the first), wrapping around. Returns how many
  * were written to out. */
 size_t ring_replicas(const ring_t *r, uint64_t pos, addr_t out[RING_REPLICAS]);
+/* Index of a in r->nodes, or r->n if it is not on the ring; pos must be a's position. */
+size_t ring_index(const ring_t *r, addr_t a, uint64_t pos);
 /* Whether a is on the ring; pos must be a's position. */
 bool ring_contains(const ring_t *r, addr_t a, uint64_t pos);
 

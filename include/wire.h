@@ -3,6 +3,7 @@
 #ifndef WIRE_H
 #define WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@ typedef enum {
     MSG_KV_REPLY = 11,    /* replica -> coordinator: its outcome */
     MSG_KV_TRANSFER = 12, /* stabilization: a key's newest version handed to a replica */
     MSG_KV_TRANSFER_ACK = 13, /* the version the receiver now holds */
+    MSG_KV_DIGEST = 14,   /* anti-entropy: (key, version) pairs the sender holds */
 } msg_type_t;
 
 /* A heartbeat of WIRE_HB_DEAD announces that the entry's incarnation has failed. */
@@ -95,6 +97,31 @@ int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap);
 int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out);
 /* The type byte of a well-framed message (magic and version checked), or a negative status. */
 int wire_peek_type(const uint8_t *buf, size_t len);
+/* Digest: magic, version, type, sender id (4), sender port (2), count (2), then `count`
+ * entries: key length (1, >= 1), key, flags (1: KV_FLAG_DELETED), stamp (8), node (4). */
+#define WIRE_DIGEST_HEADER_SIZE 11
+#define WIRE_DIGEST_MAX_ENTRIES 64
+#define WIRE_MAX_DIGEST_MSG (WIRE_DIGEST_HEADER_SIZE + WIRE_DIGEST_MAX_ENTRIES * (1 + KV_MAX_KEY + 13))
+
+typedef struct {
+    uint8_t klen;
+    const char *key; /* decoding: points into the message, not NUL-terminated */
+    bool deleted;
+    kv_version_t version;
+} kv_digest_entry_t;
+
+/* Starts a digest in buf (at least WIRE_DIGEST_HEADER_SIZE bytes); returns its length. */
+size_t wire_digest_begin(uint8_t *buf, addr_t from);
+/* Appends an entry to the digest of length *len; -1 (nothing written) if it does not fit in
+ * cap, holds WIRE_DIGEST_MAX_ENTRIES already, or the entry is invalid. */
+int wire_digest_add(uint8_t *buf, size_t cap, size_t *len, const kv_digest_entry_t *e);
+/* Checks a whole digest; returns its entry count (>= 0) and sets *from, or a negative
+ * wire_status_t. */
+int wire_digest_check(const uint8_t *buf, size_t len, addr_t *from);
+/* Reads the entry at *pos (start at WIRE_DIGEST_HEADER_SIZE) of a checked digest and moves
+ * *pos past it. */
+void wire_digest_entry(const uint8_t *buf, size_t *pos, kv_digest_entry_t *e);
+
 /* Returns the encoded length, or a negative wire_status_t. */
 int wire_encode_kv(const kv_msg_t *m, uint8_t *buf, size_t cap);
 /* Fills *out; returns WIRE_OK or a negative wire_status_t. */

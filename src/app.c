@@ -745,7 +745,7 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
     kv_node_t *kv = r->nodes[i].kv;
     while ((msg = emulnet_recv(r->net, self, now))) {
         int type = wire_peek_type(msg->data, msg->len);
-        if (type >= MSG_KV_REQUEST && type <= MSG_KV_TRANSFER_ACK) {
+        if (type >= MSG_KV_REQUEST && type <= MSG_KV_DIGEST) {
             if (kv)
                 kv_receive(kv, msg->data, msg->len, now);
         } else if (type >= MSG_JOINREQ && type <= MSG_ACK) {
@@ -836,6 +836,8 @@ static void write_stats(run_t *r)
         kv.ignored_replies += s.ignored_replies;
         kv.malformed += s.malformed;
         kv.ring_rebuilds += s.ring_rebuilds;
+        kv.digests_sent += s.digests_sent;
+        kv.repairs_sent += s.repairs_sent;
         if (!r->nodes[i].failed)
             kv.keys += s.keys;
     }
@@ -850,6 +852,8 @@ static void write_stats(run_t *r)
                  (unsigned long long)kv.transfers_sent, (unsigned long long)kv.transfers_applied,
                  (unsigned long long)kv.keys_dropped, (unsigned long long)kv.ring_rebuilds,
                  (unsigned long long)kv.keys);
+        log_stat(l, "kv_digests_sent=%llu kv_repairs_sent=%llu",
+                 (unsigned long long)kv.digests_sent, (unsigned long long)kv.repairs_sent);
     }
     if (r->opts->out)
         fprintf(r->opts->out,

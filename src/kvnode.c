@@ -41,15 +41,17 @@ struct kv_node {
     addr_t *scratch; /* member addresses while building the ring */
     size_t scratch_cap;
 
+    uint32_t sync_turn; /* which neighbour the next anti-entropy round goes to */
     kv_stats_t stats;
     kv_msg_t in, out;
-    uint8_t buf[WIRE_MAX_KV_MSG];
+    uint8_t buf[WIRE_MAX_DIGEST_MSG > WIRE_MAX_KV_MSG ? WIRE_MAX_DIGEST_MSG : WIRE_MAX_KV_MSG];
 };
 
 void kv_default_cfg(kv_cfg_t *cfg)
 {
     cfg->timeout = 10;
     cfg->transfer_retry = 5;
+    cfg->sync_period = 20;
 }
 
 kv_node_t *kv_new(addr_t self, const kv_env_t *env)
@@ -450,7 +452,15 @@ static void receive_transfer(kv_node_t *n, const kv_msg_t *m, uint32_t now)
     hand_off_if_stray(n, m->key, now);
 }
 
-static void receive_transfer_ack(kv_node_t *n, const kv_msg_t *m)
+/* Whether both this node and `other` are replicas of the item in this node's view. */
+static bool co_replicas(kv_node_t *n, const store_item_t *it, addr_t other)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = ring_replicas(&n->ring, it->pos, reps);
+    return in_set(reps, k, n->self) && in_set(reps, k, other);
+}
+
+static void receive_transfer_ack(kv_node_t *n, const kv_msg_t *m, uint32_t now)
 {
     const store_item_t *it = store_get(n->store, m->key, m->klen);
     for (size_t i = 0; i < n->nxfers; i++) {
@@ -462,6 +472,89 @@ static void receive_transfer_ack(kv_node_t *n, const kv_msg_t *m)
             maybe_drop(n, m->key);
         }
         return;
+    }
+    /* Not a handoff: an answer to a digest, from a replica that is behind. */
+    if (it && kv_version_cmp(m->version, it->version) < 0 && co_replicas(n, it, m->from)) {
+        send_transfer(n, it, m->from, now);
+        n->stats.repairs_sent++;
+    }
+}
+
+/* ---- anti-entropy ---- */
+
+static void send_digest(kv_node_t *n, addr_t to, size_t len, uint32_t now)
+{
+    emulnet_send(n->env.net, n->self, to, n->buf, len, now);
+    n->stats.digests_sent++;
+}
+
+/* Sends one neighbour, two places away at most and in turn, the versions of the keys both
+ * replicate in this node's view. */
+static void sync_round(kv_node_t *n, uint32_t now)
+{
+    static const int offsets[] = { 1, -1, 2, -2 };
+    size_t rn = n->ring.n;
+    if (rn < 2)
+        return;
+    size_t me = ring_index(&n->ring, n->self, ring_poscache_get(n->env.positions, n->self));
+    if (me >= rn)
+        return;
+    int off = offsets[n->sync_turn++ % 4];
+    addr_t partner = n->ring.nodes[(me + rn + (size_t)(off % (int)rn + (int)rn)) % rn].addr;
+    if (is_self(n, partner))
+        return;
+    size_t len = wire_digest_begin(n->buf, n->self);
+    for (size_t i = 0; i < store_size(n->store); i++) {
+        const store_item_t *it = store_at(n->store, i);
+        if (!co_replicas(n, it, partner))
+            continue;
+        kv_digest_entry_t e = { (uint8_t)it->klen, it->key, it->deleted, it->version };
+        if (wire_digest_add(n->buf, sizeof n->buf, &len, &e) != 0) {
+            send_digest(n, partner, len, now);
+            len = wire_digest_begin(n->buf, n->self);
+            (void)wire_digest_add(n->buf, sizeof n->buf, &len, &e);
+        }
+    }
+    if (len > WIRE_DIGEST_HEADER_SIZE)
+        send_digest(n, partner, len, now);
+}
+
+/* For each key of a neighbour's digest: send it our copy if ours is newer, or tell it our
+ * (older, or no) version so that it sends its copy. Only for keys both replicate here. */
+static void receive_digest(kv_node_t *n, const uint8_t *data, int count,
+                           addr_t from, uint32_t now)
+{
+    ensure_ring(n, now, true);
+    size_t pos = WIRE_DIGEST_HEADER_SIZE;
+    for (int i = 0; i < count; i++) {
+        kv_digest_entry_t e;
+        wire_digest_entry(data, &pos, &e);
+        char key[KV_MAX_KEY + 1];
+        memcpy(key, e.key, e.klen);
+        key[e.klen] = '\0';
+        observe(n, e.version);
+        const store_item_t *it = store_get(n->store, key, e.klen);
+        int cmp = it ? kv_version_cmp(it->version, e.version) : -1;
+        if (cmp == 0)
+            continue;
+        addr_t reps[RING_REPLICAS];
+        size_t k = ring_replicas(&n->ring, it ? it->pos : ring_hash(key, e.klen), reps);
+        if (!in_set(reps, k, n->self) || !in_set(reps, k, from))
+            continue;
+        if (cmp > 0) {
+            send_transfer(n, it, from, now);
+            n->stats.repairs_sent++;
+            continue;
+        }
+        kv_msg_t *ack = &n->out;
+        ack->type = MSG_KV_TRANSFER_ACK;
+        ack->from = n->self;
+        ack->txid = 0;
+        ack->op = 0;
+        ack->flags = it && it->deleted ? KV_FLAG_DELETED : 0;
+        ack->version = it ? it->version : (kv_version_t){ 0, 0 };
+        set_text(ack, key, NULL);
+        send_kv(n, from, ack, now);
     }
 }
 
@@ -590,6 +683,16 @@ static void expire_txns(kv_node_t *n, uint32_t now)
 
 int kv_receive(kv_node_t *n, const uint8_t *data, size_t len, uint32_t now)
 {
+    if (wire_peek_type(data, len) == MSG_KV_DIGEST) {
+        addr_t from;
+        int count = wire_digest_check(data, len, &from);
+        if (count < 0) {
+            n->stats.malformed++;
+            return count;
+        }
+        receive_digest(n, data, count, from, now);
+        return WIRE_OK;
+    }
     int st = wire_decode_kv(data, len, &n->in);
     if (st != WIRE_OK) {
         n->stats.malformed++;
@@ -599,7 +702,7 @@ int kv_receive(kv_node_t *n, const uint8_t *data, size_t len, uint32_t now)
     case MSG_KV_REQUEST: serve(n, &n->in, now); break;
     case MSG_KV_REPLY: receive_reply(n, &n->in, now); break;
     case MSG_KV_TRANSFER: receive_transfer(n, &n->in, now); break;
-    case MSG_KV_TRANSFER_ACK: receive_transfer_ack(n, &n->in); break;
+    case MSG_KV_TRANSFER_ACK: receive_transfer_ack(n, &n->in, now); break;
     default: break;
     }
     return WIRE_OK;
@@ -610,6 +713,9 @@ void kv_tick(kv_node_t *n, uint32_t now)
     ensure_ring(n, now, false);
     send_due_transfers(n, now);
     expire_txns(n, now);
+    uint32_t period = n->env.cfg->sync_period;
+    if (period && n->have_ring && store_size(n->store) > 0 && (now + n->self.id) % period == 0)
+        sync_round(n, now);
 }
 
 size_t kv_replicas_of(kv_node_t *n, const char *key, addr_t out[RING_REPLICAS], uint32_t now)

@@ -183,10 +183,15 @@ size_t ring_replicas(const ring_t *r, uint64_t pos, addr_t out[RING_REPLICAS])
     return k;
 }
 
-bool ring_contains(const ring_t *r, addr_t a, uint64_t pos)
+size_t ring_index(const ring_t *r, addr_t a, uint64_t pos)
 {
     if (r->n == 0)
-        return false;
+        return 0;
     size_t i = first_at_or_after(r, pos, addr_key(a));
-    return r->nodes[i].pos == pos && addr_eq(r->nodes[i].addr, a);
+    return r->nodes[i].pos == pos && addr_eq(r->nodes[i].addr, a) ? i : r->n;
+}
+
+bool ring_contains(const ring_t *r, addr_t a, uint64_t pos)
+{
+    return r->n > 0 && ring_index(r, a, pos) < r->n;
 }

@@ -210,6 +210,78 @@ int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
     return kv_fields_ok(out) ? WIRE_OK : WIRE_EINVALID;
 }
 
+/* ---- digests ---- */
+
+size_t wire_digest_begin(uint8_t *buf, addr_t from)
+{
+    buf[0] = WIRE_MAGIC;
+    buf[1] = WIRE_VERSION;
+    buf[2] = MSG_KV_DIGEST;
+    put32(buf + 3, from.id);
+    put16(buf + 7, from.port);
+    put16(buf + 9, 0);
+    return WIRE_DIGEST_HEADER_SIZE;
+}
+
+int wire_digest_add(uint8_t *buf, size_t cap, size_t *len, const kv_digest_entry_t *e)
+{
+    uint16_t count = get16(buf + 9);
+    size_t need = 1 + (size_t)e->klen + 13;
+    if (count >= WIRE_DIGEST_MAX_ENTRIES || *len + need > cap ||
+        !wire_kv_text_ok(e->key, e->klen, 1))
+        return -1;
+    uint8_t *p = buf + *len;
+    p[0] = e->klen;
+    memcpy(p + 1, e->key, e->klen);
+    p[1 + e->klen] = e->deleted ? KV_FLAG_DELETED : 0;
+    put64(p + 2 + e->klen, e->version.stamp);
+    put32(p + 10 + e->klen, e->version.node);
+    *len += need;
+    put16(buf + 9, (uint16_t)(count + 1));
+    return 0;
+}
+
+int wire_digest_check(const uint8_t *buf, size_t len, addr_t *from)
+{
+    int type = wire_peek_type(buf, len);
+    if (type < 0)
+        return type;
+    if (type != MSG_KV_DIGEST)
+        return WIRE_ETYPE;
+    if (len < WIRE_DIGEST_HEADER_SIZE)
+        return WIRE_ETRUNCATED;
+    uint16_t count = get16(buf + 9);
+    if (count > WIRE_DIGEST_MAX_ENTRIES)
+        return WIRE_EOVERSIZED;
+    *from = addr_make(get32(buf + 3), get16(buf + 7));
+    if (from->id == 0)
+        return WIRE_EINVALID;
+    size_t pos = WIRE_DIGEST_HEADER_SIZE;
+    for (uint16_t i = 0; i < count; i++) {
+        if (pos >= len)
+            return WIRE_ETRUNCATED;
+        size_t klen = buf[pos];
+        if (pos + 1 + klen + 13 > len)
+            return WIRE_ETRUNCATED;
+        if (!wire_kv_text_ok((const char *)buf + pos + 1, klen, 1) ||
+            (buf[pos + 1 + klen] & ~KV_FLAG_DELETED))
+            return WIRE_EINVALID;
+        pos += 1 + klen + 13;
+    }
+    return pos == len ? count : WIRE_EOVERSIZED;
+}
+
+void wire_digest_entry(const uint8_t *buf, size_t *pos, kv_digest_entry_t *e)
+{
+    const uint8_t *p = buf + *pos;
+    e->klen = p[0];
+    e->key = (const char *)p + 1;
+    e->deleted = (p[1 + e->klen] & KV_FLAG_DELETED) != 0;
+    e->version.stamp = get64(p + 2 + e->klen);
+    e->version.node = get32(p + 10 + e->klen);
+    *pos += 1 + (size_t)e->klen + 13;
+}
+
 int kv_version_cmp(kv_version_t a, kv_version_t b)
 {
     if (a.stamp != b.stamp)

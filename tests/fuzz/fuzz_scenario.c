@@ -5,6 +5,17 @@
  * one-line "fuzz.conf:..." message and an empty scenario. Any violation calls abort(), so the
  * fuzzer records the input as a crash; AddressSanitizer and UBSan catch the rest.
  *
+ * Invariants of an accepted file: ticks in [1, SCENARIO_MAX_TICKS]; events sorted by tick (file
+ * order within a tick); every event tick < ticks, except "expect no lost writes", which sits at
+ * tick UINT32_MAX by design; node ids of fail/restart/expect-removed in 1..nodes+added;
+ * nodes+added <= SCENARIO_MAX_NODES and `added` is the sum of the add events; settings in their
+ * ranges; keys and values valid for the wire format; loss windows with from < to and
+ * 0 <= p <= 1; link windows with from < to and two disjoint, non-empty node groups within
+ * 1..nodes+added; workloads with tick < until and a mix adding up to 100; nexpect equal to the
+ * number of events that carry an expectation (the three expect statements, or an operation's
+ * `expect`). Of a rejected file: -1, a NUL-terminated message starting "fuzz.conf:" with no
+ * line break, and an empty scenario.
+ *
  * The input is copied into a heap buffer of exactly `size` bytes (no terminating NUL) before it
  * is parsed, so a read past the end of the text is reported by AddressSanitizer under every
  * driver (libFuzzer already does this; AFL++'s shared-memory buffer and the standalone reader
@@ -57,10 +68,15 @@ static void violated(const char *what, const scenario_t *sc, size_t i)
             violated(#cond, (sc), (i));                                                     \
     } while (0)
 
-static int is_kv_event(event_kind_t k)
+static int is_expectation(const event_t *e)
 {
-    return k == EV_KV_INSERT || k == EV_FAIL_REPLICAS || k == EV_FAIL_NON_REPLICA ||
-           k == EV_KV_OP || k == EV_FAIL_ROLE;
+    return e->kind == EV_EXPECT_REMOVED || e->kind == EV_EXPECT_REPLICATED ||
+           e->kind == EV_EXPECT_NO_LOST_WRITES || e->expect != EXPECT_NONE;
+}
+
+static int text_ok(const char *s, int is_key)
+{
+    return s != NULL && wire_kv_text_ok(s, strlen(s), is_key);
 }
 
 /* Every invariant an accepted file must satisfy. */
@@ -71,15 +87,20 @@ static void check_accepted(const scenario_t *sc)
     CHECK(sc->ticks >= 1, sc, none);
     CHECK(sc->ticks <= SCENARIO_MAX_TICKS, sc, none);
     CHECK(sc->nodes >= 1 && sc->nodes <= SCENARIO_MAX_NODES, sc, none);
+    CHECK((uint64_t)sc->nodes + sc->added <= SCENARIO_MAX_NODES, sc, none);
     CHECK(sc->keys >= 1 && sc->keys <= SCENARIO_MAX_KEYS, sc, none);
     CHECK(sc->drop_prob >= 0.0 && sc->drop_prob <= 1.0, sc, none);
     CHECK(sc->crud_test >= CRUD_NONE && sc->crud_test <= CRUD_DELETE, sc, none);
     CHECK(sc->replicas == 0 || sc->replicas == 3, sc, none);
     CHECK(sc->quorum == 0 || sc->quorum == 2, sc, none);
     CHECK(sc->ticks_setting == 0 || sc->ticks == sc->ticks_setting, sc, none);
-    CHECK((sc->nevents == 0) || sc->events != NULL, sc, none);
-    CHECK((sc->nloss == 0) || sc->loss != NULL, sc, none);
+    CHECK(sc->nevents == 0 || sc->events != NULL, sc, none);
+    CHECK(sc->nloss == 0 || sc->loss != NULL, sc, none);
+    CHECK(sc->nlinks == 0 || sc->links != NULL, sc, none);
 
+    /* Nodes that exist at some point of the run: MAX_NNB plus those added. */
+    const uint64_t all = (uint64_t)sc->nodes + sc->added;
+    uint64_t added = 0;
     size_t nexpect = 0;
     for (size_t i = 0; i < sc->nevents; i++) {
         const event_t *e = &sc->events[i];
@@ -89,29 +110,60 @@ static void check_accepted(const scenario_t *sc)
             CHECK(prev->tick <= e->tick, sc, i);
             CHECK(prev->tick < e->tick || prev->seq < e->seq, sc, i);
         }
-        CHECK(e->tick < sc->ticks, sc, i);
-        if (e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED)
-            CHECK(e->node >= 1 && e->node <= sc->nodes, sc, i);
-        if (e->kind == EV_FAIL_RANDOM || e->kind == EV_FAIL_RANDOM_BLOCK)
+        /* Inside the run; "expect no lost writes" is judged when the run ends and is placed
+         * after every other event, at tick UINT32_MAX (src/scenario.c). */
+        if (e->kind == EV_EXPECT_NO_LOST_WRITES)
+            CHECK(e->tick == UINT32_MAX, sc, i);
+        else
+            CHECK(e->tick < sc->ticks, sc, i);
+        switch (e->kind) {
+        case EV_FAIL_NODE:
+        case EV_EXPECT_REMOVED:
+        case EV_RESTART:
+            CHECK(e->node >= 1 && e->node <= all, sc, i);
+            break;
+        case EV_FAIL_RANDOM:
+        case EV_FAIL_RANDOM_BLOCK:
             CHECK(e->count >= 1 && e->count <= sc->nodes, sc, i);
-        if (e->kind == EV_FAIL_ROLE)
+            break;
+        case EV_ADD_NODES:
+            CHECK(e->count >= 1 && e->count <= SCENARIO_MAX_NODES, sc, i);
+            added += e->count;
+            break;
+        case EV_FAIL_ROLE:
             CHECK(e->role >= 0 && e->role <= 2, sc, i);
-        if (e->kind == EV_KV_OP)
+            CHECK(e->key == EV_KEY_NAMED && text_ok(e->key_name, 1), sc, i);
+            break;
+        case EV_FAIL_NON_REPLICA:
+        case EV_FAIL_REPLICAS:
+            CHECK(e->key != EV_KEY_NAMED || text_ok(e->key_name, 1), sc, i);
+            break;
+        case EV_KV_OP:
             CHECK(e->op >= KV_CREATE && e->op <= KV_DELETE, sc, i);
-        if (is_kv_event(e->kind) && e->kind != EV_KV_INSERT && e->key == EV_KEY_NAMED)
-            CHECK(e->key_name != NULL &&
-                      wire_kv_text_ok(e->key_name, strlen(e->key_name), 1),
+            CHECK(e->key != EV_KEY_NAMED || text_ok(e->key_name, 1), sc, i);
+            break;
+        case EV_EXPECT_REPLICATED:
+            CHECK(e->key == EV_KEY_NAMED && text_ok(e->key_name, 1), sc, i);
+            break;
+        case EV_WORKLOAD:
+            CHECK(e->tick < e->until, sc, i);
+            CHECK(e->rate >= 1 && e->nkeys >= 1 && e->nkeys <= SCENARIO_MAX_KEYS, sc, i);
+            CHECK(e->mix[0] <= 100 && e->mix[1] <= 100 && e->mix[2] <= 100 &&
+                      e->mix[0] + e->mix[1] + e->mix[2] == 100,
                   sc, i);
+            break;
+        default:
+            break;
+        }
         if (e->value)
-            CHECK(wire_kv_text_ok(e->value, strlen(e->value), 0), sc, i);
+            CHECK(text_ok(e->value, 0), sc, i);
         if (e->expect == EXPECT_VALUE)
-            CHECK(e->kind == EV_KV_OP && e->op == KV_READ && e->expect_value != NULL &&
-                      wire_kv_text_ok(e->expect_value, strlen(e->expect_value), 0),
-                  sc, i);
-        if (e->kind == EV_EXPECT_REMOVED || e->expect != EXPECT_NONE)
+            CHECK(e->kind == EV_KV_OP && e->op == KV_READ && text_ok(e->expect_value, 0), sc, i);
+        if (is_expectation(e))
             nexpect++;
     }
     CHECK(sc->nexpect == nexpect, sc, none);
+    CHECK(sc->added == added, sc, none);
 
     for (size_t i = 0; i < sc->nloss; i++) {
         const loss_spec_t *l = &sc->loss[i];
@@ -119,6 +171,21 @@ static void check_accepted(const scenario_t *sc)
             fprintf(stderr, "fuzz_scenario: loss window %zu: from %u to %u p %g\n", i,
                     (unsigned)l->from, (unsigned)l->to, l->p);
             violated("loss window with from < to and 0 <= p <= 1", sc, none);
+        }
+    }
+    for (size_t i = 0; i < sc->nlinks; i++) {
+        const link_spec_t *l = &sc->links[i];
+        CHECK(l->from < l->to, sc, none);
+        CHECK(l->cut ? l->groups != NULL : l->delay >= 1, sc, none);
+        CHECK(l->groups == NULL || (l->ngroups >= 2 && l->ngroups <= all + 1), sc, none);
+        if (l->groups) {
+            unsigned seen = 0;
+            CHECK(l->groups[0] == 0, sc, none); /* ids start at 1 */
+            for (size_t id = 0; id < l->ngroups; id++) {
+                CHECK(l->groups[id] <= 2, sc, none); /* in group A or B, not both */
+                seen |= l->groups[id];
+            }
+            CHECK(seen == 3, sc, none); /* both groups have a node */
         }
     }
 }
@@ -134,7 +201,7 @@ static void check_rejected(const scenario_t *sc, const char *err, size_t errlen)
     CHECK(strchr(err, '\r') == NULL, NULL, none);
     /* "leaves *sc empty" */
     CHECK(sc->events == NULL && sc->nevents == 0 && sc->loss == NULL && sc->nloss == 0 &&
-              sc->nexpect == 0,
+              sc->links == NULL && sc->nlinks == 0 && sc->nexpect == 0 && sc->added == 0,
           sc, none);
 }
 
@@ -178,8 +245,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(last_err, sizeof last_err, "%s", err);
 #endif
     scenario_free(&sc);
-    CHECK(sc.events == NULL && sc.nevents == 0 && sc.loss == NULL && sc.nloss == 0, NULL,
-          (size_t)-1);
+    CHECK(sc.events == NULL && sc.nevents == 0 && sc.loss == NULL && sc.nloss == 0 &&
+              sc.links == NULL && sc.nlinks == 0,
+          NULL, (size_t)-1);
     free(text);
     return 0;
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "scenario.h"
@@ -592,6 +594,1119 @@ static void test_load_size_limit(void)
     free(text);
 }
 
+/* ---- statements and the new settings ---------------------------------------------------- */
+
+/* Parses `text` expecting failure at exactly line:col, with each of `words` in the message. */
+static void expect_error_at_n(const char *text, size_t len, unsigned line, unsigned col,
+                              const char *const *words)
+{
+    expect_error_n(text, len, line, words);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s:%u:%u: ", NAME, line, col);
+    CU_ASSERT(starts_with(err, prefix));
+    if (!starts_with(err, prefix))
+        fprintf(stderr, "\n  expected position '%s' in: %s\n", prefix, err);
+}
+
+#define EXPECT_ERROR_AT(text, line, col, ...)                                              \
+    do {                                                                                   \
+        const char *const w_[] = { __VA_ARGS__, NULL };                                    \
+        expect_error_at_n((text), strlen(text), (line), (col), w_);                        \
+    } while (0)
+
+/* The same, where either of two columns is a fair place to point at (the statement's first
+ * word, or the word at fault). */
+#define EXPECT_ERROR_AT2(text, line, col1, col2, ...)                                      \
+    do {                                                                                   \
+        const char *const w_[] = { __VA_ARGS__, NULL };                                    \
+        expect_error_n((text), strlen(text), (line), w_);                                  \
+        char p1_[64], p2_[64];                                                             \
+        snprintf(p1_, sizeof p1_, "%s:%u:%u: ", NAME, (unsigned)(line), (unsigned)(col1)); \
+        snprintf(p2_, sizeof p2_, "%s:%u:%u: ", NAME, (unsigned)(line), (unsigned)(col2)); \
+        CU_ASSERT(starts_with(err, p1_) || starts_with(err, p2_));                         \
+        if (!starts_with(err, p1_) && !starts_with(err, p2_))                              \
+            fprintf(stderr, "\n  expected position '%s' or '%s' in: %s\n", p1_, p2_, err); \
+    } while (0)
+
+/* 1-based column of the idx-th blank-separated word of a line (0 if there are fewer words). */
+static unsigned word_col(const char *line, int idx)
+{
+    int k = -1;
+    for (size_t i = 0; line[i] && line[i] != '\n'; i++) {
+        bool blank = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+        bool prev_blank = i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t';
+        if (!blank && prev_blank && ++k == idx)
+            return (unsigned)i + 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *text; /* the statement, single spaces */
+    unsigned col;     /* expected event column in the plain form */
+    int col_word;     /* which word that column points at (for the re-spaced form) */
+    uint32_t tick;
+    event_kind_t kind;
+    uint32_t node, count;
+    int role, op;
+    const char *key_name, *value;
+    expect_t expect;
+    const char *expect_value;
+} want_t;
+
+/* One statement of every form, each at its own tick so that file order is tick order. */
+static const want_t FORMS[] = {
+    { "at 10 fail node 3", 16, 4, 10, EV_FAIL_NODE, 3, 0, 0, 0, NULL, NULL, EXPECT_NONE, NULL },
+    { "at 11 fail node 3.0.0.0:0", 17, 4, 11, EV_FAIL_NODE, 3, 0, 0, 0, NULL, NULL, EXPECT_NONE,
+      NULL },
+    { "at 12 fail node 44.1.0.0:0", 17, 4, 12, EV_FAIL_NODE, 300, 0, 0, 0, NULL, NULL,
+      EXPECT_NONE, NULL },
+    { "at 13 fail 1 random node", 1, 0, 13, EV_FAIL_RANDOM, 0, 1, 0, 0, NULL, NULL, EXPECT_NONE,
+      NULL },
+    { "at 14 fail 7 random nodes", 1, 0, 14, EV_FAIL_RANDOM, 0, 7, 0, 0, NULL, NULL, EXPECT_NONE,
+      NULL },
+    { "at 15 fail primary of kA", 1, 0, 15, EV_FAIL_ROLE, 0, 0, 0, 0, "kA", NULL, EXPECT_NONE,
+      NULL },
+    { "at 16 fail secondary of kB", 1, 0, 16, EV_FAIL_ROLE, 0, 0, 1, 0, "kB", NULL, EXPECT_NONE,
+      NULL },
+    { "at 17 fail tertiary of kC", 1, 0, 17, EV_FAIL_ROLE, 0, 0, 2, 0, "kC", NULL, EXPECT_NONE,
+      NULL },
+    { "at 18 fail non-replica of kD", 1, 0, 18, EV_FAIL_NON_REPLICA, 0, 0, 0, 0, "kD", NULL,
+      EXPECT_NONE, NULL },
+    { "at 19 create k1 v1", 1, 0, 19, EV_KV_OP, 0, 0, 0, KV_CREATE, "k1", "v1", EXPECT_NONE,
+      NULL },
+    { "at 20 create k2 v2 expect success", 1, 0, 20, EV_KV_OP, 0, 0, 0, KV_CREATE, "k2", "v2",
+      EXPECT_SUCCESS, NULL },
+    { "at 21 update k3 v3 expect fail", 1, 0, 21, EV_KV_OP, 0, 0, 0, KV_UPDATE, "k3", "v3",
+      EXPECT_FAIL, NULL },
+    { "at 22 update k4 v4", 1, 0, 22, EV_KV_OP, 0, 0, 0, KV_UPDATE, "k4", "v4", EXPECT_NONE,
+      NULL },
+    { "at 23 read k5", 1, 0, 23, EV_KV_OP, 0, 0, 0, KV_READ, "k5", NULL, EXPECT_NONE, NULL },
+    { "at 24 read k6 expect success", 1, 0, 24, EV_KV_OP, 0, 0, 0, KV_READ, "k6", NULL,
+      EXPECT_SUCCESS, NULL },
+    { "at 25 read k7 expect fail", 1, 0, 25, EV_KV_OP, 0, 0, 0, KV_READ, "k7", NULL, EXPECT_FAIL,
+      NULL },
+    { "at 26 read k8 expect value v8", 1, 0, 26, EV_KV_OP, 0, 0, 0, KV_READ, "k8", NULL,
+      EXPECT_VALUE, "v8" },
+    { "at 27 delete k9", 1, 0, 27, EV_KV_OP, 0, 0, 0, KV_DELETE, "k9", NULL, EXPECT_NONE, NULL },
+    { "at 28 delete k10 expect success", 1, 0, 28, EV_KV_OP, 0, 0, 0, KV_DELETE, "k10", NULL,
+      EXPECT_SUCCESS, NULL },
+    { "at 29 delete k11 expect fail", 1, 0, 29, EV_KV_OP, 0, 0, 0, KV_DELETE, "k11", NULL,
+      EXPECT_FAIL, NULL },
+    { "expect node 5 removed by 31", 13, 2, 31, EV_EXPECT_REMOVED, 5, 0, 0, 0, NULL, NULL,
+      EXPECT_NONE, NULL },
+    { "expect node 6.0.0.0:0 removed by 32", 13, 2, 32, EV_EXPECT_REMOVED, 6, 0, 0, 0, NULL, NULL,
+      EXPECT_NONE, NULL },
+    /* Keys and values of the full allowed alphabet, the longest allowed tick. */
+    { "at 33 create !\"$%&'()*+,-./:;<=>?@[\\]^_`{|}~ Z9", 1, 0, 33, EV_KV_OP, 0, 0, 0,
+      KV_CREATE, "!\"$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "Z9", EXPECT_NONE, NULL },
+    { "at 10000000 read kmax", 1, 0, 10000000, EV_KV_OP, 0, 0, 0, KV_READ, "kmax", NULL,
+      EXPECT_NONE, NULL },
+};
+#define NFORMS (sizeof FORMS / sizeof FORMS[0])
+#define NFORMS_EXPECT 9 /* forms above that carry an expectation */
+
+#define CHECK_FIELD(cond, i)                                                               \
+    do {                                                                                   \
+        CU_ASSERT(cond);                                                                   \
+        if (!(cond))                                                                       \
+            fprintf(stderr, "\n  statement %zu (%s): failed %s\n", (size_t)(i),            \
+                    FORMS[i].text, #cond);                                                 \
+    } while (0)
+
+static bool str_eq_or_null(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Checks event e against FORMS[i], the statement written on `line` with its column at `col`. */
+static void check_form_event(const event_t *e, size_t i, unsigned line, unsigned col)
+{
+    const want_t *w = &FORMS[i];
+    CHECK_FIELD(e->kind == w->kind, i);
+    CHECK_FIELD(e->tick == w->tick, i);
+    CHECK_FIELD(e->line == line, i);
+    CHECK_FIELD(e->col == col, i);
+    if (w->kind == EV_FAIL_NODE || w->kind == EV_EXPECT_REMOVED)
+        CHECK_FIELD(e->node == w->node, i);
+    if (w->kind == EV_FAIL_RANDOM)
+        CHECK_FIELD(e->count == w->count, i);
+    if (w->kind == EV_FAIL_ROLE)
+        CHECK_FIELD(e->role == w->role, i);
+    if (w->kind == EV_KV_OP)
+        CHECK_FIELD(e->op == w->op, i);
+    if (w->key_name)
+        CHECK_FIELD(e->key == EV_KEY_NAMED, i);
+    CHECK_FIELD(str_eq_or_null(e->key_name, w->key_name), i);
+    CHECK_FIELD(str_eq_or_null(e->value, w->value), i);
+    CHECK_FIELD(e->expect == w->expect, i);
+    CHECK_FIELD(str_eq_or_null(e->expect_value, w->expect_value), i);
+}
+
+/* Builds "MAX_NNB: 300" then every form, one per line; `spaced` writes each with leading blanks,
+ * words separated by blanks and tabs, a trailing comment and a CRLF ending. Returns the text
+ * (malloc'd) and fills cols[i] with where FORMS[i]'s event column lands. */
+static char *forms_text(bool spaced, unsigned *cols)
+{
+    size_t cap = 64;
+    for (size_t i = 0; i < NFORMS; i++)
+        cap += strlen(FORMS[i].text) * 4 + 64;
+    char *t = malloc(cap);
+    if (!t)
+        return NULL;
+    size_t o = (size_t)snprintf(t, cap, spaced ? "MAX_NNB: 300 # nodes\r\n" : "MAX_NNB: 300\n");
+    for (size_t i = 0; i < NFORMS; i++) {
+        char *line = t + o;
+        if (spaced) {
+            o += (size_t)snprintf(t + o, cap - o, "\t  ");
+            for (const char *s = FORMS[i].text; *s; s++)
+                o += (size_t)snprintf(t + o, cap - o, *s == ' ' ? " \t  " : "%c", *s);
+            o += (size_t)snprintf(t + o, cap - o, "   # at 1 fail node 2 # x\r\n");
+        } else {
+            o += (size_t)snprintf(t + o, cap - o, "%s\n", FORMS[i].text);
+        }
+        cols[i] = word_col(line, FORMS[i].col_word);
+    }
+    return t;
+}
+
+/* Every statement form lands in the right event fields, plain or with odd blanks. */
+static void test_statement_forms(void)
+{
+    for (int spaced = 0; spaced <= 1; spaced++) {
+        unsigned cols[NFORMS];
+        char *text = forms_text(spaced, cols);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+        scenario_t sc;
+        int rc = parse(text, &sc);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc != 0) {
+            fprintf(stderr, "\n  forms (spaced %d) rejected: %s\n", spaced, err);
+            free(text);
+            continue;
+        }
+        CU_ASSERT_EQUAL(sc.nodes, 300);
+        CU_ASSERT_EQUAL(sc.nexpect, NFORMS_EXPECT);
+        CU_ASSERT_EQUAL(sc.nloss, 0);
+        CU_ASSERT_EQUAL_FATAL(sc.nevents, NFORMS); /* no classic failure added */
+        for (size_t i = 0; i < NFORMS; i++) {
+            if (!spaced)
+                CU_ASSERT_EQUAL(cols[i], FORMS[i].col); /* the table's literal columns */
+            check_form_event(&sc.events[i], i, (unsigned)i + 2, cols[i]);
+        }
+        scenario_free(&sc);
+        free(text);
+    }
+}
+
+/* Loss windows, trailing comments right after a word, CRLF on the last line, no final newline,
+ * comment lines that look like statements. */
+static void test_statement_loss_and_comments(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 4\n"
+                                "# at 5 fail node 99\n"
+                                "   # from 1 to 0 drop 7\n"
+                                "from 30 to 40 drop 0.25\n"
+                                "from\t0 to 1  drop 0# no blank before the comment\r\n"
+                                "from 5 to 10000000 drop 1\n"
+                                "from 7 to 8 drop .5\r\n"
+                                "at 9 fail node 2#x\r\n"
+                                "from 1 to 3 drop 1.0\r",
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL_FATAL(sc.nloss, 5);
+    static const loss_spec_t want[] = { { 30, 40, 0.25 }, { 0, 1, 0.0 }, { 5, 10000000, 1.0 },
+                                        { 7, 8, 0.5 },    { 1, 3, 1.0 } };
+    for (size_t i = 0; i < 5; i++) {
+        CU_ASSERT_EQUAL(sc.loss[i].from, want[i].from);
+        CU_ASSERT_EQUAL(sc.loss[i].to, want[i].to);
+        CU_ASSERT_DOUBLE_EQUAL(sc.loss[i].p, want[i].p, 1e-12);
+    }
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 1);
+    CU_ASSERT_EQUAL(sc.events[0].kind, EV_FAIL_NODE);
+    CU_ASSERT_EQUAL(sc.events[0].node, 2);
+    CU_ASSERT_EQUAL(sc.events[0].line, 8);
+    CU_ASSERT_EQUAL(sc.events[0].col, 16);
+    CU_ASSERT_EQUAL(sc.nexpect, 0);
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+
+    /* A file of only a loss window: no events at all. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nfrom 50 to 300 drop 0.1", &sc), 0);
+    CU_ASSERT_EQUAL(sc.nevents, 0);
+    CU_ASSERT_EQUAL(sc.nloss, 1);
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+
+    /* Keys and values at their longest: 255 and 4096 bytes. */
+    char *text = malloc(5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    char key[256], value[4097];
+    memset(key, 'k', 255);
+    key[255] = '\0';
+    memset(value, 'v', 4096);
+    value[4096] = '\0';
+    snprintf(text, 5000, "MAX_NNB: 3\nat 1 update %s %s expect success\n", key, value);
+    CU_ASSERT_EQUAL_FATAL(parse(text, &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 1);
+    CU_ASSERT_STRING_EQUAL(sc.events[0].key_name, key);
+    CU_ASSERT_STRING_EQUAL(sc.events[0].value, value);
+    scenario_free(&sc);
+    snprintf(text, 5000, "MAX_NNB: 3\nat 1 read k expect value %s\n", value);
+    CU_ASSERT_EQUAL_FATAL(parse(text, &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 1);
+    CU_ASSERT_STRING_EQUAL(sc.events[0].expect_value, value);
+    scenario_free(&sc);
+    free(text);
+}
+
+/* Events come out sorted by tick; statements at the same tick keep their file order. */
+static void test_statement_order(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\n"
+                                "at 30 read a\n"                 /* 2 */
+                                "at 10 read b\n"                 /* 3 */
+                                "at 20 read c\n"                 /* 4 */
+                                "at 10 read d\n"                 /* 5 */
+                                "expect node 2 removed by 10\n"  /* 6 */
+                                "at 0 read e\n"                  /* 7 */
+                                "from 5 to 6 drop 0.5\n"         /* 8 */
+                                "at 10 fail node 3\n"            /* 9 */
+                                "at 10 fail 1 random node\n"     /* 10 */
+                                "at 10 fail tertiary of b\n",    /* 11 */
+                                &sc),
+                          0);
+    static const unsigned lines[] = { 7, 3, 5, 6, 9, 10, 11, 4, 2 };
+    static const uint32_t ticks[] = { 0, 10, 10, 10, 10, 10, 10, 20, 30 };
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 9);
+    for (size_t i = 0; i < 9; i++) {
+        CU_ASSERT_EQUAL(sc.events[i].line, lines[i]);
+        CU_ASSERT_EQUAL(sc.events[i].tick, ticks[i]);
+    }
+    scenario_free(&sc);
+
+    /* Many statements over a few ticks, written in scrambled tick order: sorted by (tick, line). */
+    enum { N = 600 };
+    char *text = malloc(N * 40 + 32);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    size_t o = (size_t)sprintf(text, "MAX_NNB: 10\n");
+    for (unsigned i = 0; i < N; i++)
+        o += (size_t)sprintf(text + o, "at %u read k%u\n", (i * 7919u) % 13u, i);
+    CU_ASSERT_EQUAL_FATAL(parse(text, &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, N);
+    for (size_t i = 0; i < N; i++) {
+        const event_t *e = &sc.events[i];
+        char name[16];
+        snprintf(name, sizeof name, "k%u", e->line - 2);
+        CU_ASSERT_STRING_EQUAL(e->key_name, name);
+        CU_ASSERT_EQUAL(e->tick, ((e->line - 2) * 7919u) % 13u);
+        if (i > 0) {
+            const event_t *p = &sc.events[i - 1];
+            CU_ASSERT(p->tick < e->tick || (p->tick == e->tick && p->line < e->line));
+        }
+    }
+    scenario_free(&sc);
+    free(text);
+}
+
+/* Statements mixed with the events a CRUD_TEST derives: one sorted timeline. */
+static void test_statement_order_with_crud(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\n"
+                                "CRUD_TEST: READ\n"
+                                "at 285 read x\n"       /* 3 */
+                                "at 150 fail node 2\n"  /* 4 */
+                                "at 100 read y\n"       /* 5 */
+                                "at 285 delete z\n"     /* 6 */
+                                "at 1 read w\n",        /* 7 */
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 10 + 5);
+    size_t derived = 0;
+    uint32_t last_tick = 0;
+    static const unsigned stmt_lines[] = { 7, 5, 4, 3, 6 };
+    size_t s = 0;
+    for (size_t i = 0; i < sc.nevents; i++) {
+        const event_t *e = &sc.events[i];
+        CU_ASSERT(e->tick >= last_tick);
+        last_tick = e->tick;
+        if (e->line == 0) {
+            derived++;
+            continue;
+        }
+        CU_ASSERT_FATAL(s < 5);
+        CU_ASSERT_EQUAL(e->line, stmt_lines[s]);
+        s++;
+    }
+    CU_ASSERT_EQUAL(derived, 10);
+    CU_ASSERT_EQUAL(s, 5);
+    CU_ASSERT_EQUAL(sc.events[0].tick, 1);
+    CU_ASSERT_EQUAL(sc.events[sc.nevents - 1].tick, 285);
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    CU_ASSERT_EQUAL(sc.crud_test, CRUD_READ);
+    scenario_free(&sc);
+}
+
+/* The new settings: each lands in its field; absent ones stay 0. */
+static void test_new_settings(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.seed, 0);
+    CU_ASSERT_FALSE(sc.seed_set);
+    CU_ASSERT_EQUAL(sc.ticks_setting, 0);
+    CU_ASSERT_EQUAL(sc.gossip_period, 0);
+    CU_ASSERT_EQUAL(sc.fanout, 0);
+    CU_ASSERT_EQUAL(sc.t_fail, 0);
+    CU_ASSERT_EQUAL(sc.t_remove, 0);
+    CU_ASSERT_EQUAL(sc.coord_timeout, 0);
+    CU_ASSERT_EQUAL(sc.replicas, 0);
+    CU_ASSERT_EQUAL(sc.quorum, 0);
+    CU_ASSERT_EQUAL(sc.nexpect, 0);
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+
+    CU_ASSERT_EQUAL_FATAL(parse("SEED: 12345\n"
+                                "TICKS: 900\n"
+                                "GOSSIP_PERIOD: 3\n"
+                                "FANOUT: 4\n"
+                                "T_FAIL: 20\n"
+                                "T_REMOVE: 30\n"
+                                "COORDINATOR_TIMEOUT: 15\n"
+                                "REPLICAS: 3\n"
+                                "QUORUM: 2\n"
+                                "MAX_NNB: 10\n",
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL(sc.seed, 12345);
+    CU_ASSERT_TRUE(sc.seed_set);
+    CU_ASSERT_EQUAL(sc.ticks_setting, 900);
+    CU_ASSERT_EQUAL(sc.ticks, 900);
+    CU_ASSERT_EQUAL(sc.gossip_period, 3);
+    CU_ASSERT_EQUAL(sc.fanout, 4);
+    CU_ASSERT_EQUAL(sc.t_fail, 20);
+    CU_ASSERT_EQUAL(sc.t_remove, 30);
+    CU_ASSERT_EQUAL(sc.coord_timeout, 15);
+    CU_ASSERT_EQUAL(sc.replicas, 3);
+    CU_ASSERT_EQUAL(sc.quorum, 2);
+    /* Settings alone are no statements: the classic failure stays. */
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 1);
+    CU_ASSERT_EQUAL(sc.events[0].kind, EV_FAIL_RANDOM_BLOCK);
+    scenario_free(&sc);
+
+    /* SEED: 0 is a seed like any other; the largest 64-bit value. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nSEED: 0\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.seed, 0);
+    CU_ASSERT_TRUE(sc.seed_set);
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nSEED: 18446744073709551615\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.seed, UINT64_MAX);
+    CU_ASSERT_TRUE(sc.seed_set);
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nSEED: 4294967296\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.seed, 4294967296ull); /* not truncated to 32 bits */
+    scenario_free(&sc);
+
+    /* Bounds of the protocol settings, both ends accepted. */
+    static const struct {
+        const char *key;
+        uint32_t lo, hi;
+        size_t off;
+    } b[] = {
+        { "TICKS", 1, 10000000, offsetof(scenario_t, ticks_setting) },
+        { "GOSSIP_PERIOD", 1, 1000, offsetof(scenario_t, gossip_period) },
+        { "FANOUT", 1, 64, offsetof(scenario_t, fanout) },
+        { "T_FAIL", 1, 1000000, offsetof(scenario_t, t_fail) },
+        { "T_REMOVE", 1, 1000000, offsetof(scenario_t, t_remove) },
+        { "COORDINATOR_TIMEOUT", 1, 1000000, offsetof(scenario_t, coord_timeout) },
+    };
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
+        char text[128];
+        /* TICKS below 101 would cut off the classic failure at tick 100; SINGLE_FAILURE
+         * is irrelevant here, so add a statement to drop it. */
+        snprintf(text, sizeof text, "MAX_NNB: 10\n%s: %u\nat 0 read k\n", b[i].key, b[i].lo);
+        CU_ASSERT_EQUAL(parse(text, &sc), 0);
+        if (sc.nodes)
+            CU_ASSERT_EQUAL(*(uint32_t *)((char *)&sc + b[i].off), b[i].lo);
+        scenario_free(&sc);
+        snprintf(text, sizeof text, "MAX_NNB: 10\n%s: %u\nat 0 read k\n", b[i].key, b[i].hi);
+        CU_ASSERT_EQUAL(parse(text, &sc), 0);
+        if (sc.nodes)
+            CU_ASSERT_EQUAL(*(uint32_t *)((char *)&sc + b[i].off), b[i].hi);
+        scenario_free(&sc);
+        snprintf(text, sizeof text, "MAX_NNB: 10\n%s: 0\n", b[i].key);
+        EXPECT_ERROR_AT(text, 2, strlen(b[i].key) + 3, "out-of-range", b[i].key, "between");
+        snprintf(text, sizeof text, "MAX_NNB: 10\n%s: %u\n", b[i].key, b[i].hi + 1);
+        EXPECT_ERROR_AT(text, 2, strlen(b[i].key) + 3, "out-of-range", b[i].key, "between");
+        snprintf(text, sizeof text, "MAX_NNB: 10\n%s: many\n", b[i].key);
+        EXPECT_ERROR_AT(text, 2, strlen(b[i].key) + 3, "malformed", b[i].key, "many");
+    }
+}
+
+static void test_new_settings_errors(void)
+{
+    /* SEED: past 2^64 - 1, signs, garbage. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nSEED: 18446744073709551616\n", 2, 7, "out-of-range", "SEED",
+                    "18446744073709551615");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nSEED: 99999999999999999999999\n", 2, 7, "out-of-range", "SEED");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nSEED: -1\n", 2, 7, "malformed", "SEED", "-1");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nSEED: 0x10\n", 2, 7, "malformed", "SEED", "0x10");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nSEED: 12 34\n", 2, 9, "SEED");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nSEED:\n", 2, 6, "missing value", "SEED");
+    EXPECT_ERROR_AT("SEED: 1\nMAX_NNB: 10\nSEED: 2\n", 3, 1, "duplicate", "SEED", "line 1");
+    /* REPLICAS and QUORUM: one value each, and the message says why. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nREPLICAS: 2\n", 2, 11, "REPLICAS", "2", "only 3");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nREPLICAS: 5\n", 2, 11, "REPLICAS", "5", "only 3", "primary");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nREPLICAS: 0\n", 2, 11, "REPLICAS", "only 3");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nREPLICAS: 99999999999999999999\n", 2, 11, "REPLICAS",
+                    "only 3");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nREPLICAS: three\n", 2, 11, "malformed", "REPLICAS");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nQUORUM: 3\n", 2, 9, "QUORUM", "3", "only 2", "majority");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nQUORUM: 1\n", 2, 9, "QUORUM", "only 2");
+    EXPECT_ERROR_AT("MAX_NNB: 10\n  QUORUM: -2\n", 2, 11, "QUORUM", "only 2");
+    /* A near miss of a new key is suggested. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nFANNOUT: 3\n", 2, 1, "unknown key", "did you mean FANOUT");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nTICK: 3\n", 2, 1, "unknown key", "did you mean TICKS");
+}
+
+/* The run's length: TICKS, or max(700, last event + 50). */
+static void test_run_length(void)
+{
+    scenario_t sc;
+    static const struct {
+        const char *text;
+        uint32_t ticks;
+    } cases[] = {
+        { "MAX_NNB: 10\nat 600 read k\n", 700 },
+        { "MAX_NNB: 10\nat 650 read k\n", 700 },
+        { "MAX_NNB: 10\nat 651 read k\n", 701 },
+        { "MAX_NNB: 10\nat 680 read k\nat 3 read j\n", 730 },
+        { "MAX_NNB: 10\nexpect node 3 removed by 5000\n", 5050 },
+        { "MAX_NNB: 10\nat 4000 fail node 3\nexpect node 3 removed by 4100\n", 4150 },
+        { "MAX_NNB: 10\nTICKS: 300\nat 299 read k\n", 300 },
+        { "MAX_NNB: 10\nat 299 read k\nTICKS: 300\n", 300 },
+        { "MAX_NNB: 10\nTICKS: 1000\nat 10 read k\n", 1000 },
+        { "MAX_NNB: 10\nTICKS: 5000\n", 5000 },
+        { "MAX_NNB: 10\nTICKS: 101\n", 101 },  /* the classic failure at tick 100 fits */
+        { "MAX_NNB: 10\nTICKS: 2\nfrom 1 to 900 drop 0.5\n", 2 }, /* windows are not events */
+        { "MAX_NNB: 10\nCRUD_TEST: READ\nat 400 read k\n", 700 },
+        { "MAX_NNB: 10\nCRUD_TEST: READ\nat 900 read k\n", 950 },
+        { "MAX_NNB: 10\nCRUD_TEST: READ\nTICKS: 286\n", 286 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = parse(cases[i].text, &sc);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc != 0) {
+            fprintf(stderr, "\n  run length case %zu rejected: %s\n", i, err);
+            continue;
+        }
+        CU_ASSERT_EQUAL(sc.ticks, cases[i].ticks);
+        if (sc.ticks != cases[i].ticks)
+            fprintf(stderr, "\n  run length case %zu: ticks %u, expected %u\n", i,
+                    (unsigned)sc.ticks, (unsigned)cases[i].ticks);
+        for (size_t e = 0; e < sc.nevents; e++)
+            CU_ASSERT(sc.events[e].tick < sc.ticks);
+        scenario_free(&sc);
+    }
+
+    /* An event at or past TICKS: rejected at the statement. */
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 300\n  at 300 read k\n", 3, 3, 6, "tick 300", "TICKS",
+                     "300");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 1 read j\n\tat 999 create k v expect success\nTICKS: 700\n",
+                     3, 2, 5, "999", "TICKS is 700");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 700\nat 5 read k\nat 700 fail 1 random node\n", 4, 1,
+                     4, "700", "TICKS");
+    /* ...also for statements whose event column is a node. */
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 700\n  at 800 fail node 3\n", 3, 3, 6, "800", "TICKS");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 700\nexpect node 3 removed by 700\n", 3, 1, 26, "700",
+                     "TICKS");
+    /* A CRUD test that does not fit in TICKS: at the TICKS line. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nCRUD_TEST: READ\nTICKS: 285\n", 3, 1, "TICKS", "285", "READ");
+}
+
+/* Without TICKS the run must still contain every accepted event, even at the largest tick. */
+static void test_run_length_at_tick_limit(void)
+{
+    static const char *const texts[] = {
+        "MAX_NNB: 10\nat 10000000 read k\n",
+        "MAX_NNB: 10\nat 9999999 fail node 3\n",
+        "MAX_NNB: 10\nexpect node 3 removed by 10000000\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        scenario_t sc;
+        int rc = parse(texts[i], &sc);
+        if (rc != 0) /* rejecting such a tick is also fine, but then with a position */
+            CU_ASSERT(starts_with(err, NAME ":2:"));
+        for (size_t e = 0; rc == 0 && e < sc.nevents; e++) {
+            CU_ASSERT(sc.events[e].tick < sc.ticks);
+            if (sc.events[e].tick >= sc.ticks)
+                fprintf(stderr, "\n  '%s': event at tick %u, but the run is ticks 0 to %u\n",
+                        strchr(texts[i], '\n') + 1, (unsigned)sc.events[e].tick,
+                        (unsigned)sc.ticks - 1);
+        }
+        if (rc == 0)
+            scenario_free(&sc);
+    }
+}
+
+/* A TICKS shorter than the classic failure's tick is an error that speaks of that failure,
+ * not of a CRUD_TEST the file does not have. */
+static void test_run_length_classic_failure(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 50\n", 2, 1, "TICKS", "100");
+    CU_ASSERT_PTR_NULL(strstr(err, "CRUD_TEST"));
+    CU_ASSERT_PTR_NULL(strstr(err, "NONE"));
+    EXPECT_ERROR_AT("MAX_NNB: 10\nSINGLE_FAILURE: 1\nTICKS: 100\n", 3, 1, "TICKS", "100");
+    CU_ASSERT_PTR_NULL(strstr(err, "NONE"));
+}
+
+/* A file with statements says itself what fails; SINGLE_FAILURE set explicitly still counts. */
+static void test_classic_failure_suppression(void)
+{
+    scenario_t sc;
+    static const char *const quiet[] = {
+        "MAX_NNB: 10\nat 5 fail node 3\n",
+        "at 5 read k\nMAX_NNB: 10\n",
+        "MAX_NNB: 10\nexpect node 3 removed by 200\n",
+        "MAX_NNB: 10\nfrom 1 to 5 drop 0.5\n",
+        "MAX_NNB: 1000\nDROP_MSG: 0\nat 150 fail 3 random nodes\n",
+    };
+    for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+        CU_ASSERT_EQUAL_FATAL(parse(quiet[i], &sc), 0);
+        for (size_t e = 0; e < sc.nevents; e++) {
+            CU_ASSERT(sc.events[e].kind != EV_FAIL_RANDOM_BLOCK);
+            CU_ASSERT(sc.events[e].kind != EV_FAIL_RANDOM_NODE);
+            CU_ASSERT(sc.events[e].line != 0); /* only the file's own statements */
+        }
+        CU_ASSERT(sc.nevents <= 1);
+        scenario_free(&sc);
+    }
+
+    /* SINGLE_FAILURE: 1 written out: the classic single failure at tick 100 as well. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nSINGLE_FAILURE: 1\nat 5 fail node 3\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 2);
+    CU_ASSERT_EQUAL(sc.events[0].kind, EV_FAIL_NODE);
+    CU_ASSERT_EQUAL(sc.events[1].kind, EV_FAIL_RANDOM_NODE);
+    CU_ASSERT_EQUAL(sc.events[1].tick, 100);
+    CU_ASSERT_EQUAL(sc.events[1].count, 1);
+    scenario_free(&sc);
+    /* ... and SINGLE_FAILURE: 0 (after the statement): the block of N/2. */
+    CU_ASSERT_EQUAL_FATAL(parse("at 500 fail node 3\nMAX_NNB: 10\nSINGLE_FAILURE: 0\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 2);
+    CU_ASSERT_EQUAL(sc.events[0].kind, EV_FAIL_RANDOM_BLOCK);
+    CU_ASSERT_EQUAL(sc.events[0].tick, 100);
+    CU_ASSERT_EQUAL(sc.events[0].count, 5);
+    CU_ASSERT_EQUAL(sc.events[1].kind, EV_FAIL_NODE);
+    scenario_free(&sc);
+
+    /* The classic files are unchanged: one failure, default new settings, no expectations. */
+    const char *const classic[] = { SINGLE, MULTI, DROP };
+    for (size_t i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL_FATAL(parse(classic[i], &sc), 0);
+        CU_ASSERT_EQUAL_FATAL(sc.nevents, 1);
+        CU_ASSERT_EQUAL(sc.events[0].kind, i == 1 ? EV_FAIL_RANDOM_BLOCK : EV_FAIL_RANDOM_NODE);
+        CU_ASSERT_EQUAL(sc.events[0].line, 0);
+        CU_ASSERT_EQUAL(sc.events[0].col, 0);
+        CU_ASSERT_EQUAL(sc.nexpect, 0);
+        CU_ASSERT_EQUAL(sc.ticks, 700);
+        CU_ASSERT_EQUAL(sc.ticks_setting, 0);
+        CU_ASSERT_FALSE(sc.seed_set);
+        CU_ASSERT_EQUAL(sc.nloss, i == 2 ? 1 : 0);
+        scenario_free(&sc);
+    }
+}
+
+/* Runs fn(arg) in a child process, so that a crash or a sanitizer report inside the parser
+ * fails this one test instead of ending the whole runner. True when fn returned 0. */
+static bool in_child(int (*fn)(const void *), const void *arg)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return fn(arg) == 0;
+    if (pid == 0)
+        _exit(fn(arg) == 0 ? 0 : 1);
+    int status;
+    if (waitpid(pid, &status, 0) != pid)
+        return false;
+    if (WIFSIGNALED(status))
+        fprintf(stderr, "\n  child parser process killed by signal %d\n", WTERMSIG(status));
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int child_check(bool ok, const char *what)
+{
+    if (!ok)
+        fprintf(stderr, "\n  child: failed: %s\n", what);
+    return ok ? 0 : 1;
+}
+
+static int drop_msg_and_windows(const void *arg)
+{
+    (void)arg;
+    scenario_t sc;
+    char e[SCENARIO_ERR_LEN];
+    const char *text = "MAX_NNB: 10\nfrom 10 to 20 drop 0.5\nDROP_MSG: 1\nMSG_DROP_PROB: 0.1\n"
+                       "at 5 fail node 3\n";
+    if (scenario_parse(NAME, text, strlen(text), &sc, e, sizeof e) != 0)
+        return child_check(false, e);
+    int bad = child_check(sc.nloss == 2, "two loss windows");
+    bool has_stmt = false, has_classic = false;
+    for (size_t i = 0; i < sc.nloss && i < 2; i++) {
+        has_stmt |= sc.loss[i].from == 10 && sc.loss[i].to == 20 && sc.loss[i].p == 0.5;
+        has_classic |= sc.loss[i].from == 50 && sc.loss[i].to == 300 && sc.loss[i].p == 0.1;
+    }
+    bad |= child_check(has_stmt, "the statement's window [10, 20) p 0.5 is kept");
+    bad |= child_check(has_classic, "the DROP_MSG window [50, 300) p 0.1 is added");
+    scenario_free(&sc);
+    return bad;
+}
+
+/* DROP_MSG: 1 in a file that also has loss-window statements: both windows, no overflow. */
+static void test_drop_msg_with_windows(void)
+{
+    CU_ASSERT_TRUE(in_child(drop_msg_and_windows, NULL));
+}
+
+/* ---- errors of statements ---- */
+
+static void test_statement_error_unknown_words(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fial node 3\n", 2, 6, "fial", "did you mean fail?",
+                    "valid forms");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 craete k v\n", 2, 6, "craete", "did you mean create?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 reed k\n", 2, 6, "did you mean read?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 updte k v\n", 2, 6, "did you mean update?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 delet k\n", 2, 6, "did you mean delete?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 explode\n", 2, 6, "explode", "fail, create, read",
+                    "valid forms");
+    CU_ASSERT_PTR_NULL(strstr(err, "did you mean"));
+    /* Misspelled keywords: the expected word and the suggestion. */
+    static const struct {
+        const char *text;
+        unsigned col;
+        const char *suggestion;
+    } typos[] = {
+        { "at 5 fail nodez 3", 11, "did you mean node?" },
+        { "at 5 fail primay of k", 11, "did you mean primary?" },
+        { "at 5 fail secondery of k", 11, "did you mean secondary?" },
+        { "at 5 fail tertiery of k", 11, "did you mean tertiary?" },
+        { "at 5 fail non-replika of k", 11, "did you mean non-replica?" },
+        { "at 5 fail primary off k", 19, "did you mean of?" },
+        { "at 5 fail 2 randm nodes", 13, "did you mean random?" },
+        { "at 5 fail 2 random nods", 20, "did you mean nodes?" },
+        { "at 5 read k expect vlue v", 20, "did you mean value?" },
+        { "at 5 read k expect sucess", 20, "did you mean success?" },
+        { "at 5 delete k expect fial", 22, "did you mean fail?" },
+        { "at 5 delete k expec success", 15, "did you mean expect?" },
+        { "at 5 create k v expct fail", 17, "did you mean expect?" },
+        { "expect nod 3 removed by 9", 8, "did you mean node?" },
+        { "expect node 3 removd by 9", 15, "did you mean removed?" },
+        { "expect node 3 removed bye 9", 23, "did you mean by?" },
+        { "from 5 tto 9 drop 0.1", 8, "did you mean to?" },
+        { "from 5 to 9 dropp 0.1", 13, "did you mean drop?" },
+    };
+    for (size_t i = 0; i < sizeof typos / sizeof typos[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "MAX_NNB: 10\n%s\n", typos[i].text);
+        EXPECT_ERROR_AT(text, 2, typos[i].col, "expected", typos[i].suggestion, "valid forms");
+    }
+    /* The word expected is named. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect node 3 removd by 9\n", 2, 15, "'removed'", "'removd'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k expect vlue v\n", 2, 20, "'vlue'", "value VALUE");
+}
+
+/* A misspelled first word of a statement is also an unknown word with a suggestion, not a
+ * malformed 'KEY: value' line. */
+static void test_statement_error_unknown_first_word(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpct node 3 removed by 5\n", 2, 1, "expct",
+                    "did you mean expect?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrmo 5 to 9 drop 0.1\n", 2, 1, "frmo", "did you mean from?");
+}
+
+static void test_statement_error_missing_words(void)
+{
+    /* The column is just past the last word, where the missing one would go. */
+    static const struct {
+        const char *text;
+        unsigned col;
+        const char *what;
+    } cases[] = {
+        { "at 5", 6, "an action" },
+        { "at 5 fail", 11, "'node N'" },
+        { "at 5 fail node", 16, "node" },
+        { "at 5 fail node   ", 16, "node" },
+        { "at 5 fail 2", 13, "'random'" },
+        { "at 5 fail 2 random", 20, "'nodes'" },
+        { "at 5 fail primary", 19, "'of'" },
+        { "at 5 fail tertiary of", 23, "a key" },
+        { "at 5 fail non-replica of", 26, "a key" },
+        { "at 5 create", 13, "a key" },
+        { "at 5 create k", 15, "a value" },
+        { "at 5 update k", 15, "a value" },
+        { "at 5 read", 11, "a key" },
+        { "at 5 delete", 13, "a key" },
+        { "at 5 read k expect", 20, "'success', 'fail' or 'value VALUE'" },
+        { "at 5 read k expect value", 26, "a value" },
+        { "at 5 create k v expect", 24, "'success' or 'fail'" },
+        { "from 5", 8, "'to'" },
+        { "from 5 to", 11, "tick" },
+        { "from 5 to 9", 13, "'drop'" },
+        { "from 5 to 9 drop", 18, "probability" },
+        { "expect node", 13, "node" },
+        { "expect node 3", 15, "'removed'" },
+        { "expect node 3 removed", 23, "'by'" },
+        { "expect node 3 removed by", 26, "tick" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "MAX_NNB: 10\n\n%s\r\n", cases[i].text);
+        EXPECT_ERROR_AT(text, 3, cases[i].col, "ends early", cases[i].what, "valid forms");
+    }
+    /* With a trailing comment and tabs: the column still follows the last word. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\n\tat\t5\tfail\tnode\t# which one?\n", 2, 17, "ends early");
+}
+
+static void test_statement_error_extra_words(void)
+{
+    static const struct {
+        const char *text;
+        unsigned col;
+    } cases[] = {
+        { "at 5 fail node 3 4", 18 },
+        { "at 5 fail node 3 now", 18 },
+        { "at 5 fail 2 random nodes now", 26 },
+        { "at 5 fail primary of k now", 24 },
+        { "at 5 fail non-replica of k now", 28 },
+        { "at 5 create k v expect success now", 32 },
+        { "at 5 update k v expect fail now", 29 },
+        { "at 5 read k expect value v now", 28 },
+        { "at 5 read k expect success now", 28 },
+        { "at 5 delete k expect fail now", 27 },
+        { "expect node 3 removed by 9 now", 28 },
+        { "from 5 to 9 drop 0.1 now", 22 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "MAX_NNB: 10\n%s\n", cases[i].text);
+        EXPECT_ERROR_AT(text, 2, cases[i].col, "expected", "end of the statement", "valid forms");
+    }
+    /* Words where the statement ends: a delete with a value, a read with a value. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 delete k v\n", 2, 15, "'v'", "expect");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k v\n", 2, 13, "'v'", "expect");
+    /* Too many words: reported at the first word past the limit (12). */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 a b c d e f g h i j k l m\n", 2, 26, "too many words",
+                    "valid forms");
+    char *long_line = malloc(20000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(long_line);
+    size_t o = (size_t)sprintf(long_line, "MAX_NNB: 10\nat 5 read");
+    for (int i = 0; i < 5000; i++)
+        o += (size_t)sprintf(long_line + o, " k");
+    EXPECT_ERROR_AT(long_line, 2, 29, "too many words");
+    free(long_line);
+}
+
+static void test_statement_error_ticks(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat x fail node 3\n", 2, 4, "tick", "'x'", "valid forms");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat -5 fail node 3\n", 2, 4, "tick", "'-5'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5.5 fail node 3\n", 2, 4, "tick", "'5.5'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 0x10 fail node 3\n", 2, 4, "tick", "'0x10'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 10000001 fail node 3\n", 2, 4, "tick", "10000001",
+                    "10000000");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 10000001 to 10000002 drop 0.5\n", 2, 6, "tick",
+                    "10000000");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 10000001 drop 0.5\n", 2, 11, "tick", "10000000");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect node 3 removed by 10000001\n", 2, 26, "tick",
+                    "10000000");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom x to 9 drop 0.5\n", 2, 6, "tick", "'x'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect node 3 removed by soon\n", 2, 26, "tick", "'soon'");
+}
+
+/* A tick far too large names the limit, like 10000001 does, rather than "expected tick". */
+static void test_statement_error_huge_tick(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 99999999999 fail node 3\n", 2, 4, "99999999999",
+                    "10000000");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 184467440737095516160 read k\n", 2, 4, "10000000");
+}
+
+static void test_statement_error_nodes(void)
+{
+    /* Node 0 and ids past the largest network. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fail node 0\n", 2, 16, "node", "0", "between 1");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect node 0 removed by 9\n", 2, 13, "node", "0");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fail node 10001\n", 2, 16, "node", "10001");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fail node 0.0.0.0:0\n", 2, 16, "node", "0.0.0.0:0");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fail node three\n", 2, 16, "node", "'three'");
+    /* Addresses: a nonzero port, garbage. */
+    static const char *const bad_addr[] = {
+        "3.0.0.0:1", "3.0.0.0:65535", "3.0.0.0", "3.0.0:0", "3.0.0.0.0:0", "3.0.0.0:0x",
+        "3.0.0.0:", "256.0.0.0:0", "3.0.0.0:0:0", "a.b.c.d:0", "3..0.0:0", ".", "3.0.0.0:00000000",
+        "17.39.0.0:0", /* id 10001 */
+    };
+    for (size_t i = 0; i < sizeof bad_addr / sizeof bad_addr[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "MAX_NNB: 10\nat 5 fail node %s\n", bad_addr[i]);
+        EXPECT_ERROR_AT(text, 2, 16, "node", bad_addr[i], "3.0.0.0:0");
+        snprintf(text, sizeof text, "MAX_NNB: 10\nexpect node %s removed by 7\n", bad_addr[i]);
+        EXPECT_ERROR_AT(text, 2, 13, "node", bad_addr[i]);
+    }
+    /* Past MAX_NNB: found once the whole file is read, at the statement. */
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 fail node 11\n", 2, 1, 16, "11", "MAX_NNB is 10");
+    EXPECT_ERROR_AT2("at 5 fail node 11\nMAX_NNB: 10\n", 1, 1, 16, "11", "MAX_NNB is 10");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 1 read k\n  at 5 fail node 44.1.0.0:0\n", 3, 3, 18, "300",
+                     "MAX_NNB is 10");
+    EXPECT_ERROR_AT2("expect node 11 removed by 50\n\nMAX_NNB: 10\n", 1, 1, 13, "11", "MAX_NNB");
+    /* The first offending statement in the file, even when a later one has an earlier tick. */
+    EXPECT_ERROR_AT2("at 90 fail node 12\nat 5 fail node 13\nMAX_NNB: 10\n", 1, 1, 17, "12");
+    /* A syntax error anywhere still comes first, with its own line. */
+    EXPECT_ERROR_AT("at 5 fail node 11\nMAX_NNB: 10\nat 6 fial node 2\n", 3, 6, "did you mean fail");
+    /* At MAX_NNB exactly: fine. */
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("at 5 fail node 10.0.0.0:0\nexpect node 10 removed by 60\n"
+                                "MAX_NNB: 10\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 2);
+    CU_ASSERT_EQUAL(sc.events[0].node, 10);
+    CU_ASSERT_EQUAL(sc.events[1].node, 10);
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10000\nat 5 fail node 16.39.0.0:0\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.events[0].node, 10000);
+    scenario_free(&sc);
+    /* K random nodes: K past MAX_NNB (also when MAX_NNB comes later), K = 0. */
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 fail 11 random nodes\n", 2, 1, 11, "11", "MAX_NNB is 10");
+    EXPECT_ERROR_AT2("at 5 fail 4 random nodes\nMAX_NNB: 3\n", 1, 1, 11, "4", "MAX_NNB is 3");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fail 0 random nodes\n", 2, 11, "0", "between 1");
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nat 5 fail 10 random nodes\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.events[0].count, 10);
+    scenario_free(&sc);
+    /* "expect" must be followed by "node". */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect 3 removed by 5\n", 2, 8, "'node'", "'3'", "valid forms");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k removed by 5\n", 2, 8, "'node'", "'key'");
+}
+
+/* Signs are not part of an address: "+3.0.0.0:0" or a port of "-0" are garbage too. */
+static void test_statement_error_node_address_signs(void)
+{
+    static const char *const bad_addr[] = { "+3.0.0.0:0", "3.0.0.0:-0", "3.-0.0.0:0",
+                                            "3.0.0.0:+0" };
+    for (size_t i = 0; i < sizeof bad_addr / sizeof bad_addr[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "MAX_NNB: 10\nat 5 fail node %s\n", bad_addr[i]);
+        EXPECT_ERROR_AT(text, 2, 16, "node", bad_addr[i]);
+    }
+}
+
+static void test_statement_error_keys_values(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 create k\001 v\n", 2, 13, "bad key", "\\x01", "255");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 create k v\033x\n", 2, 15, "bad value", "\\x1b", "4096");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k\177\n", 2, 11, "bad key", "\\x7f");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k expect value \001\n", 2, 26, "bad value");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fail primary of \002k\n", 2, 22, "bad key");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 fail non-replica of k\303\251\n", 2, 26, "bad key");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v\xff\n", 2, 15, "bad value", "\\xff");
+    /* Too long: a 256-byte key, a 4097-byte value. */
+    char *text = malloc(5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    char key[257], value[4098];
+    memset(key, 'k', 256);
+    key[256] = '\0';
+    memset(value, 'v', 4097);
+    value[4097] = '\0';
+    snprintf(text, 5000, "MAX_NNB: 3\nat 1 delete %s\n", key);
+    EXPECT_ERROR_AT(text, 2, 13, "bad key", "kkkk", "255");
+    CU_ASSERT(strlen(err) < 600); /* the key is not copied whole into the message */
+    snprintf(text, 5000, "MAX_NNB: 3\nat 1 fail tertiary of %s\n", key);
+    EXPECT_ERROR_AT(text, 2, 23, "bad key", "255");
+    snprintf(text, 5000, "MAX_NNB: 3\nat 1 create k %s\n", value);
+    EXPECT_ERROR_AT(text, 2, 15, "bad value", "4096");
+    snprintf(text, 5000, "MAX_NNB: 3\nat 1 read k expect value %s\n", value);
+    EXPECT_ERROR_AT(text, 2, 26, "bad value", "4096");
+    free(text);
+    /* "expect value" belongs to reads only. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 create k v expect value v\n", 2, 24, "'value'",
+                    "'success' or 'fail'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v expect value v\n", 2, 24, "'value'",
+                    "'success' or 'fail'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 delete k expect value v\n", 2, 22, "'value'",
+                    "'success' or 'fail'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k expect maybe\n", 2, 20, "'maybe'",
+                    "'success', 'fail' or 'value VALUE'");
+}
+
+static void test_statement_error_loss_windows(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 5 drop 0.1\n", 2, 11, "empty window", "from 5 to 5");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 6 to 5 drop 0.1\n", 2, 11, "from 6 to 5",
+                    "before it starts");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop 1.5\n", 2, 18, "probability", "0 to 1");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop 1.0000001\n", 2, 18, "probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop 2\n", 2, 18, "probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop x\n", 2, 18, "probability", "0 to 1");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop -0.5\n", 2, 18, "probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop .\n", 2, 18, "probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop 0.5.5\n", 2, 18, "probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 5 to 6 drop nan\n", 2, 18, "probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\n   from 5 to 6 drop 50%\n", 2, 21, "probability");
+}
+
+/* The text must be read as exactly `len` bytes: what lies after it is not part of the file. */
+static void test_statement_text_not_terminated(void)
+{
+    static const char text[] = "MAX_NNB: 10\nfrom 1 to 5 drop 0.5" "999";
+    scenario_t sc;
+    int rc = parse_n(text, sizeof text - 1 - 3, &sc);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0) {
+        fprintf(stderr, "\n  parse of the first %zu bytes rejected: %s\n", sizeof text - 4, err);
+        return;
+    }
+    CU_ASSERT_EQUAL_FATAL(sc.nloss, 1);
+    CU_ASSERT_DOUBLE_EQUAL(sc.loss[0].p, 0.5, 1e-12);
+    scenario_free(&sc);
+    static const char text2[] = "MAX_NNB: 10\nat 5 fail 2" "7 random nodes\n";
+    rc = parse_n(text2, sizeof "MAX_NNB: 10\nat 5 fail 2" - 1, &sc);
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT(starts_with(err, NAME ":2:13: statement ends early"));
+    if (rc == 0)
+        scenario_free(&sc);
+}
+
+/* A text with every construct, no DROP_MSG (tested apart). */
+static const char PREFIX_TEXT[] =
+    "# prefixes\n"
+    "MAX_NNB: 12\r\n"
+    "SEED: 18446744073709551615\n"
+    "TICKS: 3000\n"
+    "GOSSIP_PERIOD: 2\nFANOUT: 3\nT_FAIL: 10\nT_REMOVE: 20\nCOORDINATOR_TIMEOUT: 10\n"
+    "REPLICAS: 3\nQUORUM: 2\n"
+    "at 10 fail node 3\n"
+    "at 11 fail node 12.0.0.0:0   # the last\n"
+    "at 12 fail 2 random nodes\n"
+    "at 13 fail 1 random node\n"
+    "at 14 fail primary of key1\n"
+    "at 15 fail secondary of key2\n"
+    "at 16 fail tertiary of key3\n"
+    "at 17 fail non-replica of key4\n"
+    "at 18 create key5 value5 expect success\n"
+    "\tat 19 update key5 value6 expect fail\n"
+    "at 20 read key5 expect value value6\n"
+    "at 21 read key5 expect success\n"
+    "at 22 delete key5 expect fail\n"
+    "at 23 delete key5\n"
+    "from 100 to 200 drop 0.25\n"
+    "expect node 3 removed by 1000\n"
+    "expect node 4.0.0.0:0 removed by 1001\n"
+    "SINGLE_FAILURE: 1\n"
+    "at 2999 read key5\r\n"
+    "at 7 create k v";
+
+/* Every prefix parses or fails with a message naming the file; each prefix held in a buffer of
+ * exactly its length (`exact`), so that reading past the text is caught by the sanitizers. */
+static int parse_every_prefix(const void *arg)
+{
+    bool exact = *(const bool *)arg;
+    size_t len = sizeof PREFIX_TEXT - 1;
+    int bad = 0;
+    for (size_t n = 0; n <= len && !bad; n++) {
+        char *buf = malloc(n + 1);
+        if (!buf)
+            return 1;
+        memcpy(buf, PREFIX_TEXT, n);
+        if (!exact)
+            buf[n] = '\0';
+        else {
+            char *shrunk = realloc(buf, n ? n : 1); /* no byte past the text */
+            if (shrunk)
+                buf = shrunk;
+        }
+        scenario_t sc;
+        char e[SCENARIO_ERR_LEN];
+        e[0] = '\0';
+        int rc = scenario_parse(NAME, buf, n, &sc, e, sizeof e);
+        if (rc == 0) {
+            for (size_t i = 1; i < sc.nevents; i++)
+                bad |= sc.events[i - 1].tick > sc.events[i].tick;
+            for (size_t i = 0; i < sc.nevents; i++)
+                bad |= sc.events[i].tick >= sc.ticks;
+            scenario_free(&sc);
+        } else {
+            bad |= rc != -1 || !starts_with(e, NAME ":") || strchr(e, '\n') != NULL;
+            bad |= sc.events != NULL || sc.nevents != 0 || sc.loss != NULL || sc.nloss != 0;
+        }
+        if (bad)
+            fprintf(stderr, "\n  prefix of %zu bytes: rc %d, '%s'\n", n, rc, e);
+        free(buf);
+    }
+    /* The whole text is valid. */
+    scenario_t sc;
+    char e[SCENARIO_ERR_LEN];
+    if (scenario_parse(NAME, PREFIX_TEXT, len, &sc, e, sizeof e) != 0) {
+        fprintf(stderr, "\n  the whole prefix text is rejected: %s\n", e);
+        return 1;
+    }
+    bad |= child_check(sc.nevents == 18 + 1, "18 statements and the single failure");
+    bad |= child_check(sc.nexpect == 7, "7 expectations");
+    bad |= child_check(sc.ticks == 3000, "TICKS 3000");
+    scenario_free(&sc);
+    return bad;
+}
+
+static void test_every_prefix(void)
+{
+    bool exact = false;
+    CU_ASSERT_EQUAL(parse_every_prefix(&exact), 0); /* in this process: leaks are seen */
+    exact = true;
+    CU_ASSERT_TRUE(in_child(parse_every_prefix, &exact));
+}
+
+/* 10,000 statements of every kind: parsed, sorted, freed. */
+static void test_many_statements(void)
+{
+    enum { N = 10000 };
+    char *text = malloc((size_t)N * 64 + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    size_t o = (size_t)sprintf(text, "MAX_NNB: 10000\n");
+    for (unsigned i = 0; i < N; i++) {
+        unsigned t = (N - i) % 997;
+        switch (i % 6) {
+        case 0: o += (size_t)sprintf(text + o, "at %u fail node %u\n", t, i % 10000 + 1); break;
+        case 1: o += (size_t)sprintf(text + o, "at %u create key%u val%u expect success\n", t, i, i); break;
+        case 2: o += (size_t)sprintf(text + o, "at %u read key%u expect value val%u\n", t, i, i); break;
+        case 3: o += (size_t)sprintf(text + o, "from %u to %u drop 0.5\n", t, t + 1); break;
+        case 4: o += (size_t)sprintf(text + o, "expect node %u removed by %u\n", i % 100 + 1, t); break;
+        default: o += (size_t)sprintf(text + o, "at %u fail tertiary of key%u\n", t, i); break;
+        }
+    }
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse(text, &sc), 0);
+    size_t windows = (N + 2) / 6; /* i % 6 == 3 */
+    CU_ASSERT_EQUAL(sc.nloss, windows);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, N - windows);
+    size_t expects = 0;
+    for (size_t i = 0; i < sc.nevents; i++) {
+        if (i)
+            CU_ASSERT(sc.events[i - 1].tick < sc.events[i].tick ||
+                      (sc.events[i - 1].tick == sc.events[i].tick &&
+                       sc.events[i - 1].line < sc.events[i].line));
+        expects += sc.events[i].expect != EXPECT_NONE || sc.events[i].kind == EV_EXPECT_REMOVED;
+    }
+    CU_ASSERT_EQUAL(sc.nexpect, expects);
+    CU_ASSERT_EQUAL(sc.ticks, 996 + 50 > 700 ? 996 + 50 : 700);
+    scenario_free(&sc);
+
+    /* The same lines with an error on the very last one: everything is freed. */
+    o += (size_t)sprintf(text + o, "at 5 fail node 10001\n");
+    EXPECT_ERROR_AT(text, N + 2, 16, "10001");
+    free(text);
+}
+
 int add_scenario_suite(void)
 {
     CU_pSuite s = CU_add_suite("scenario", NULL, NULL);
@@ -627,7 +1742,49 @@ int add_scenario_suite(void)
                      test_error_nul_byte_in_comment) ||
         !CU_add_test(s, "error: line numbers with CRLF", test_error_line_numbers_crlf) ||
         !CU_add_test(s, "failed parse leaves the struct empty",
-                     test_failed_parse_leaves_struct_empty))
+                     test_failed_parse_leaves_struct_empty) ||
+        !CU_add_test(s, "statements: every form into its event fields, odd blanks, CRLF",
+                     test_statement_forms) ||
+        !CU_add_test(s, "statements: loss windows, comments, longest key and value",
+                     test_statement_loss_and_comments) ||
+        !CU_add_test(s, "statements: sorted by tick, file order within a tick",
+                     test_statement_order) ||
+        !CU_add_test(s, "statements: sorted together with CRUD_TEST events",
+                     test_statement_order_with_crud) ||
+        !CU_add_test(s, "new settings: fields, defaults, SEED, bounds", test_new_settings) ||
+        !CU_add_test(s, "new settings: errors (SEED, REPLICAS, QUORUM)",
+                     test_new_settings_errors) ||
+        !CU_add_test(s, "run length: TICKS or max(700, last event + 50)", test_run_length) ||
+        !CU_add_test(s, "run length: events at the largest tick are inside the run",
+                     test_run_length_at_tick_limit) ||
+        !CU_add_test(s, "run length: TICKS before the classic failure",
+                     test_run_length_classic_failure) ||
+        !CU_add_test(s, "statements suppress the classic failure unless SINGLE_FAILURE is set",
+                     test_classic_failure_suppression) ||
+        !CU_add_test(s, "DROP_MSG together with loss-window statements",
+                     test_drop_msg_with_windows) ||
+        !CU_add_test(s, "statement errors: unknown actions and misspelled keywords",
+                     test_statement_error_unknown_words) ||
+        !CU_add_test(s, "statement errors: misspelled first word",
+                     test_statement_error_unknown_first_word) ||
+        !CU_add_test(s, "statement errors: missing words at the end",
+                     test_statement_error_missing_words) ||
+        !CU_add_test(s, "statement errors: extra and too many words",
+                     test_statement_error_extra_words) ||
+        !CU_add_test(s, "statement errors: bad ticks", test_statement_error_ticks) ||
+        !CU_add_test(s, "statement errors: huge tick names the limit",
+                     test_statement_error_huge_tick) ||
+        !CU_add_test(s, "statement errors: nodes, addresses, MAX_NNB, expect without node",
+                     test_statement_error_nodes) ||
+        !CU_add_test(s, "statement errors: signs in node addresses",
+                     test_statement_error_node_address_signs) ||
+        !CU_add_test(s, "statement errors: bad keys and values, expect value",
+                     test_statement_error_keys_values) ||
+        !CU_add_test(s, "statement errors: loss windows", test_statement_error_loss_windows) ||
+        !CU_add_test(s, "statements: the text is exactly len bytes",
+                     test_statement_text_not_terminated) ||
+        !CU_add_test(s, "statements: every prefix of a file", test_every_prefix) ||
+        !CU_add_test(s, "statements: 10,000 lines", test_many_statements))
         return CU_get_error();
     return CUE_SUCCESS;
 }
