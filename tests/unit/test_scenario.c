@@ -656,7 +656,7 @@ typedef struct {
 
 /* One statement of every form, each at its own tick so that file order is tick order. */
 static const want_t FORMS[] = {
-    { "at 10 fail node 3", 16, 4, 10, EV_FAIL_NODE, 3, 0, 0, 0, NULL, NULL, EXPECT_NONE, NULL },
+    { "at 10 fail node 3", 17, 4, 10, EV_FAIL_NODE, 3, 0, 0, 0, NULL, NULL, EXPECT_NONE, NULL },
     { "at 11 fail node 3.0.0.0:0", 17, 4, 11, EV_FAIL_NODE, 3, 0, 0, 0, NULL, NULL, EXPECT_NONE,
       NULL },
     { "at 12 fail node 44.1.0.0:0", 17, 4, 12, EV_FAIL_NODE, 300, 0, 0, 0, NULL, NULL,
@@ -1282,8 +1282,8 @@ static void test_statement_error_unknown_words(void)
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 reed k\n", 2, 6, "did you mean read?");
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 updte k v\n", 2, 6, "did you mean update?");
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 delet k\n", 2, 6, "did you mean delete?");
-    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 explode\n", 2, 6, "explode", "fail, create, read",
-                    "valid forms");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 explode\n", 2, 6, "'explode'", "an action", "fail",
+                    "create", "read", "update", "delete", "valid forms");
     CU_ASSERT_PTR_NULL(strstr(err, "did you mean"));
     /* Misspelled keywords: the expected word and the suggestion. */
     static const struct {
@@ -1399,15 +1399,24 @@ static void test_statement_error_extra_words(void)
     /* Words where the statement ends: a delete with a value, a read with a value. */
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 delete k v\n", 2, 15, "'v'", "expect");
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k v\n", 2, 13, "'v'", "expect");
-    /* Too many words: reported at the first word past the limit (12). */
-    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 a b c d e f g h i j k l m\n", 2, 26, "too many words",
-                    "valid forms");
+    /* Too many words: reported at a word past the limit (no statement has more than 16), on
+     * the line, whatever the line's length. */
     char *long_line = malloc(20000);
     CU_ASSERT_PTR_NOT_NULL_FATAL(long_line);
-    size_t o = (size_t)sprintf(long_line, "MAX_NNB: 10\nat 5 read");
-    for (int i = 0; i < 5000; i++)
-        o += (size_t)sprintf(long_line + o, " k");
-    EXPECT_ERROR_AT(long_line, 2, 29, "too many words");
+    for (int words = 40; words <= 5000; words += 4960) {
+        size_t o = (size_t)sprintf(long_line, "MAX_NNB: 10\n\nat 5 read");
+        for (int i = 0; i < words; i++)
+            o += (size_t)sprintf(long_line + o, " k");
+        EXPECT_ERROR(long_line, 3, "too many words", "valid forms");
+        unsigned col = 0;
+        CU_ASSERT_EQUAL(sscanf(err, NAME ":3:%u:", &col), 1);
+        const char *line3 = strchr(strchr(long_line, '\n') + 1, '\n') + 1;
+        int idx = -1;
+        for (int k = 0; k < words + 3 && idx < 0; k++)
+            if (word_col(line3, k) == col)
+                idx = k;
+        CU_ASSERT(idx >= 12 && idx <= 20); /* the column of the first word too many */
+    }
     free(long_line);
 }
 
@@ -1458,11 +1467,12 @@ static void test_statement_error_nodes(void)
         EXPECT_ERROR_AT(text, 2, 13, "node", bad_addr[i]);
     }
     /* Past MAX_NNB: found once the whole file is read, at the statement. */
-    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 fail node 11\n", 2, 1, 16, "11", "MAX_NNB is 10");
-    EXPECT_ERROR_AT2("at 5 fail node 11\nMAX_NNB: 10\n", 1, 1, 16, "11", "MAX_NNB is 10");
-    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 1 read k\n  at 5 fail node 44.1.0.0:0\n", 3, 3, 18, "300",
-                     "MAX_NNB is 10");
-    EXPECT_ERROR_AT2("expect node 11 removed by 50\n\nMAX_NNB: 10\n", 1, 1, 13, "11", "MAX_NNB");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 fail node 11\n", 2, 1, 16, "no node 11", "MAX_NNB 10");
+    EXPECT_ERROR_AT2("at 5 fail node 11\nMAX_NNB: 10\n", 1, 1, 16, "no node 11", "MAX_NNB 10");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 1 read k\n  at 5 fail node 44.1.0.0:0\n", 3, 3, 18,
+                     "no node 300", "MAX_NNB 10");
+    EXPECT_ERROR_AT2("expect node 11 removed by 50\n\nMAX_NNB: 10\n", 1, 1, 13, "no node 11",
+                     "MAX_NNB 10");
     /* The first offending statement in the file, even when a later one has an earlier tick. */
     EXPECT_ERROR_AT2("at 90 fail node 12\nat 5 fail node 13\nMAX_NNB: 10\n", 1, 1, 17, "12");
     /* A syntax error anywhere still comes first, with its own line. */
@@ -1486,8 +1496,11 @@ static void test_statement_error_nodes(void)
     CU_ASSERT_EQUAL(sc.events[0].count, 10);
     scenario_free(&sc);
     /* "expect" must be followed by "node". */
-    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect 3 removed by 5\n", 2, 8, "'node'", "'3'", "valid forms");
-    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k removed by 5\n", 2, 8, "'node'", "'key'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect 3 removed by 5\n", 2, 8, "'node N removed by T'",
+                    "'3'", "valid forms");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect nodes 3 removed by 5\n", 2, 8, "'nodes'",
+                    "did you mean node?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect\t3\n", 2, 8, "'3'", "node");
 }
 
 /* Signs are not part of an address: "+3.0.0.0:0" or a port of "-0" are garbage too. */
