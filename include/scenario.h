@@ -57,6 +57,7 @@ typedef struct {
     uint32_t until, rate, nkeys; /* EV_WORKLOAD */
     uint8_t mix[3];              /* EV_WORKLOAD: percent read, update, delete of existing keys */
     unsigned line, col;   /* where the file says it; 0 for events derived from classic keys */
+    unsigned node_col;    /* where it names its node, for errors about that node */
     uint32_t seq;         /* order of creation, to keep file order within a tick */
 } event_t;
 
@@ -92,7 +93,7 @@ typedef struct {
     /* Derived: what the run does, tick by tick. */
     uint32_t ticks; /* the run covers ticks [0, ticks) */
     event_t *events; /* sorted by tick, then by their order in the file */
-    size_t nevents;
+    size_t nevents, events_cap;
     size_t nexpect;  /* events that carry an expectation */
     loss_spec_t *loss;
     size_t nloss;

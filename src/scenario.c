@@ -262,12 +262,16 @@ static void event_free(event_t *e)
 /* Appends the event, which then owns its strings (freed here if memory runs out). */
 static int add_event(scenario_t *sc, event_t ev)
 {
-    event_t *e = realloc(sc->events, (sc->nevents + 1) * sizeof *e);
-    if (!e) {
-        event_free(&ev);
-        return -1;
+    if (sc->nevents == sc->events_cap) {
+        size_t cap = sc->events_cap ? sc->events_cap * 2 : 16;
+        event_t *e = realloc(sc->events, cap * sizeof *e);
+        if (!e) {
+            event_free(&ev);
+            return -1;
+        }
+        sc->events = e;
+        sc->events_cap = cap;
     }
-    sc->events = e;
     ev.seq = (uint32_t)sc->nevents;
     sc->events[sc->nevents++] = ev;
     return 0;
@@ -299,6 +303,15 @@ static const char STATEMENT_FORMS[] =
     "'from T1 to T2 workload R per tick on K keys [mix READ/UPDATE/DELETE]', "
     "'expect node N removed by T', 'expect key KEY replicated by T', 'expect no lost writes' "
     "(NODES: ids and ranges like 1-5,8)";
+
+/* How many of the token's bytes, from the start, are in `set` (never reads past the token). */
+static size_t tok_span(const tok_t *t, const char *set)
+{
+    size_t k = 0;
+    while (k < t->len && strchr(set, t->s[k]) && t->s[k] != '\0')
+        k++;
+    return k;
+}
 
 static bool word_is(const tok_t *t, const char *w)
 {
@@ -367,8 +380,12 @@ static int need_word(parser_t *p, const tok_t *toks, size_t n, size_t i, const c
 static int need_uint(parser_t *p, const tok_t *toks, size_t n, size_t i, const char *what,
                      uint32_t min, uint32_t max, uint32_t *out)
 {
-    if (i >= n || toks[i].len > 10 || strspn(toks[i].s, "0123456789") < toks[i].len)
+    if (i >= n || tok_span(&toks[i], "0123456789") < toks[i].len)
         return expected_at(p, toks, n, i, what, NULL, 0);
+    char q[200];
+    if (toks[i].len > 10)
+        return fail_at(p, toks[i].col, "out-of-range %s %s: must be between %u and %u", what,
+                       quote(toks[i].s, toks[i].len, q, sizeof q), (unsigned)min, (unsigned)max);
     unsigned long long v = 0;
     for (size_t k = 0; k < toks[i].len; k++)
         v = v * 10 + (unsigned)(toks[i].s[k] - '0');
@@ -385,7 +402,7 @@ static int need_node(parser_t *p, const tok_t *toks, size_t n, size_t i, uint32_
     if (i < n && memchr(toks[i].s, '.', toks[i].len)) {
         unsigned b[4], port;
         char buf[40], tail;
-        if (toks[i].len < sizeof buf) {
+        if (toks[i].len < sizeof buf && tok_span(&toks[i], "0123456789.:") == toks[i].len) {
             memcpy(buf, toks[i].s, toks[i].len);
             buf[toks[i].len] = '\0';
             if (sscanf(buf, "%3u.%3u.%3u.%3u:%5u%c", &b[0], &b[1], &b[2], &b[3], &port, &tail) == 5 &&
@@ -447,7 +464,7 @@ static int parse_fail(parser_t *p, const tok_t *toks, size_t n, event_t *ev)
     static const char *const what[] = { "node", "primary", "secondary", "tertiary", "non-replica" };
     if (n > 3 && word_is(&toks[3], "node")) {
         ev->kind = EV_FAIL_NODE;
-        ev->col = n > 4 ? toks[4].col : ev->col;
+        ev->node_col = n > 4 ? toks[4].col : ev->col;
         if (need_node(p, toks, n, 4, &ev->node) != 0)
             return -1;
         return n > 5 ? expected_at(p, toks, n, 5, "the end of the statement", NULL, 0) : 0;
@@ -468,7 +485,7 @@ static int parse_fail(parser_t *p, const tok_t *toks, size_t n, event_t *ev)
             return -1;
         return n > 6 ? expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) : 0;
     }
-    if (n > 3 && toks[3].len > 0 && strspn(toks[3].s, "0123456789") == toks[3].len) {
+    if (n > 3 && toks[3].len > 0 && tok_span(&toks[3], "0123456789") == toks[3].len) {
         ev->kind = EV_FAIL_RANDOM;
         if (need_uint(p, toks, n, 3, "number of nodes", 1, SCENARIO_MAX_NODES, &ev->count) != 0 ||
             need_word(p, toks, n, 4, "random") != 0)
@@ -555,7 +572,7 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
     if (n > 4 && word_is(&toks[4], "drop")) {
         char num[32], *end;
         double prob = -1.0;
-        if (n > 5 && toks[5].len < sizeof num && strspn(toks[5].s, "0123456789.") == toks[5].len) {
+        if (n > 5 && toks[5].len < sizeof num && tok_span(&toks[5], "0123456789.") == toks[5].len) {
             memcpy(num, toks[5].s, toks[5].len);
             num[toks[5].len] = '\0';
             prob = strtod(num, &end);
@@ -593,7 +610,8 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
                                    "60/30/10", NULL, 0);
             memcpy(buf, toks[12].s, toks[12].len);
             buf[toks[12].len] = '\0';
-            if (sscanf(buf, "%3u/%3u/%3u%c", &r, &u, &d, &tail) != 3 || r + u + d != 100)
+            if (tok_span(&toks[12], "0123456789/") != toks[12].len ||
+                sscanf(buf, "%3u/%3u/%3u%c", &r, &u, &d, &tail) != 3 || r + u + d != 100)
                 return fail_at(p, toks[12].col, "bad mix '%s': three percentages READ/UPDATE/DELETE "
                                "that add up to 100, like 60/30/10", buf);
             ev.mix[0] = (uint8_t)r;
@@ -695,7 +713,7 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
             return expected_at(p, toks, n, 1, "'node N removed by T', 'key KEY replicated by T' "
                                "or 'no lost writes'", subjects, 3);
         ev.kind = EV_EXPECT_REMOVED;
-        ev.col = n > 2 ? toks[2].col : ev.col;
+        ev.node_col = n > 2 ? toks[2].col : ev.col;
         if (need_word(p, toks, n, 1, "node") != 0 || need_node(p, toks, n, 2, &ev.node) != 0 ||
             need_word(p, toks, n, 3, "removed") != 0 || need_word(p, toks, n, 4, "by") != 0 ||
             need_uint(p, toks, n, 5, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0)
@@ -722,7 +740,7 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         rc = parse_op(p, toks, n, KV_DELETE, &ev);
     else if (n > 2 && word_is(&toks[2], "restart")) {
         ev.kind = EV_RESTART;
-        ev.col = n > 4 ? toks[4].col : ev.col;
+        ev.node_col = n > 4 ? toks[4].col : ev.col;
         rc = need_word(p, toks, n, 3, "node");
         if (rc == 0)
             rc = need_node(p, toks, n, 4, &ev.node);
@@ -776,10 +794,18 @@ static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
     size_t key_len = i - key_start;
     while (i < len && is_blank(line[i]))
         i++;
-    if (key_len == 0 || i == len || line[i] != ':')
+    if (key_len == 0 || i == len || line[i] != ':') {
+        /* A misspelled statement word ("expct node 3 ...") is more likely than a bad setting. */
+        static const char *const starts[] = { "at", "from", "expect" };
+        const char *near = key_len ? nearest(line + key_start, key_len, starts, 3) : NULL;
+        if (near && (i == len || line[i] != ':'))
+            return fail_at(p, (unsigned)key_start + 1, "unknown word '%s' (did you mean %s?): a "
+                           "line is a setting 'KEY: value' or a statement starting with at, from "
+                           "or expect", quote(line + key_start, key_len, q, sizeof q), near);
         return fail_at(p, (unsigned)(key_len ? i : key_start) + 1,
-                       "expected 'KEY: value', found '%s'",
+                       "expected 'KEY: value' or a statement (at, from, expect), found '%s'",
                        quote(line + key_start, len - key_start, q, sizeof q));
+    }
     size_t colon = i++;
     while (i < len && is_blank(line[i]))
         i++;
@@ -893,11 +919,13 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
                                       .count = sc->nodes / 2 });
     }
     if (rc == 0 && sc->drop_msg && sc->drop_prob > 0.0) {
-        sc->loss = malloc(sizeof *sc->loss);
-        if (!sc->loss)
+        loss_spec_t *l = realloc(sc->loss, (sc->nloss + 1) * sizeof *l);
+        if (!l) {
             rc = -1;
-        else
+        } else {
+            sc->loss = l;
             sc->loss[sc->nloss++] = (loss_spec_t){ 50, 300, sc->drop_prob };
+        }
     }
     if (rc != 0)
         return fail_at(p, 0, "out of memory");
@@ -913,7 +941,7 @@ static int check_statements(parser_t *p, scenario_t *sc)
         uint32_t all = sc->nodes + sc->added;
         if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED || e->kind == EV_RESTART) &&
             e->node > all)
-            return fail_at(p, e->col, "no node %u: there are %u nodes (MAX_NNB %u%s), numbered "
+            return fail_at(p, e->node_col, "no node %u: there are %u nodes (MAX_NNB %u%s), numbered "
                            "from 1 (node 1 is the introducer, address 1.0.0.0:0)",
                            (unsigned)e->node, (unsigned)all, (unsigned)sc->nodes,
                            sc->added ? " plus those added" : "");
@@ -979,13 +1007,17 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
                                "to %u)", (unsigned)e->tick, (unsigned)sc->ticks_setting,
                                (unsigned)sc->ticks_setting - 1);
             p->line = p->set_on[setting_index("TICKS")];
-            return fail_at(p, 1, "TICKS %u is too short for CRUD_TEST %s, which runs until "
-                           "tick %u", (unsigned)sc->ticks_setting, crud_test_name(sc->crud_test),
-                           (unsigned)last);
+            if (sc->crud_test != CRUD_NONE)
+                return fail_at(p, 1, "TICKS %u is too short for CRUD_TEST %s, which runs until "
+                               "tick %u", (unsigned)sc->ticks_setting,
+                               crud_test_name(sc->crud_test), (unsigned)last);
+            return fail_at(p, 1, "TICKS %u ends before tick %u, when the classic failure "
+                           "(SINGLE_FAILURE) happens", (unsigned)sc->ticks_setting,
+                           (unsigned)e->tick);
         }
         sc->ticks = sc->ticks_setting;
-    } else if (sc->nevents && last + 50 > sc->ticks) {
-        sc->ticks = last + 50 > SCENARIO_MAX_TICKS ? SCENARIO_MAX_TICKS : last + 50;
+    } else if (last + 50 > sc->ticks) {
+        sc->ticks = last + 50; /* at most SCENARIO_MAX_TICKS + 50 */
     }
     return 0;
 }
