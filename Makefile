@@ -100,3 +100,4 @@ clean:
 	rm -rf build Application $(GRADERS) dbg.log stats.log msgcount.log state.txt
 
 -include $(OBJS:.o=.d) build/main.d $(TOBJS:.o=.d)
+-include $(OBJS:build/%.o=build/asan/%.d) build/asan/main.d $(TOBJS:build/%.o=build/asan/%.d)
