@@ -32,8 +32,16 @@ typedef enum {
     MSG_KV_DIGEST = 14,   /* anti-entropy: (key, version) pairs the sender holds */
 } msg_type_t;
 
-/* A heartbeat of WIRE_HB_DEAD announces that the entry's incarnation has failed. */
+/* A heartbeat with WIRE_HB_DEAD_FLAG set announces that the entry's incarnation has failed;
+ * the other bits are the last heartbeat the announcer had seen from it (heartbeats count ticks,
+ * so they stay below 2^31). WIRE_HB_DEAD is a notice that claims no heartbeat at all. */
+#define WIRE_HB_DEAD_FLAG 0x80000000u
 #define WIRE_HB_DEAD UINT32_MAX
+
+static inline int wire_hb_is_dead(uint32_t hb)
+{
+    return (hb & WIRE_HB_DEAD_FLAG) != 0;
+}
 
 typedef struct {
     addr_t addr;

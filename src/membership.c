@@ -387,6 +387,15 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     log_membership(m, e->addr, "joined", now);
 }
 
+/* How far a notice's heartbeat may lag this node's before the notice is judged stale. A
+ * prober that declares a failure had acks every probe_period ticks until the member stopped,
+ * so a true notice lags the member's last heartbeat by little more than a round trip. */
+static uint32_t stale_margin(const member_node_t *m)
+{
+    const member_cfg_t *c = m->env.cfg;
+    return c->probes ? c->probe_timeout + c->probe_period : c->t_fail;
+}
+
 /* News that incarnation e->incarnation of a member failed. About this node itself, it is a
  * mistake to refute: a higher incarnation makes the others list it again. A member never listed
  * is listed and removed at once, so that its join and removal are logged like everywhere else. */
@@ -413,13 +422,22 @@ static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t 
         admit(m, idx, &seen, now);
     } else if (e->incarnation < m->entries[idx].incarnation) {
         return; /* about an earlier life of a restarted member */
+    } else if (e->incarnation == m->entries[idx].incarnation &&
+               m->entries[idx].heartbeat > (e->heartbeat & ~WIRE_HB_DEAD_FLAG) + stale_margin(m)) {
+        /* This node has seen the member alive well after the announcer last did: the notice
+         * is stale (an announcer cut off by a partition, say). Neither applied nor forwarded. */
+        return;
     }
+    /* Forwarded, the notice carries the freshest heartbeat known here of the member. */
+    uint32_t seen = e->heartbeat & ~WIRE_HB_DEAD_FLAG;
+    if (seen != (WIRE_HB_DEAD & ~WIRE_HB_DEAD_FLAG) && seen > m->entries[idx].heartbeat)
+        m->entries[idx].heartbeat = seen;
     remove_member(m, idx, true, now);
 }
 
 static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
 {
-    if (e->heartbeat == WIRE_HB_DEAD) {
+    if (wire_hb_is_dead(e->heartbeat)) {
         merge_dead_notice(m, e, now);
         return;
     }
@@ -497,7 +515,8 @@ static void add_to_msg(member_node_t *m, uint32_t idx)
 {
     entry_t *ent = &m->entries[idx];
     ent->stamp = m->stamp;
-    uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD : ent->heartbeat;
+    uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG)
+                                           : ent->heartbeat;
     m->msg.entries[m->msg.count++] = (wire_entry_t){ ent->addr, ent->incarnation, hb };
 }
 
@@ -589,8 +608,9 @@ static void recheck_removed(member_node_t *m, uint32_t now)
             m->removed.v[k] = m->removed.v[--m->removed.n];
             continue;
         }
-        fill_sample(m, MSG_GOSSIP);
-        send_msg(m, m->entries[idx].addr, encode(m), now);
+        /* Only this node's own entry: queued news may be stale (this node may have been the one
+         * cut off), and the member only needs to hear from it. */
+        send_own(m, MSG_GOSSIP, m->entries[idx].addr, now);
         return;
     }
 }
@@ -708,7 +728,8 @@ static void tell_if_removed(member_node_t *m, wire_entry_t sender, uint32_t now)
     msg->type = MSG_GOSSIP;
     msg->from = m->self;
     msg->entries[0] = own_entry(m);
-    msg->entries[1] = (wire_entry_t){ ent->addr, ent->incarnation, WIRE_HB_DEAD };
+    msg->entries[1] = (wire_entry_t){ ent->addr, ent->incarnation,
+                                      WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG) };
     msg->count = 2;
     send_msg(m, ent->addr, encode(m), now);
 }
@@ -725,7 +746,7 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
     /* Every message but a join request starts with its sender's own entry. */
     wire_entry_t sender = m->msg.entries[0];
     bool from_member = m->msg.type != MSG_JOINREQ && m->msg.count > 0 &&
-                       addr_eq(sender.addr, m->msg.from) && sender.heartbeat != WIRE_HB_DEAD;
+                       addr_eq(sender.addr, m->msg.from) && !wire_hb_is_dead(sender.heartbeat);
     switch (m->msg.type) {
     case MSG_JOINREQ:
         if (m->in_group) /* it cannot vouch for a group it is not in yet */

@@ -753,6 +753,9 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
             rc = need_word(p, toks, n, 4, "nodes");
         if (rc == 0 && n > 5)
             rc = expected_at(p, toks, n, 5, "the end of the statement", NULL, 0);
+        if (rc == 0 && sc->added + ev.count > SCENARIO_MAX_NODES)
+            rc = fail_at(p, toks[3].col, "too many nodes added: at most %u nodes in all",
+                         SCENARIO_MAX_NODES);
         if (rc == 0)
             sc->added += ev.count;
     } else

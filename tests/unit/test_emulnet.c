@@ -564,6 +564,335 @@ static void test_tick_limit(void)
     CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), &b, 1, 5), EN_QUEUED);
 }
 
+/* ================================================================ link rules */
+
+#define LR_NODES 6
+#define LR_TICKS 64
+
+/* What a model says of the message from s to d sent at tick t: -1 lost, else its delivery
+ * tick. */
+typedef int64_t (*lr_model_t)(uint32_t s, uint32_t d, uint32_t t);
+
+typedef struct {
+    uint32_t src, dst, sent;
+} lr_tag_t;
+
+/* Every ordered pair of nodes 1..LR_NODES exchanges one tagged message at every tick of
+ * [first, last]; before its sends at tick t, hook(t) may change the network. Everything is
+ * delivered and received tick by tick up to `until`. Each message must have been dropped
+ * (EN_DROPPED, never seen) or delivered exactly once at exactly the model's tick; returns the
+ * number of messages that were not. The stats must agree. */
+static unsigned run_link_traffic(uint32_t first, uint32_t last, uint32_t until, lr_model_t model,
+                                 void (*hook)(uint32_t t))
+{
+    CU_ASSERT_FATAL(last < LR_TICKS);
+    static int rc[LR_NODES + 1][LR_NODES + 1][LR_TICKS];
+    static int64_t got[LR_NODES + 1][LR_NODES + 1][LR_TICKS];
+    static unsigned times[LR_NODES + 1][LR_NODES + 1][LR_TICKS];
+    memset(times, 0, sizeof times);
+    en_stats_t st0;
+    emulnet_stats(net, &st0);
+    unsigned strays = 0;
+    uint64_t sends = 0, drops = 0;
+    for (uint32_t t = 0; t <= until; t++) {
+        emulnet_deliver(net, t);
+        for (uint32_t d = 1; d <= LR_NODES; d++) {
+            en_msg_t *m;
+            while ((m = emulnet_recv(net, A(d), t))) {
+                lr_tag_t tag;
+                if (m->len != sizeof tag) {
+                    strays++;
+                    free(m);
+                    continue;
+                }
+                memcpy(&tag, m->data, sizeof tag);
+                if (tag.dst != d || tag.src != m->src.id || tag.sent != m->sent_tick ||
+                    tag.src < 1 || tag.src > LR_NODES || tag.sent < first || tag.sent > last)
+                    strays++;
+                else {
+                    times[tag.src][d][tag.sent]++;
+                    got[tag.src][d][tag.sent] = t;
+                }
+                free(m);
+            }
+        }
+        if (t < first || t > last)
+            continue;
+        if (hook)
+            hook(t);
+        for (uint32_t s = 1; s <= LR_NODES; s++)
+            for (uint32_t d = 1; d <= LR_NODES; d++) {
+                if (s == d)
+                    continue;
+                lr_tag_t tag = { s, d, t };
+                rc[s][d][t] = emulnet_send(net, A(s), A(d), &tag, sizeof tag, t);
+                sends++;
+                drops += rc[s][d][t] == EN_DROPPED;
+            }
+    }
+    unsigned wrong = strays;
+    uint64_t expect_drops = 0;
+    for (uint32_t t = first; t <= last; t++)
+        for (uint32_t s = 1; s <= LR_NODES; s++)
+            for (uint32_t d = 1; d <= LR_NODES; d++) {
+                if (s == d)
+                    continue;
+                int64_t want = model(s, d, t);
+                bool ok;
+                if (want < 0) {
+                    expect_drops++;
+                    ok = rc[s][d][t] == EN_DROPPED && times[s][d][t] == 0;
+                } else {
+                    ok = rc[s][d][t] == EN_QUEUED && times[s][d][t] == 1 &&
+                         got[s][d][t] == want;
+                }
+                if (!ok && wrong < 5)
+                    fprintf(stderr, "\n  %u -> %u sent at %u: rc %d, seen %u time(s), at %lld;"
+                                    " expected %lld",
+                            (unsigned)s, (unsigned)d, (unsigned)t, rc[s][d][t],
+                            times[s][d][t], times[s][d][t] ? (long long)got[s][d][t] : -1LL,
+                            (long long)want);
+                wrong += !ok;
+            }
+    en_stats_t st;
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.sent - st0.sent, sends);
+    CU_ASSERT_EQUAL(st.dropped - st0.dropped, expect_drops);
+    CU_ASSERT_EQUAL(drops, expect_drops);
+    CU_ASSERT_EQUAL(st.undeliverable - st0.undeliverable, 0);
+    CU_ASSERT_EQUAL(st.delivered - st0.delivered, sends - expect_drops);
+    return wrong;
+}
+
+/* Groups for the link-rule tests: A = {1, 2}, B = {3, 4}, node 5 in neither, node 6 past the
+ * array's end (in neither). */
+static uint8_t lr_groups[6];
+
+static void lr_set_groups(void)
+{
+    memset(lr_groups, 0, sizeof lr_groups);
+    lr_groups[1] = lr_groups[2] = 1;
+    lr_groups[3] = lr_groups[4] = 2;
+}
+
+static bool lr_cross(uint32_t s, uint32_t d)
+{
+    bool sa = s == 1 || s == 2, sb = s == 3 || s == 4;
+    bool da = d == 1 || d == 2, db = d == 3 || d == 4;
+    return (sa && db) || (sb && da);
+}
+
+static int64_t model_cut(uint32_t s, uint32_t d, uint32_t t)
+{
+    return t >= 10 && t < 20 && lr_cross(s, d) ? -1 : (int64_t)t + 1;
+}
+
+/* A cut between A and B for sends at [10, 20): lost both ways inside the window only, and
+ * only between the groups; counted in stats.dropped. The groups array is the caller's: the
+ * rule keeps its own copy. */
+static void test_link_cut(void)
+{
+    fresh(LR_NODES);
+    lr_set_groups();
+    en_link_rule_t rule = { .from = 10, .to = 20, .cut = true, .delay = 0,
+                            .groups = lr_groups, .ngroups = sizeof lr_groups };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &rule), 0);
+    memset(lr_groups, 3, sizeof lr_groups); /* would cut every link if it were not copied */
+    CU_ASSERT_EQUAL(run_link_traffic(5, 25, 30, model_cut, NULL), 0);
+    en_stats_t st;
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.dropped, 10 * 8); /* 10 ticks, 8 ordered cross pairs */
+}
+
+static int64_t model_delay5(uint32_t s, uint32_t d, uint32_t t)
+{
+    return (int64_t)t + 1 + (t >= 10 && t < 20 && lr_cross(s, d) ? 5 : 0);
+}
+
+/* A delay of 5 between A and B for sends at [10, 20): those messages arrive at send + 1 + 5,
+ * not before and not lost; every other message at send + 1. */
+static void test_link_delay(void)
+{
+    fresh(LR_NODES);
+    lr_set_groups();
+    en_link_rule_t rule = { .from = 10, .to = 20, .cut = false, .delay = 5,
+                            .groups = lr_groups, .ngroups = sizeof lr_groups };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &rule), 0);
+    CU_ASSERT_EQUAL(run_link_traffic(5, 25, 35, model_delay5, NULL), 0);
+    en_stats_t st;
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.dropped, 0);
+}
+
+/* Rules: every link +2 at [10, 30) (groups NULL); A-B +6 at [15, 25); A-B +4 at [20, 40);
+ * a cut between 5 and 6 at [12, 14) (groups array of 7 bytes). Overlaps take the maximum
+ * delay; a cut wins over delays. */
+static int64_t model_overlap(uint32_t s, uint32_t d, uint32_t t)
+{
+    if (t >= 12 && t < 14 && ((s == 5 && d == 6) || (s == 6 && d == 5)))
+        return -1;
+    uint32_t extra = 0;
+    if (t >= 10 && t < 30)
+        extra = 2;
+    if (t >= 15 && t < 25 && lr_cross(s, d) && extra < 6)
+        extra = 6;
+    if (t >= 20 && t < 40 && lr_cross(s, d) && extra < 4)
+        extra = 4;
+    return (int64_t)t + 1 + extra;
+}
+
+static void test_link_delay_all_and_overlap(void)
+{
+    fresh(LR_NODES);
+    lr_set_groups();
+    en_link_rule_t all = { .from = 10, .to = 30, .delay = 2, .groups = NULL, .ngroups = 0 };
+    en_link_rule_t ab6 = { .from = 15, .to = 25, .delay = 6, .groups = lr_groups,
+                           .ngroups = sizeof lr_groups };
+    en_link_rule_t ab4 = { .from = 20, .to = 40, .delay = 4, .groups = lr_groups,
+                           .ngroups = sizeof lr_groups };
+    uint8_t g56[7] = { 0, 0, 0, 0, 0, 1, 2 };
+    en_link_rule_t cut56 = { .from = 12, .to = 14, .cut = true, .groups = g56,
+                             .ngroups = sizeof g56 };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &all), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &ab6), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &ab4), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &cut56), 0);
+    CU_ASSERT_EQUAL(run_link_traffic(5, 45, 55, model_overlap, NULL), 0);
+    /* the same rules added in the opposite order give the same result */
+    fresh(LR_NODES);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &cut56), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &ab4), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &ab6), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &all), 0);
+    CU_ASSERT_EQUAL(run_link_traffic(5, 45, 55, model_overlap, NULL), 0);
+    /* a rule with to < from is refused */
+    en_link_rule_t bad = { .from = 10, .to = 9, .delay = 1 };
+    CU_ASSERT_EQUAL(emulnet_add_link_rule(net, &bad), -1);
+}
+
+/* Rules whose delay exceeds the calendar (16 buckets at first): added at tick 3 while
+ * messages are in flight, +40 on every link at [3, 6) and A-B +100 at [4, 5); at tick 7 the
+ * base delay becomes 3. Nothing is delivered early, late or lost. */
+static int64_t model_long(uint32_t s, uint32_t d, uint32_t t)
+{
+    uint32_t base = t >= 7 ? 3 : 1, extra = 0;
+    if (t >= 3 && t < 6)
+        extra = 40;
+    if (t == 4 && lr_cross(s, d))
+        extra = 100;
+    return (int64_t)t + base + extra;
+}
+
+static void long_hook(uint32_t t)
+{
+    if (t == 3) { /* before the sends of tick 3, with the sends of ticks 0..2 in flight */
+        lr_set_groups();
+        en_link_rule_t r40 = { .from = 3, .to = 6, .delay = 40 };
+        en_link_rule_t r100 = { .from = 4, .to = 5, .delay = 100, .groups = lr_groups,
+                                .ngroups = sizeof lr_groups };
+        CU_ASSERT_EQUAL(emulnet_add_link_rule(net, &r40), 0);
+        CU_ASSERT_EQUAL(emulnet_add_link_rule(net, &r100), 0);
+    }
+    if (t == 7)
+        CU_ASSERT_EQUAL(emulnet_set_delay(net, 3), 0);
+}
+
+/* A rule of +14 fits the first calendar with the base delay 1 (15 < 16); the base delay 5 set
+ * afterwards makes 19, which does not: set_delay must account for the rules. */
+static int64_t model_grow(uint32_t s, uint32_t d, uint32_t t)
+{
+    (void)s;
+    (void)d;
+    return (int64_t)t + 5 + (t < 10 ? 14 : 0);
+}
+
+static void test_link_delay_beyond_calendar(void)
+{
+    fresh(LR_NODES);
+    en_link_rule_t r14 = { .from = 0, .to = 10, .delay = 14 };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &r14), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_set_delay(net, 5), 0);
+    CU_ASSERT_EQUAL(run_link_traffic(0, 14, 40, model_grow, NULL), 0);
+
+    fresh(LR_NODES);
+    CU_ASSERT_EQUAL(run_link_traffic(0, 12, 4 + 1 + 100 + 10, model_long, long_hook), 0);
+    /* a delay of 1000 with the base delay 3: one message, delivered at exactly 5 + 3 + 1000 */
+    en_link_rule_t r = { .from = 200, .to = 201, .delay = 1000 };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &r), 0);
+    for (uint32_t t = 116; t < 200; t++)
+        emulnet_deliver(net, t);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "L", 1, 200), EN_QUEUED);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(2), A(1), "S", 1, 201), EN_QUEUED); /* after the window */
+    unsigned early = 0, seen_l = 0, seen_s = 0;
+    for (uint32_t t = 200; t <= 1300; t++) {
+        emulnet_deliver(net, t);
+        en_msg_t *m;
+        while ((m = emulnet_recv(net, A(2), t))) {
+            early += t != 200 + 3 + 1000;
+            seen_l++;
+            free(m);
+        }
+        while ((m = emulnet_recv(net, A(1), t))) {
+            early += t != 201 + 3;
+            seen_s++;
+            free(m);
+        }
+    }
+    CU_ASSERT_EQUAL(early, 0);
+    CU_ASSERT_EQUAL(seen_l, 1);
+    CU_ASSERT_EQUAL(seen_s, 1);
+}
+
+/* set_down, then set_up: unreachable in between (undeliverable, inbox discarded and not
+ * restored), reachable again afterwards, and able to send all along. */
+static void test_set_up_again(void)
+{
+    fresh(3);
+    en_stats_t st;
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(3), "a", 1, 0), EN_QUEUED);
+    emulnet_deliver(net, 0);
+    emulnet_deliver(net, 1); /* "a" waits in 3's inbox */
+    emulnet_set_down(net, A(3));
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(3), "b", 1, 1), EN_UNDELIVERABLE);
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(3), 1));
+    emulnet_set_up(net, A(3));
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(3), 1)); /* the old inbox is gone for good */
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(3), "c", 1, 1), EN_QUEUED);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(3), A(2), "d", 1, 1), EN_QUEUED);
+    emulnet_deliver(net, 2);
+    en_msg_t *m = emulnet_recv(net, A(3), 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->data[0], 'c');
+    free(m);
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(3), 2));
+    m = emulnet_recv(net, A(2), 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->data[0], 'd');
+    free(m);
+    emulnet_stats(net, &st);
+    CU_ASSERT_EQUAL(st.undeliverable, 1);
+    CU_ASSERT_EQUAL(st.delivered, 2);
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(3), 2), 1);
+    /* down and up again, several times; set_up of an up node and of an unknown one is harmless */
+    emulnet_set_up(net, A(3));
+    emulnet_set_up(net, A(77));
+    for (uint32_t k = 0; k < 3; k++) {
+        uint32_t t = 10 + 2 * k;
+        emulnet_deliver(net, t);
+        emulnet_set_down(net, A(3));
+        CU_ASSERT_EQUAL(emulnet_send(net, A(2), A(3), "x", 1, t), EN_UNDELIVERABLE);
+        emulnet_set_up(net, A(3));
+        CU_ASSERT_EQUAL(emulnet_send(net, A(2), A(3), "y", 1, t), EN_QUEUED);
+        emulnet_deliver(net, t + 1);
+        m = emulnet_recv(net, A(3), t + 1);
+        CU_ASSERT_PTR_NOT_NULL(m);
+        if (m)
+            CU_ASSERT_EQUAL(m->data[0], 'y');
+        free(m);
+    }
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(77), "z", 1, 20), EN_UNDELIVERABLE);
+}
+
 static int suite_cleanup(void)
 {
     teardown();
@@ -589,7 +918,14 @@ int add_emulnet_suite(void)
         !CU_add_test(s, "msgcount.log output", test_write_counts) ||
         !CU_add_test(s, "set_delay(3), set_delay(0) rejected", test_delay) ||
         !CU_add_test(s, "long delay, delay change with messages in flight",
-                     test_long_delay_and_change_in_flight))
+                     test_long_delay_and_change_in_flight) ||
+        !CU_add_test(s, "link rule: cut between groups, in its window only", test_link_cut) ||
+        !CU_add_test(s, "link rule: delay between groups, send + 1 + delay", test_link_delay) ||
+        !CU_add_test(s, "link rules: all links (NULL groups), overlaps take the maximum",
+                     test_link_delay_all_and_overlap) ||
+        !CU_add_test(s, "link rules: delays beyond the calendar, nothing early or lost",
+                     test_link_delay_beyond_calendar) ||
+        !CU_add_test(s, "set_up after set_down: reachable again", test_set_up_again))
         return CU_get_error();
     return CUE_SUCCESS;
 }

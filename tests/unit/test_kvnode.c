@@ -4,6 +4,7 @@
  * back and parsed: result lines are checked word for word against the documented formats. */
 #include <CUnit/CUnit.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -191,7 +192,7 @@ static void kc_step(kc_t *c)
                 int type = wire_peek_type(msg->data, msg->len);
                 if (is_drop(c, id, msg))
                     ;
-                else if (type >= MSG_KV_REQUEST && type <= MSG_KV_TRANSFER_ACK)
+                else if (type >= MSG_KV_REQUEST && type <= MSG_KV_DIGEST) /* as app.c */
                     kv_receive(k->kv, msg->data, msg->len, now);
                 else if (type >= MSG_JOINREQ && type <= MSG_ACK)
                     member_receive(k->m, msg->data, msg->len, now);
@@ -1322,6 +1323,427 @@ static void test_stabilize_after_join(void)
     kc_free(c);
 }
 
+/* ---------------------------------------------------------------- anti-entropy */
+
+/* Sends `op` on `key` with version v straight to replica `to` (kv_receive, now), as a request
+ * from `from` with transaction id `txid`: a write that bypassed the coordinator. */
+static void inject_request(kc_t *c, uint32_t to, uint32_t from, uint32_t txid, kv_op_t op,
+                           const char *key, const char *value, kv_version_t v)
+{
+    static kv_msg_t m;
+    static uint8_t buf[WIRE_MAX_KV_MSG];
+    memset(&m, 0, sizeof m);
+    m.type = MSG_KV_REQUEST;
+    m.from = A(from);
+    m.txid = txid;
+    m.op = op;
+    m.version = v;
+    m.klen = (uint16_t)strlen(key);
+    memcpy(m.key, key, m.klen);
+    m.vlen = value ? (uint16_t)strlen(value) : 0;
+    if (value)
+        memcpy(m.value, value, m.vlen);
+    int len = wire_encode_kv(&m, buf, sizeof buf);
+    CU_ASSERT_FATAL(len > 0);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, to), buf, (size_t)len, kc_last(c)), WIRE_OK);
+}
+
+/* Whether node id holds exactly version v (and value, or a tombstone when value is NULL). */
+static bool holds(kc_t *c, uint32_t id, const char *key, kv_version_t v, const char *value)
+{
+    kv_version_t got;
+    const char *val;
+    bool deleted;
+    if (!kv_peek(KV(c, id), key, &got, &val, &deleted))
+        return false;
+    return kv_version_cmp(got, v) == 0 && deleted == (value == NULL) &&
+           (value == NULL || strcmp(val, value) == 0);
+}
+
+static uint64_t sum_stat(kc_t *c, size_t offset)
+{
+    uint64_t sum = 0;
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id)) {
+            kv_stats_t s = stats_of(c, id);
+            sum += *(const uint64_t *)((const char *)&s + offset);
+        }
+    return sum;
+}
+#define SUM_STAT(c, field) sum_stat((c), offsetof(kv_stats_t, field))
+
+enum {
+    AE_UPDATE_TWO,  /* an update reaches two replicas: the third is behind */
+    AE_UPDATE_ONE,  /* an update reaches one replica: the two others are behind */
+    AE_DELETE_TWO,  /* a delete reaches two replicas: the third still holds the value */
+    AE_MISSED_CREATE, /* the create's request to one replica was lost: it has no copy */
+    AE_VARIANTS
+};
+
+/* A 5-node cluster with sync_period `period` (0: anti-entropy off); key "ae" is created through
+ * a non-replica coordinator, then one replica or two are left behind, per variant. Runs `ticks`
+ * ticks after that and returns how many of the 3 replicas then hold the newest version. Checks
+ * along the way: the steady state before the damage sends digests but repairs nothing, the
+ * repair logs no result line, no non-replica ends up holding the key, and with period 0 no
+ * digest is ever sent. *when gets the first tick at which all 3 replicas agreed (NEVER if
+ * none). */
+static unsigned ae_run(int variant, uint32_t period, uint64_t seed, uint32_t ticks,
+                       uint32_t *when)
+{
+    kc_t *c = kc_new(5, seed);
+    c->kcfg.sync_period = period;
+    kc_converge(c, 60);
+    const char *key = "ae";
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, key, reps), 3);
+    const uint32_t C = non_replica(c, key, 0);
+    CU_ASSERT_FATAL(C != 0);
+    const uint32_t behind = reps[(seed % 3)].id; /* vary which replica is left behind */
+    uint32_t T = kc_last(c);
+    if (variant == AE_MISSED_CREATE) {
+        c->drop_to = behind;
+        c->drop_until = T + 1;
+    }
+    uint32_t tx = kc_op(c, C, KV_CREATE, key, "old");
+    kc_run_to(c, T + 4);
+    const result_t *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(results_for(c, tx, &r), 1);
+    CU_ASSERT_TRUE_FATAL(r->ok);
+    kv_version_t v1;
+    const char *val;
+    bool del;
+    uint32_t holder = behind == reps[0].id ? reps[1].id : reps[0].id;
+    CU_ASSERT_FATAL(kv_peek(KV(c, holder), key, &v1, &val, &del));
+
+    /* steady state: two full periods of digests move nothing */
+    if (variant != AE_MISSED_CREATE && period > 0) {
+        kc_run_to(c, kc_last(c) + 2 * period);
+        CU_ASSERT(SUM_STAT(c, digests_sent) > 0);
+        CU_ASSERT_EQUAL(SUM_STAT(c, repairs_sent), 0);
+        CU_ASSERT_EQUAL(SUM_STAT(c, transfers_sent), 0);
+        for (int i = 0; i < 3; i++)
+            CU_ASSERT_TRUE(holds(c, reps[i].id, key, v1, "old"));
+    }
+
+    /* the damage: a newer write that reaches only some replicas */
+    kv_version_t v2 = { v1.stamp + 7, C };
+    const char *newest = "new";
+    const uint32_t TX = 90000;
+    switch (variant) {
+    case AE_UPDATE_TWO:
+    case AE_DELETE_TWO:
+        newest = variant == AE_DELETE_TWO ? NULL : "new";
+        for (int i = 0; i < 3; i++)
+            if (reps[i].id != behind)
+                inject_request(c, reps[i].id, C, TX, variant == AE_DELETE_TWO ? KV_DELETE
+                                                                             : KV_UPDATE,
+                               key, newest, v2);
+        break;
+    case AE_UPDATE_ONE:
+        for (int i = 0; i < 3; i++)
+            if (reps[i].id == behind) /* here `behind` is the one that is ahead */
+                inject_request(c, reps[i].id, C, TX, KV_UPDATE, key, "new", v2);
+        break;
+    case AE_MISSED_CREATE:
+        v2 = v1;
+        newest = "old";
+        CU_ASSERT_FALSE(kv_peek(KV(c, behind), key, &v1, &val, &del));
+        break;
+    }
+    unsigned lines = count_all_results(c);
+    unsigned agree = 0;
+    *when = NEVER;
+    const uint32_t start = kc_last(c);
+    while (c->now <= start + ticks) {
+        kc_step(c);
+        agree = 0;
+        for (int i = 0; i < 3; i++)
+            agree += holds(c, reps[i].id, key, v2, newest);
+        if (agree == 3 && *when == NEVER)
+            *when = kc_last(c) - start;
+    }
+    CU_ASSERT_EQUAL(count_all_results(c), lines); /* repairs log nothing */
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (!in_set(reps, 3, id))
+            CU_ASSERT_FALSE(kv_peek(KV(c, id), key, &v1, &val, &del));
+    if (period == 0) {
+        CU_ASSERT_EQUAL(SUM_STAT(c, digests_sent), 0);
+        CU_ASSERT_EQUAL(SUM_STAT(c, repairs_sent), 0);
+    } else if (agree == 3) {
+        CU_ASSERT(SUM_STAT(c, repairs_sent) > 0);
+        CU_ASSERT(SUM_STAT(c, transfers_applied) >= (variant == AE_UPDATE_ONE ? 2u : 1u));
+    }
+    CU_ASSERT_EQUAL(SUM_STAT(c, malformed), 0);
+    CU_ASSERT_EQUAL(c->other_msgs, 0);
+    kc_free(c);
+    return agree;
+}
+
+/* With the default sync_period P (20), a replica that missed a write (an update, a delete, a
+ * create) holds the newest version within 4P + 3 ticks: each node sends one digest per period,
+ * to its ring neighbours at offsets +1, -1, +2, -2 in turn, so within 4 periods the replica
+ * behind exchanges a digest with each other replica (5 nodes: the 3 replicas are consecutive on
+ * the ring); the replica ahead then sends the key: a digest, an answer, a transfer, 3 ticks at
+ * most. Several seeds, so the replica behind is each of the 3 in turn. */
+static void test_anti_entropy_repairs(void)
+{
+    kv_cfg_t def;
+    kv_default_cfg(&def);
+    const uint32_t P = def.sync_period;
+    CU_ASSERT_FATAL(P > 0);
+    for (int v = 0; v < AE_VARIANTS; v++)
+        for (uint64_t seed = 600; seed < 603; seed++) {
+            uint32_t when;
+            unsigned agree = ae_run(v, P, seed, 4 * P + 3, &when);
+            if (agree != 3)
+                fprintf(stderr, "\n  variant %d seed %llu: %u of 3 replicas hold the newest"
+                                " version after %u ticks",
+                        v, (unsigned long long)seed, agree, 4 * P + 3);
+            CU_ASSERT_EQUAL(agree, 3);
+            CU_ASSERT(when <= 4 * P + 3);
+        }
+    /* a shorter period repairs sooner: within 4 * 5 + 3 ticks */
+    uint32_t when;
+    CU_ASSERT_EQUAL(ae_run(AE_UPDATE_TWO, 5, 610, 4 * 5 + 3, &when), 3);
+}
+
+/* sync_period 0: nothing repairs the replicas behind, however long the cluster runs (no ring
+ * change happens, so stabilization does not move the key either). */
+static void test_anti_entropy_off(void)
+{
+    for (int v = 0; v < AE_VARIANTS; v++) {
+        uint32_t when;
+        unsigned agree = ae_run(v, 0, 600 + (uint64_t)v, 200, &when);
+        CU_ASSERT(agree < 3);
+        CU_ASSERT_EQUAL(when, NEVER);
+    }
+}
+
+/* Malformed digests given to kv_receive: the checker's negative status is returned, each is
+ * counted in stats.malformed, nothing is logged or sent, nothing changes. Well-formed digests
+ * from a node that is not a replica of the key (claiming an older or a newer version) are
+ * ignored: no repair, no answer. */
+static void test_digest_malformed_ignored(void)
+{
+    kc_t *c = cluster5(611);
+    c->kcfg.sync_period = 0; /* no digests of its own while this runs */
+    const char *key = "dg";
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, key, reps), 3);
+    uint32_t T = kc_last(c);
+    uint32_t tx = kc_op(c, 1, KV_CREATE, key, "dv");
+    kc_run_to(c, T + 4);
+    CU_ASSERT_EQUAL(count_lines(c, 1, tx, 0), 1);
+    const uint32_t R = reps[0].id, S = non_replica(c, key, 0);
+    CU_ASSERT_FATAL(S != 0);
+    kv_version_t v;
+    const char *val;
+    bool del;
+    CU_ASSERT_FATAL(kv_peek(KV(c, R), key, &v, &val, &del));
+
+    static uint8_t good[WIRE_MAX_DIGEST_MSG + 8];
+    size_t glen = wire_digest_begin(good, reps[1]);
+    kv_digest_entry_t e = { 2, "dg", false, { v.stamp + 1, v.node } };
+    CU_ASSERT_FATAL(wire_digest_add(good, sizeof good, &glen, &e) == 0);
+    kv_digest_entry_t e2 = { 5, "other", true, { 3, 3 } };
+    CU_ASSERT_FATAL(wire_digest_add(good, sizeof good, &glen, &e2) == 0);
+    const size_t key0 = WIRE_DIGEST_HEADER_SIZE + 1, flags0 = key0 + 2;
+    enum { NBAD = 10 };
+    static uint8_t bad[NBAD][WIRE_MAX_DIGEST_MSG + 8];
+    size_t blen[NBAD];
+    for (int i = 0; i < NBAD; i++) {
+        memcpy(bad[i], good, glen);
+        blen[i] = glen;
+    }
+    blen[0] = glen - 1;                      /* truncated */
+    blen[1] = glen + 1;                      /* a trailing byte */
+    bad[1][glen] = 'x';
+    bad[2][9] = WIRE_DIGEST_MAX_ENTRIES + 1; /* count 65 */
+    bad[3][9] = 3;                           /* count beyond the entries */
+    bad[4][flags0] = 0x04;                   /* unknown flag bit */
+    bad[5][flags0] = KV_FLAG_OK;             /* a reply flag: not a digest flag */
+    memset(bad[6] + 3, 0, 4);                /* sender id 0 */
+    bad[7][key0] = ' ';                      /* a space in the key */
+    bad[8][WIRE_DIGEST_HEADER_SIZE] = 0;     /* key length 0 */
+    blen[9] = WIRE_DIGEST_HEADER_SIZE - 1;   /* shorter than the header */
+    long before = log_size(c);
+    kv_stats_t s0 = stats_of(c, R);
+    en_stats_t n0, n1;
+    emulnet_stats(c->net, &n0);
+    const uint32_t now = kc_last(c);
+    for (int i = 0; i < NBAD; i++) {
+        addr_t from;
+        int expect = wire_digest_check(bad[i], blen[i], &from);
+        CU_ASSERT(expect < 0);
+        int got = kv_receive(KV(c, R), bad[i], blen[i], now);
+        CU_ASSERT_EQUAL(got, expect);
+        CU_ASSERT_EQUAL(stats_of(c, R).malformed, s0.malformed + (uint64_t)i + 1);
+    }
+    emulnet_stats(c->net, &n1);
+    CU_ASSERT_EQUAL(n1.sent, n0.sent);
+    CU_ASSERT_EQUAL(log_size(c), before);
+    kv_stats_t s1 = stats_of(c, R);
+    CU_ASSERT_EQUAL(s1.repairs_sent, s0.repairs_sent);
+    CU_ASSERT_EQUAL(s1.transfers_sent, s0.transfers_sent);
+    CU_ASSERT_TRUE(holds(c, R, key, v, "dv"));
+    CU_ASSERT_FALSE(kv_peek(KV(c, R), "other", &v, &val, &del));
+
+    /* well-formed, from a stranger S: newer and older versions alike are ignored */
+    for (int k = 0; k < 2; k++) {
+        size_t len = wire_digest_begin(good, A(S));
+        kv_digest_entry_t es = { 2, "dg", k == 1, { k ? v.stamp + 1 : v.stamp - 1, v.node } };
+        CU_ASSERT_FATAL(wire_digest_add(good, sizeof good, &len, &es) == 0);
+        CU_ASSERT_EQUAL(kv_receive(KV(c, R), good, len, now), WIRE_OK);
+    }
+    emulnet_stats(c->net, &n1);
+    CU_ASSERT_EQUAL(n1.sent, n0.sent);
+    s1 = stats_of(c, R);
+    CU_ASSERT_EQUAL(s1.malformed, s0.malformed + NBAD);
+    CU_ASSERT_EQUAL(s1.repairs_sent, s0.repairs_sent);
+    CU_ASSERT_TRUE(holds(c, R, key, v, "dv"));
+    CU_ASSERT_EQUAL(log_size(c), before);
+    /* the node still serves */
+    T = kc_last(c);
+    tx = kc_op(c, R, KV_READ, key, NULL);
+    kc_run_to(c, T + 3);
+    const result_t *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(results_for(c, tx, &r), 1);
+    CU_ASSERT_TRUE(r->ok);
+    CU_ASSERT_STRING_EQUAL(r->value, "dv");
+    kc_free(c);
+}
+
+/* Sends node `to` (kv_receive, at the last tick) a digest from `from` with one entry. */
+static void inject_digest(kc_t *c, uint32_t to, uint32_t from, const char *key,
+                          kv_version_t v, bool deleted)
+{
+    static uint8_t buf[WIRE_MAX_DIGEST_MSG];
+    size_t len = wire_digest_begin(buf, A(from));
+    kv_digest_entry_t e = { (uint8_t)strlen(key), key, deleted, v };
+    CU_ASSERT_FATAL(wire_digest_add(buf, sizeof buf, &len, &e) == 0);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, to), buf, len, kc_last(c)), WIRE_OK);
+}
+
+static uint64_t sent_now(kc_t *c, uint32_t id)
+{
+    return emulnet_sent_by(c->net, A(id), kc_last(c));
+}
+
+/* Each branch of a digest's handling, driven by hand (sync_period 0: no other digest). For
+ * each key, X is its first replica and R its second; a write sent by hand to X alone (no
+ * handoff follows: X is a replica) leaves R behind.
+ *  - R's digest (older version) reaches X: X sends its copy at once (one message,
+ *    repairs_sent + 1) and R holds it the next tick;
+ *  - X's digest (newer version) reaches R: R answers with its older version (one message, no
+ *    repair counted); X then sends its copy (repairs_sent + 1) and R holds it two ticks after
+ *    the digest; the same for a tombstone;
+ *  - a key the receiver lacks is answered with version 0, and the holder sends it;
+ *  - equal versions, or a key neither holds: no transfer follows.
+ * No result line is logged by any of it. */
+static void test_digest_exchange(void)
+{
+    kc_t *c = cluster5(612);
+    c->kcfg.sync_period = 0;
+    enum { NK = 4 };
+    const char *keys[NK] = { "d1", "d2", "d3", "d4" };
+    addr_t reps[NK][RING_REPLICAS];
+    kv_version_t v1[NK], v2[NK];
+    const char *val;
+    bool del;
+    uint32_t T = kc_last(c);
+    for (int k = 0; k < NK; k++) {
+        CU_ASSERT_EQUAL_FATAL(live_replicas(c, keys[k], reps[k]), 3);
+        kc_op(c, 1 + (uint32_t)k, KV_CREATE, keys[k], "v1");
+    }
+    kc_run_to(c, T + 4);
+    for (int k = 0; k < NK; k++) {
+        CU_ASSERT_FATAL(kv_peek(KV(c, reps[k][0].id), keys[k], &v1[k], &val, &del));
+        v2[k] = (kv_version_t){ v1[k].stamp + 3, 5 };
+        /* X = reps[k][0] gets the newer write alone; key d3 gets a delete */
+        inject_request(c, reps[k][0].id, 1, 91000 + (uint32_t)k, k == 2 ? KV_DELETE : KV_UPDATE,
+                       keys[k], k == 2 ? NULL : "v2", v2[k]);
+    }
+    kc_run_to(c, kc_last(c) + 3);
+    for (int k = 0; k < NK; k++) {
+        CU_ASSERT_TRUE_FATAL(holds(c, reps[k][0].id, keys[k], v2[k], k == 2 ? NULL : "v2"));
+        CU_ASSERT_TRUE_FATAL(holds(c, reps[k][1].id, keys[k], v1[k], "v1"));
+    }
+    const unsigned lines = count_all_results(c);
+
+    /* 1: R's digest, older, reaches X: X pushes at once */
+    uint32_t X = reps[0][0].id, R = reps[0][1].id;
+    uint64_t rx = stats_of(c, X).repairs_sent, sx = sent_now(c, X);
+    inject_digest(c, X, R, keys[0], v1[0], false);
+    CU_ASSERT_EQUAL(sent_now(c, X), sx + 1);
+    CU_ASSERT_EQUAL(stats_of(c, X).repairs_sent, rx + 1);
+    kc_run_to(c, kc_last(c) + 1);
+    CU_ASSERT_TRUE(holds(c, R, keys[0], v2[0], "v2"));
+
+    /* 2: X's digest, newer, reaches R: R answers, X pushes; a value, then a tombstone */
+    for (int k = 1; k <= 2; k++) {
+        X = reps[k][0].id;
+        R = reps[k][1].id;
+        uint64_t rr = stats_of(c, R).repairs_sent, sr = sent_now(c, R);
+        rx = stats_of(c, X).repairs_sent;
+        inject_digest(c, R, X, keys[k], v2[k], k == 2);
+        CU_ASSERT_EQUAL(sent_now(c, R), sr + 1); /* the answer */
+        CU_ASSERT_EQUAL(stats_of(c, R).repairs_sent, rr);
+        CU_ASSERT_TRUE(holds(c, R, keys[k], v1[k], "v1"));
+        kc_run_to(c, kc_last(c) + 1);
+        CU_ASSERT_EQUAL(stats_of(c, X).repairs_sent, rx + 1);
+        kc_run_to(c, kc_last(c) + 1);
+        CU_ASSERT_TRUE(holds(c, R, keys[k], v2[k], k == 2 ? NULL : "v2"));
+    }
+
+    /* 3: the receiver lacks the key: key "d5" exists only on its first replica */
+    const char *k5 = "d5";
+    addr_t r5[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, k5, r5), 3);
+    kv_version_t v5 = { v1[0].stamp + 11, 2 };
+    static kv_msg_t m;
+    static uint8_t b[WIRE_MAX_KV_MSG];
+    memset(&m, 0, sizeof m); /* a create served by r5[0] alone */
+    m.type = MSG_KV_REQUEST;
+    m.from = A(1);
+    m.txid = 91010;
+    m.op = KV_CREATE;
+    m.version = v5;
+    m.klen = 2;
+    memcpy(m.key, k5, 2);
+    m.vlen = 2;
+    memcpy(m.value, "v5", 2);
+    int blen = wire_encode_kv(&m, b, sizeof b);
+    CU_ASSERT_FATAL(blen > 0);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, r5[0].id), b, (size_t)blen, kc_last(c)), WIRE_OK);
+    kc_run_to(c, kc_last(c) + 2);
+    CU_ASSERT_FALSE_FATAL(kv_peek(KV(c, r5[1].id), k5, &v1[0], &val, &del));
+    const unsigned lines5 = count_all_results(c);
+    uint64_t sr = sent_now(c, r5[1].id);
+    inject_digest(c, r5[1].id, r5[0].id, k5, v5, false);
+    CU_ASSERT_EQUAL(sent_now(c, r5[1].id), sr + 1); /* answered with version 0 */
+    kc_run_to(c, kc_last(c) + 2);
+    CU_ASSERT_TRUE(holds(c, r5[1].id, k5, v5, "v5"));
+
+    /* 4: equal versions: nothing sent; a key neither holds: an answer, but no transfer */
+    X = reps[0][0].id;
+    R = reps[0][1].id;
+    sr = sent_now(c, R);
+    inject_digest(c, R, X, keys[0], v2[0], false);
+    CU_ASSERT_EQUAL(sent_now(c, R), sr);
+    addr_t r6[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, "d6", r6), 3);
+    uint64_t applied = SUM_STAT(c, transfers_applied);
+    inject_digest(c, r6[1].id, r6[0].id, "d6", (kv_version_t){ 9, 9 }, false);
+    kc_run_to(c, kc_last(c) + 3);
+    for (uint32_t id = 1; id <= c->n; id++)
+        CU_ASSERT_FALSE(kv_peek(KV(c, id), "d6", &v1[0], &val, &del));
+    CU_ASSERT_EQUAL(SUM_STAT(c, transfers_applied), applied);
+    CU_ASSERT_EQUAL(count_all_results(c), lines5);
+    CU_ASSERT(lines5 == lines + 1); /* the hand-made create's server line only */
+    CU_ASSERT_EQUAL(SUM_STAT(c, malformed), 0);
+    kc_free(c);
+}
+
 int add_kvnode_suite(void)
 {
     CU_pSuite s = CU_add_suite("kvnode", NULL, NULL);
@@ -1343,6 +1765,12 @@ int add_kvnode_suite(void)
         { "on_result once per operation, agrees with the log", test_on_result_once },
         { "stabilization after a replica fails", test_stabilize_after_failure },
         { "stabilization after a node joins", test_stabilize_after_join },
+        { "anti-entropy repairs replicas that missed a write", test_anti_entropy_repairs },
+        { "anti-entropy off (sync_period 0): replicas stay behind", test_anti_entropy_off },
+        { "malformed or stranger digests: counted, ignored, silent",
+          test_digest_malformed_ignored },
+        { "digest exchange: each branch (push, answer, absent key, equal)",
+          test_digest_exchange },
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))

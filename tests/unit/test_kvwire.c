@@ -587,6 +587,465 @@ static void test_garbage(void)
     CU_ASSERT(rejected > 100000); /* and rejection */
 }
 
+/* ================================================================ digests */
+
+/* A digest entry with a key of klen printable bytes derived from `seed`. The key text lives
+ * in `keybuf` (at least klen bytes). */
+static kv_digest_entry_t make_dentry(char *keybuf, size_t klen, unsigned seed, bool deleted)
+{
+    for (size_t i = 0; i < klen; i++)
+        keybuf[i] = (char)(0x21 + (seed * 31 + i * 7) % 94);
+    kv_digest_entry_t e = { (uint8_t)klen, keybuf, deleted,
+                            { 0x0102030405060708ULL * (seed + 1), 0xA0B0C0D0u + seed } };
+    return e;
+}
+
+static bool same_dentry(const kv_digest_entry_t *a, const kv_digest_entry_t *b)
+{
+    return a->klen == b->klen && memcmp(a->key, b->key, a->klen) == 0 &&
+           a->deleted == b->deleted && a->version.stamp == b->version.stamp &&
+           a->version.node == b->version.node;
+}
+
+static uint8_t dbuf[WIRE_MAX_DIGEST_MSG + 64], dbuf2[WIRE_MAX_DIGEST_MSG + 64];
+static char dkeys[WIRE_DIGEST_MAX_ENTRIES + 1][KV_MAX_KEY];
+static kv_digest_entry_t dents[WIRE_DIGEST_MAX_ENTRIES + 1];
+
+/* Builds a digest of `count` entries into dbuf (key lengths from klen_of) and returns its
+ * length; the entries are kept in dents[]. */
+static size_t build_digest(addr_t from, unsigned count, size_t (*klen_of)(unsigned))
+{
+    size_t len = wire_digest_begin(dbuf, from);
+    CU_ASSERT_EQUAL(len, WIRE_DIGEST_HEADER_SIZE);
+    for (unsigned i = 0; i < count; i++) {
+        dents[i] = make_dentry(dkeys[i], klen_of(i), i, i % 3 == 1);
+        size_t before = len;
+        CU_ASSERT_EQUAL_FATAL(wire_digest_add(dbuf, sizeof dbuf, &len, &dents[i]), 0);
+        CU_ASSERT_EQUAL(len, before + 1 + klen_of(i) + 13);
+    }
+    return len;
+}
+
+static size_t klen_alt(unsigned i)
+{
+    return i % 2 ? KV_MAX_KEY : 1;
+}
+
+static size_t klen_one(unsigned i)
+{
+    (void)i;
+    return 1;
+}
+
+static size_t klen_max(unsigned i)
+{
+    (void)i;
+    return KV_MAX_KEY;
+}
+
+static size_t klen_mixed(unsigned i)
+{
+    return 1 + (i * 37) % KV_MAX_KEY;
+}
+
+/* Checks the digest in dbuf[0..len) and reads back its entries against dents[0..count). */
+static void check_digest_back(size_t len, addr_t from, unsigned count)
+{
+    addr_t got = addr_make(0, 0);
+    CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &got), (int)count);
+    CU_ASSERT_TRUE(addr_eq(got, from));
+    CU_ASSERT_EQUAL(wire_peek_type(dbuf, len), MSG_KV_DIGEST);
+    size_t pos = WIRE_DIGEST_HEADER_SIZE;
+    unsigned bad = 0;
+    for (unsigned i = 0; i < count; i++) {
+        kv_digest_entry_t e;
+        memset(&e, 0xAB, sizeof e);
+        size_t at = pos;
+        wire_digest_entry(dbuf, &pos, &e);
+        bad += !same_dentry(&e, &dents[i]);
+        bad += pos != at + 1 + dents[i].klen + 13;
+        bad += e.key != (const char *)dbuf + at + 1; /* points into the message */
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(pos, len);
+}
+
+/* 0, 1, 2 and 64 entries, keys of length 1 and 255, deleted flags set and clear, extreme
+ * senders and versions; the exact layout of a one-entry digest. */
+static void test_digest_round_trip(void)
+{
+    const addr_t froms[] = { addr_make(1, 0), addr_make(0x04030201u, 0xBEEF),
+                             addr_make(UINT32_MAX, UINT16_MAX) };
+    for (size_t f = 0; f < 3; f++) {
+        size_t len = build_digest(froms[f], 0, klen_one);
+        check_digest_back(len, froms[f], 0);
+        len = build_digest(froms[f], 1, klen_one);
+        check_digest_back(len, froms[f], 1);
+        len = build_digest(froms[f], 1, klen_max);
+        check_digest_back(len, froms[f], 1);
+        len = build_digest(froms[f], 2, klen_alt); /* deleted flag clear then set */
+        CU_ASSERT_FALSE(dents[0].deleted);
+        CU_ASSERT_TRUE(dents[1].deleted);
+        check_digest_back(len, froms[f], 2);
+        len = build_digest(froms[f], WIRE_DIGEST_MAX_ENTRIES, klen_alt);
+        check_digest_back(len, froms[f], WIRE_DIGEST_MAX_ENTRIES);
+    }
+    /* 64 keys of 255 bytes: the largest digest is exactly WIRE_MAX_DIGEST_MSG bytes */
+    size_t len = build_digest(froms[1], WIRE_DIGEST_MAX_ENTRIES, klen_max);
+    CU_ASSERT_EQUAL(len, WIRE_MAX_DIGEST_MSG);
+    check_digest_back(len, froms[1], WIRE_DIGEST_MAX_ENTRIES);
+    /* it fits a buffer of exactly that size */
+    static uint8_t exact[WIRE_MAX_DIGEST_MSG];
+    size_t elen = wire_digest_begin(exact, froms[1]);
+    for (unsigned i = 0; i < WIRE_DIGEST_MAX_ENTRIES; i++)
+        CU_ASSERT_EQUAL(wire_digest_add(exact, sizeof exact, &elen, &dents[i]), 0);
+    CU_ASSERT_EQUAL(elen, sizeof exact);
+    CU_ASSERT_EQUAL(memcmp(exact, dbuf, sizeof exact), 0);
+
+    /* extreme versions, both flags, the printable range's ends */
+    kv_digest_entry_t e[2] = { { 2, "!~", true, { UINT64_MAX, UINT32_MAX } },
+                               { 1, "~", false, { 0, 0 } } };
+    len = wire_digest_begin(dbuf, froms[0]);
+    CU_ASSERT_EQUAL(wire_digest_add(dbuf, sizeof dbuf, &len, &e[0]), 0);
+    CU_ASSERT_EQUAL(wire_digest_add(dbuf, sizeof dbuf, &len, &e[1]), 0);
+    dents[0] = e[0];
+    dents[1] = e[1];
+    check_digest_back(len, froms[0], 2);
+
+    /* exact layout: magic, version, type, id (4 LE), port (2 LE), count (2 LE), then klen,
+     * key, flags, stamp (8 LE), node (4 LE) */
+    kv_digest_entry_t one = { 2, "ab", true, { 0x1122334455667788ULL, 0x99AABBCCu } };
+    len = wire_digest_begin(dbuf, addr_make(0x04030201u, 0xBEEF));
+    CU_ASSERT_EQUAL_FATAL(wire_digest_add(dbuf, sizeof dbuf, &len, &one), 0);
+    const uint8_t want[] = { WIRE_MAGIC, WIRE_VERSION, MSG_KV_DIGEST, 0x01, 0x02, 0x03, 0x04,
+                             0xEF, 0xBE, 0x01, 0x00, 0x02, 'a', 'b', KV_FLAG_DELETED,
+                             0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+                             0xCC, 0xBB, 0xAA, 0x99 };
+    CU_ASSERT_EQUAL_FATAL(len, sizeof want);
+    CU_ASSERT_EQUAL(memcmp(dbuf, want, sizeof want), 0);
+}
+
+/* Refusals leave the digest exactly as it was: the buffer's bytes, *len and the count. */
+static void expect_refused(size_t cap, size_t *len, const kv_digest_entry_t *e)
+{
+    memcpy(dbuf2, dbuf, sizeof dbuf2);
+    size_t before = *len;
+    CU_ASSERT_EQUAL(wire_digest_add(dbuf, cap, len, e), -1);
+    CU_ASSERT_EQUAL(*len, before);
+    CU_ASSERT_EQUAL(memcmp(dbuf, dbuf2, sizeof dbuf), 0);
+}
+
+static void test_digest_add_refusals(void)
+{
+    const addr_t from = addr_make(7, 0);
+    char key[KV_MAX_KEY];
+    /* a 65th entry, even a small one with plenty of room */
+    size_t len = build_digest(from, WIRE_DIGEST_MAX_ENTRIES, klen_one);
+    kv_digest_entry_t e = make_dentry(key, 1, 99, false);
+    expect_refused(sizeof dbuf, &len, &e);
+    CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &(addr_t){ 0, 0 }), WIRE_DIGEST_MAX_ENTRIES);
+
+    /* an entry that does not fit the capacity: one byte short is refused, exact fits */
+    for (size_t klen = 1; klen <= KV_MAX_KEY; klen += KV_MAX_KEY - 1) {
+        len = build_digest(from, 3, klen_mixed);
+        e = make_dentry(key, klen, 5, true);
+        size_t need = len + 1 + klen + 13;
+        expect_refused(need - 1, &len, &e);
+        expect_refused(len, &len, &e);
+        expect_refused(WIRE_DIGEST_HEADER_SIZE, &len, &e);
+        CU_ASSERT_EQUAL(wire_digest_add(dbuf, need, &len, &e), 0);
+        CU_ASSERT_EQUAL(len, need);
+        dents[3] = e;
+        check_digest_back(len, from, 4);
+    }
+    /* a fresh digest with capacity for its header only */
+    len = wire_digest_begin(dbuf, from);
+    e = make_dentry(key, 1, 1, false);
+    expect_refused(WIRE_DIGEST_HEADER_SIZE, &len, &e);
+    expect_refused(WIRE_DIGEST_HEADER_SIZE + 14, &len, &e);
+    CU_ASSERT_EQUAL(wire_digest_add(dbuf, WIRE_DIGEST_HEADER_SIZE + 15, &len, &e), 0);
+
+    /* invalid keys: empty, a space, control bytes, DEL, a high byte; at the start, middle and
+     * end of the key */
+    len = build_digest(from, 2, klen_one);
+    const uint8_t bad_bytes[] = { ' ', '\0', '\n', '\t', 0x01, 0x1f, 0x7f, 0x80, 0xff };
+    for (size_t b = 0; b < sizeof bad_bytes; b++) {
+        const size_t where[] = { 0, 4, 9 };
+        for (size_t w = 0; w < 3; w++) {
+            e = make_dentry(key, 10, 3, false);
+            key[where[w]] = (char)bad_bytes[b];
+            expect_refused(sizeof dbuf, &len, &e);
+        }
+    }
+    e = make_dentry(key, 1, 3, false);
+    e.klen = 0;
+    expect_refused(sizeof dbuf, &len, &e);
+    CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &(addr_t){ 0, 0 }), 2);
+    /* after the refusals the digest still takes a valid entry */
+    e = make_dentry(key, 10, 3, false);
+    CU_ASSERT_EQUAL(wire_digest_add(dbuf, sizeof dbuf, &len, &e), 0);
+    CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &(addr_t){ 0, 0 }), 3);
+}
+
+static void put32le(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_digest_check_rejects(void)
+{
+    const addr_t from = addr_make(0x0A0B0C0Du, 3);
+    addr_t got;
+    size_t (*const shapes[])(unsigned) = { klen_one, klen_alt, klen_mixed };
+    const unsigned counts[] = { 0, 1, 3, WIRE_DIGEST_MAX_ENTRIES };
+    /* every truncation of valid digests is truncated; a trailing byte is oversized */
+    unsigned wrong = 0, checked = 0;
+    for (size_t s = 0; s < 3; s++)
+        for (size_t k = 0; k < 4; k++) {
+            size_t len = build_digest(from, counts[k], shapes[s]);
+            for (size_t n = 0; n < len; n++) {
+                uint8_t *copy = malloc(n ? n : 1); /* exact size: over-reads are caught */
+                CU_ASSERT_FATAL(copy != NULL);
+                memcpy(copy, dbuf, n);
+                wrong += wire_digest_check(n ? copy : NULL, n, &got) != WIRE_ETRUNCATED;
+                free(copy);
+                checked++;
+            }
+            for (size_t extra = 1; extra <= 3; extra++) {
+                memset(dbuf + len, extra == 2 ? 0 : 'a', extra);
+                wrong += wire_digest_check(dbuf, len + extra, &got) != WIRE_EOVERSIZED;
+            }
+            wrong += wire_digest_check(dbuf, len, &got) != (int)counts[k];
+        }
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT(checked > 17000);
+
+    /* a well-formed 65-entry digest (built by hand) and larger counts are oversized */
+    size_t len = build_digest(from, WIRE_DIGEST_MAX_ENTRIES, klen_one);
+    static uint8_t big[WIRE_DIGEST_HEADER_SIZE + 70 * 15];
+    memcpy(big, dbuf, len);
+    memcpy(big + len, dbuf + WIRE_DIGEST_HEADER_SIZE, 15); /* a copy of the first entry */
+    put16le(big + 9, WIRE_DIGEST_MAX_ENTRIES + 1);
+    CU_ASSERT_EQUAL(wire_digest_check(big, len + 15, &got), WIRE_EOVERSIZED);
+    put16le(big + 9, 0xFFFF);
+    CU_ASSERT_EQUAL(wire_digest_check(big, len + 15, &got), WIRE_EOVERSIZED);
+    put16le(big + 9, WIRE_DIGEST_MAX_ENTRIES);
+    CU_ASSERT_EQUAL(wire_digest_check(big, len, &got), WIRE_DIGEST_MAX_ENTRIES);
+    /* a count that is smaller than the entries present leaves trailing bytes */
+    put16le(big + 9, WIRE_DIGEST_MAX_ENTRIES - 1);
+    CU_ASSERT_EQUAL(wire_digest_check(big, len, &got), WIRE_EOVERSIZED);
+
+    /* the flags byte: only KV_FLAG_DELETED is known, in every entry position */
+    len = build_digest(from, 3, klen_mixed);
+    size_t flag_at[3], pos = WIRE_DIGEST_HEADER_SIZE;
+    for (int i = 0; i < 3; i++) {
+        flag_at[i] = pos + 1 + dbuf[pos];
+        pos += 1 + dbuf[pos] + 13;
+    }
+    for (int i = 0; i < 3; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            uint8_t keep = dbuf[flag_at[i]];
+            dbuf[flag_at[i]] = (uint8_t)(keep | (1u << bit));
+            int st = wire_digest_check(dbuf, len, &got);
+            CU_ASSERT_EQUAL(st, (1u << bit) == KV_FLAG_DELETED ? 3 : WIRE_EINVALID);
+            dbuf[flag_at[i]] = keep;
+        }
+    /* a key byte that may not be in a key; a zero key length */
+    const uint8_t bad_bytes[] = { ' ', '\0', '\n', 0x7f, 0x80, 0xff };
+    for (size_t b = 0; b < sizeof bad_bytes; b++) {
+        uint8_t keep = dbuf[flag_at[1] - 1];
+        dbuf[flag_at[1] - 1] = bad_bytes[b]; /* last key byte of the second entry */
+        CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &got), WIRE_EINVALID);
+        dbuf[flag_at[1] - 1] = keep;
+    }
+    kv_digest_entry_t z = { 1, "z", false, { 1, 1 } };
+    len = wire_digest_begin(dbuf, from);
+    CU_ASSERT_EQUAL(wire_digest_add(dbuf, sizeof dbuf, &len, &z), 0);
+    dbuf[WIRE_DIGEST_HEADER_SIZE] = 0; /* klen 0: "z" is then read as the flags byte */
+    CU_ASSERT(wire_digest_check(dbuf, len, &got) < 0);
+    dbuf[len - 1 - 13] = 0; /* and a zero flags byte: still an empty key */
+    CU_ASSERT(wire_digest_check(dbuf, len, &got) < 0);
+    uint8_t empty_key[WIRE_DIGEST_HEADER_SIZE + 14];
+    wire_digest_begin(empty_key, from);
+    put16le(empty_key + 9, 1);
+    memset(empty_key + WIRE_DIGEST_HEADER_SIZE, 0, 14); /* klen 0, flags 0, version 0 */
+    CU_ASSERT_EQUAL(wire_digest_check(empty_key, sizeof empty_key, &got), WIRE_EINVALID);
+
+    /* sender id 0 (any port), with and without entries */
+    for (unsigned count = 0; count <= 2; count++) {
+        len = build_digest(addr_make(0, 9), count, klen_one);
+        CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &got), WIRE_EINVALID);
+        put32le(dbuf + 3, 1);
+        CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &got), (int)count);
+    }
+    /* bad magic, bad version */
+    len = build_digest(from, 2, klen_one);
+    for (int b = 0; b < 2; b++) {
+        uint8_t keep = dbuf[b];
+        const uint8_t vals[] = { 0, (uint8_t)(keep + 1), (uint8_t)(keep - 1), 0xFF };
+        for (size_t v = 0; v < 4; v++) {
+            dbuf[b] = vals[v];
+            CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &got), WIRE_EMAGIC);
+            CU_ASSERT_EQUAL(wire_digest_check(dbuf, 3, &got), WIRE_EMAGIC);
+        }
+        dbuf[b] = keep;
+    }
+    /* every type but MSG_KV_DIGEST, including the other KV types and the membership ones */
+    unsigned type_wrong = 0;
+    for (int t = 0; t < 256; t++) {
+        if (t == MSG_KV_DIGEST)
+            continue;
+        dbuf[2] = (uint8_t)t;
+        type_wrong += wire_digest_check(dbuf, len, &got) != WIRE_ETYPE;
+    }
+    CU_ASSERT_EQUAL(type_wrong, 0);
+    dbuf[2] = MSG_KV_DIGEST;
+    CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &got), 2);
+    /* a valid KV message is not a digest, and a digest is not a KV message */
+    make_kv(&msg, MSG_KV_TRANSFER, 0, 0, 3, 3);
+    int klen = wire_encode_kv(&msg, buf, sizeof buf);
+    CU_ASSERT_FATAL(klen > 0);
+    CU_ASSERT_EQUAL(wire_digest_check(buf, (size_t)klen, &got), WIRE_ETYPE);
+    CU_ASSERT_EQUAL(wire_decode_kv(dbuf, len, &out), WIRE_ETYPE);
+}
+
+/* Independent validity rule for a digest, from wire.h's description. */
+static bool oracle_digest(const uint8_t *b, size_t len, unsigned *count_out)
+{
+    if (len < WIRE_DIGEST_HEADER_SIZE || b[0] != WIRE_MAGIC || b[1] != WIRE_VERSION ||
+        b[2] != MSG_KV_DIGEST)
+        return false;
+    if ((b[3] | b[4] | b[5] | b[6]) == 0)
+        return false;
+    unsigned count = get16le(b + 9);
+    if (count > WIRE_DIGEST_MAX_ENTRIES)
+        return false;
+    size_t p = WIRE_DIGEST_HEADER_SIZE;
+    for (unsigned i = 0; i < count; i++) {
+        if (len - p < 1)
+            return false;
+        size_t klen = b[p];
+        if (klen == 0 || len - p < 1 + klen + 13)
+            return false;
+        for (size_t j = 0; j < klen; j++)
+            if (b[p + 1 + j] <= 0x20 || b[p + 1 + j] >= 0x7f)
+                return false;
+        if (b[p + 1 + klen] != 0 && b[p + 1 + klen] != KV_FLAG_DELETED)
+            return false;
+        p += 1 + klen + 13;
+    }
+    *count_out = count;
+    return p == len;
+}
+
+/* A random valid digest into b: 0..8 entries (sometimes 64), keys of 1..12 bytes (sometimes
+ * 255). Returns its length. */
+static size_t random_digest(rng_t *r, uint8_t *b, size_t cap)
+{
+    addr_t from = addr_make(1 + rng_below(r, 1000), (uint16_t)rng_below(r, 3));
+    size_t len = wire_digest_begin(b, from);
+    unsigned count = rng_below(r, 64) == 0 ? WIRE_DIGEST_MAX_ENTRIES : rng_below(r, 9);
+    char key[KV_MAX_KEY];
+    for (unsigned i = 0; i < count; i++) {
+        size_t klen = rng_below(r, 16) == 0 ? KV_MAX_KEY - rng_below(r, 2) : 1 + rng_below(r, 12);
+        for (size_t j = 0; j < klen; j++)
+            key[j] = (char)(0x21 + rng_below(r, 94));
+        kv_digest_entry_t e = { (uint8_t)klen, key, rng_below(r, 2) == 1,
+                                { rng_next(r), (uint32_t)rng_next(r) } };
+        if (wire_digest_add(b, cap, &len, &e) != 0)
+            break;
+    }
+    return len;
+}
+
+/* 300000 buffers: noise, noise behind a digest framing, and valid digests with bytes flipped,
+ * a header or length byte set to an edge value, the count rewritten, or the length cut or
+ * extended. Each is checked from an exact-size heap copy. The checker returns a defined
+ * status, agrees with the oracle, and whatever it accepts reads back (wire_digest_entry) into
+ * entries that wire_digest_begin/add rebuild into the very same bytes. */
+static void test_digest_garbage(void)
+{
+    rng_t r;
+    rng_seed(&r, 77);
+    static uint8_t b[WIRE_MAX_DIGEST_MSG + 64], rebuilt[WIRE_MAX_DIGEST_MSG];
+    unsigned ok = 0, rejected = 0, bad_status = 0, disagree = 0, bad_rebuild = 0;
+    for (int iter = 0; iter < 300000; iter++) {
+        size_t len;
+        unsigned kind = rng_below(&r, 7);
+        if (kind == 0) {
+            len = rng_below(&r, 200);
+            for (size_t i = 0; i < len; i++)
+                b[i] = (uint8_t)rng_next(&r);
+        } else if (kind == 1) {
+            len = 3 + rng_below(&r, 200);
+            for (size_t i = 0; i < len; i++)
+                b[i] = rng_below(&r, 2) ? (uint8_t)rng_next(&r) : (uint8_t)rng_below(&r, 20);
+            b[0] = WIRE_MAGIC;
+            b[1] = WIRE_VERSION;
+            b[2] = MSG_KV_DIGEST;
+        } else {
+            len = random_digest(&r, b, sizeof b);
+            if (kind == 2) { /* flip 1..4 bytes */
+                for (unsigned k = 1 + rng_below(&r, 4); k > 0; k--)
+                    b[rng_below(&r, (uint32_t)len)] ^= (uint8_t)(1 + rng_below(&r, 255));
+            } else if (kind == 3) { /* an edge value anywhere */
+                static const uint8_t edge[] = { 0, 1, 2, 3, 13, 14, 0x20, 0x21, 0x7e, 0x7f,
+                                                0xff, 64, 65 };
+                b[rng_below(&r, (uint32_t)len)] = edge[rng_below(&r, sizeof edge)];
+            } else if (kind == 4) { /* rewrite the count */
+                uint16_t v = rng_below(&r, 4) ? (uint16_t)rng_below(&r, 70) : (uint16_t)rng_next(&r);
+                put16le(b + 9, v);
+            } else if (kind == 5) { /* cut or extend */
+                if (rng_below(&r, 2) && len > 1) {
+                    len = rng_below(&r, (uint32_t)len);
+                } else {
+                    size_t extra = 1 + rng_below(&r, 20);
+                    for (size_t i = 0; i < extra; i++)
+                        b[len + i] = (uint8_t)rng_below(&r, 0x80);
+                    len += extra;
+                }
+            } /* kind 6: left valid */
+        }
+        uint8_t *copy = malloc(len ? len : 1);
+        if (!copy) {
+            CU_FAIL("out of memory");
+            break;
+        }
+        memcpy(copy, b, len);
+        addr_t from = addr_make(0, 0);
+        int st = wire_digest_check(copy, len, &from);
+        if (st < 0 && st != WIRE_ETRUNCATED && st != WIRE_EOVERSIZED && st != WIRE_EMAGIC &&
+            st != WIRE_ETYPE && st != WIRE_EINVALID)
+            bad_status++;
+        unsigned ocount = 0;
+        bool ovalid = oracle_digest(copy, len, &ocount);
+        disagree += (st >= 0) != ovalid || (ovalid && (unsigned)st != ocount);
+        if (st >= 0) {
+            ok++;
+            size_t pos = WIRE_DIGEST_HEADER_SIZE;
+            size_t rlen = wire_digest_begin(rebuilt, from);
+            for (int i = 0; i < st; i++) {
+                kv_digest_entry_t e;
+                wire_digest_entry(copy, &pos, &e);
+                if (pos > len || wire_digest_add(rebuilt, sizeof rebuilt, &rlen, &e) != 0) {
+                    bad_rebuild++;
+                    break;
+                }
+            }
+            bad_rebuild += pos != len || rlen != len || memcmp(rebuilt, copy, len) != 0;
+        } else {
+            rejected++;
+        }
+        free(copy);
+    }
+    CU_ASSERT_EQUAL(bad_status, 0);
+    CU_ASSERT_EQUAL(disagree, 0);
+    CU_ASSERT_EQUAL(bad_rebuild, 0);
+    CU_ASSERT(ok > 30000);
+    CU_ASSERT(rejected > 100000);
+}
+
 int add_kvwire_suite(void)
 {
     CU_pSuite s = CU_add_suite("kvwire", NULL, NULL);
@@ -604,6 +1063,11 @@ int add_kvwire_suite(void)
         { "invalid fields refused by encode and decode", test_invalid_fields },
         { "encode into a too-small buffer", test_encode_no_space },
         { "random and mutated buffers vs an oracle", test_garbage },
+        { "digest: round trip of 0, 1, 2, 64 entries; layout", test_digest_round_trip },
+        { "digest: add refuses a 65th, an oversized, an invalid entry", test_digest_add_refusals },
+        { "digest: check rejects truncation, trailing, count, flags, id 0, magic, type",
+          test_digest_check_rejects },
+        { "digest: random and mutated buffers vs an oracle, rebuilt", test_digest_garbage },
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
