@@ -50,6 +50,7 @@ typedef struct {
     uint32_t start_tick;
     bool started;
     bool failed;
+    bool joining_to_fail; /* failed before it booted: it runs until it has joined, then stops */
 } app_node_t;
 
 typedef struct {
@@ -163,7 +164,10 @@ static void fail_node(run_t *r, uint32_t i, uint32_t now)
     node->failed = true;
     r->nfailed++;
     log_event(&r->log, node_addr(i), now, "Node failed at time=%u", (unsigned)now);
-    emulnet_set_down(r->net, node_addr(i));
+    if (!node->started && now < node->start_tick)
+        node->joining_to_fail = true; /* see run_ticks */
+    else
+        emulnet_set_down(r->net, node_addr(i));
 }
 
 static bool is_live(const run_t *r, uint32_t i)
@@ -745,6 +749,18 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
     kv_node_t *kv = r->nodes[i].kv;
     while ((msg = emulnet_recv(r->net, self, now))) {
         int type = wire_peek_type(msg->data, msg->len);
+        if (r->nodes[i].joining_to_fail) {
+            /* Failed before it booted: it only makes sure the group heard its join request.
+             * Any answer means it did; then it stops, logging nothing. */
+            bool answered = type == MSG_JOINREP || type == MSG_GOSSIP;
+            free(msg);
+            if (answered) {
+                r->nodes[i].joining_to_fail = false;
+                emulnet_set_down(r->net, self);
+                return;
+            }
+            continue;
+        }
         if (type >= MSG_KV_REQUEST && type <= MSG_KV_DIGEST) {
             if (kv)
                 kv_receive(kv, msg->data, msg->len, now);
@@ -767,11 +783,12 @@ static void run_ticks(run_t *r)
         emulnet_deliver(r->net, now);
         for (uint32_t i = 0; i < r->n; i++) {
             app_node_t *node = &r->nodes[i];
-            /* A node whose failure came before its start still boots and asks to join,
-             * then stays down: it joins the group and must be detected like any other. */
+            /* A node whose failure came before its start still boots and asks to join (again
+             * every join_retry ticks until answered), then stays down: it joins the group and
+             * must be detected like any other. */
             if (now == node->start_tick)
                 start_node(r, i, now);
-            else if (now > node->start_tick && !node->failed)
+            else if (now > node->start_tick && (!node->failed || node->joining_to_fail))
                 run_node(r, i, now);
         }
         while (next_event < r->sc->nevents && r->sc->events[next_event].tick == now)

@@ -30,6 +30,7 @@ typedef struct {
     uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
     uint8_t state;
     bool dead_news;       /* removed on evidence worth spreading: a failed probe or a notice */
+    uint32_t removed_at;  /* tick of its removal, while removed */
     uint32_t told_at;     /* tick + 1 when it was last told it is listed as failed; 0: never */
 } entry_t;
 
@@ -53,6 +54,7 @@ struct member_node {
     uint32_t *live; /* indices of alive and suspected entries */
     uint32_t nlive;
     uint32_t cursor; /* round-robin position in live[] for gossip content */
+    uint32_t removed_cursor; /* round-robin position in removed.v for failure notices */
     uint32_t news[NEWS_CAP]; /* ring of newly admitted entries, forwarded first */
     uint8_t news_left[NEWS_CAP]; /* sends left for each */
     uint32_t news_head, news_len;
@@ -356,6 +358,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     entry_t *ent = &m->entries[idx];
     ent->state = ST_REMOVED;
     ent->dead_news = spread;
+    ent->removed_at = now;
     live_remove(m, idx);
     probe_forget(m, idx, now);
     (void)vec_push(&m->removed, idx); /* without memory it is just never rechecked */
@@ -547,9 +550,30 @@ static void add_news(member_node_t *m, uint32_t room)
     }
 }
 
-/* Own entry, news, then members taken round robin from the list, skipping suspected ones:
- * a suspected entry carries no fresh heartbeat, so it would only waste room. */
-static void fill_sample(member_node_t *m, msg_type_t type)
+/* Up to TOMBS_PER_MSG members removed on evidence (a probe or a notice, not a timeout) within
+ * the last t_fail + t_remove ticks, round robin, as failure notices. Probes remove a failed member long before the timeouts would, so without
+ * this a node that joins later and lost the join-reply message naming it would never log it. */
+#define TOMBS_PER_MSG 2u
+static void add_recent_removals(member_node_t *m, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    uint32_t window = c->t_fail + c->t_remove, taken = 0;
+    for (uint32_t seen = 0; seen < m->removed.n && taken < TOMBS_PER_MSG; seen++) {
+        if (m->removed_cursor >= m->removed.n)
+            m->removed_cursor = 0;
+        uint32_t idx = m->removed.v[m->removed_cursor++];
+        const entry_t *ent = &m->entries[idx];
+        if (ent->state == ST_REMOVED && ent->dead_news && now - ent->removed_at <= window &&
+            ent->stamp != m->stamp) {
+            add_to_msg(m, idx);
+            taken++;
+        }
+    }
+}
+
+/* Own entry, news, recent removals, then members taken round robin from the list, skipping
+ * suspected ones: a suspected entry carries no fresh heartbeat, so it would only waste room. */
+static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
 {
     member_msg_t *msg = &m->msg;
     uint32_t max = m->env.cfg->max_entries;
@@ -560,6 +584,8 @@ static void fill_sample(member_node_t *m, msg_type_t type)
     if (++m->stamp == 0)
         m->stamp = 1;
     add_news(m, max - 1);
+    if (msg->count + TOMBS_PER_MSG < max)
+        add_recent_removals(m, now);
     for (uint32_t seen = 0; seen < m->nlive && msg->count < max; seen++) {
         if (m->cursor >= m->nlive)
             m->cursor = 0;
@@ -669,7 +695,7 @@ static void gossip(member_node_t *m, uint32_t now)
     uint32_t targets[MAX_FANOUT];
     uint32_t n = pick_targets(m, targets, now);
     for (uint32_t i = 0; i < n; i++) {
-        fill_sample(m, MSG_GOSSIP);
+        fill_sample(m, MSG_GOSSIP, now);
         send_msg(m, m->entries[targets[i]].addr, encode(m), now);
     }
 }

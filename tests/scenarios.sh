@@ -453,6 +453,25 @@ for opt in --version -V; do
     end
 done
 
+# A node that fails before it boots keeps asking to join until answered, then stops: every
+# survivor logs its join and its removal even when its first requests are lost. Regression:
+# with one request, a lost message left it unknown to everyone (1,000 nodes, 10% loss).
+begin "a node failed before it boots joins despite lost requests, then is removed by all"
+d=$tmp/doa
+mkdir -p "$d"
+printf 'MAX_NNB: 410\nat 100 fail node 410\nfrom 100 to 118 drop 0.95\n' >"$d.conf"
+for s in 1 2; do
+    run "$d/$s" "$d.conf" --seed "$s"
+    if want_rc 0 "seed $s" "$d/$s"; then
+        grade "$d/$s"
+        [ "$grc" = 0 ] && [ "$score" = 30 ] ||
+            problem "seed $s: total ${score#-1}/30: $(show "$d/$s.grade" 6)"
+        grep -q ' 154.1.0.0:0 \[.*\] Node failed' "$d/$s/dbg.log" ||
+            problem "seed $s: no failure line for node 410 (154.1.0.0:0)"
+    fi
+done
+end
+
 begin "--seed works before and after the testcase and as --seed=N"
 d=$tmp/cli/order
 run "$d/after" "$conf" --seed 3; want_rc 0 "APP file --seed 3" "$d/after"
