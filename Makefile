@@ -4,6 +4,7 @@
 #   make test       builds and runs every test (unit, grader, scenarios)
 #   make sanitize   the unit and scenario tests under AddressSanitizer + UBSan
 #   make bench      the benchmark table (10, 100, 1000 nodes)
+#   make fuzz       fuzz the testcase parser for FUZZ_SECONDS (default 600) with libFuzzer
 #   make clean      removes build products and logs
 ifeq ($(origin CC),default)
 CC = gcc
@@ -24,7 +25,8 @@ TOBJS  = $(TSRCS:tests/unit/%.c=build/tests/%.o)
 GRADERS = tools/grade-membership tools/grade-kv tools/check-state
 SCENARIO ?= testcases/singlefailure.conf
 
-.PHONY: all run test unit sanitize bench clean deps test-deps
+.PHONY: all run test unit sanitize bench clean deps test-deps fuzz fuzz-afl fuzz-replay
+FUZZ_SECONDS ?= 600
 all: Application $(GRADERS)
 
 deps:
@@ -95,6 +97,15 @@ sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membersh
 
 bench: all
 	tools/bench
+
+# Fuzzing the testcase parser (tests/fuzz/): libFuzzer or AFL++ for FUZZ_SECONDS, or a replay of
+# the corpus and every regression input under ASan+UBSan (also part of make test).
+fuzz:
+	tests/fuzz/run-fuzz libfuzzer $(FUZZ_SECONDS)
+fuzz-afl:
+	tests/fuzz/run-fuzz afl $(FUZZ_SECONDS)
+fuzz-replay:
+	tests/fuzz/run-fuzz replay
 
 clean:
 	rm -rf build Application $(GRADERS) dbg.log stats.log msgcount.log state.txt

@@ -560,6 +560,7 @@ static int parse_group(parser_t *p, const tok_t *t, uint8_t bit, uint8_t **group
 static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n)
 {
     uint32_t from, to;
+    char q[200];
     static const char *const kinds[] = { "drop", "partition", "delay", "workload" };
     if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &from) != 0 ||
         need_word(p, toks, n, 2, "to") != 0 ||
@@ -613,7 +614,8 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
             if (tok_span(&toks[12], "0123456789/") != toks[12].len ||
                 sscanf(buf, "%3u/%3u/%3u%c", &r, &u, &d, &tail) != 3 || r + u + d != 100)
                 return fail_at(p, toks[12].col, "bad mix '%s': three percentages READ/UPDATE/DELETE "
-                               "that add up to 100, like 60/30/10", buf);
+                               "that add up to 100, like 60/30/10",
+                               quote(toks[12].s, toks[12].len, q, sizeof q));
             ev.mix[0] = (uint8_t)r;
             ev.mix[1] = (uint8_t)u;
             ev.mix[2] = (uint8_t)d;
@@ -1018,6 +1020,20 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
                            "(SINGLE_FAILURE) happens", (unsigned)sc->ticks_setting,
                            (unsigned)e->tick);
         }
+        for (size_t i = 0; i < sc->nlinks; i++)
+            if (sc->links[i].to > sc->ticks_setting) {
+                p->line = sc->links[i].line;
+                return fail_at(p, sc->links[i].col, "the window ends at tick %u, after the run: "
+                               "TICKS is %u", (unsigned)sc->links[i].to,
+                               (unsigned)sc->ticks_setting);
+            }
+        for (size_t i = 0; i < sc->nevents; i++)
+            if (sc->events[i].kind == EV_WORKLOAD && sc->events[i].until > sc->ticks_setting) {
+                p->line = sc->events[i].line;
+                return fail_at(p, sc->events[i].col, "the workload ends at tick %u, after the "
+                               "run: TICKS is %u", (unsigned)sc->events[i].until,
+                               (unsigned)sc->ticks_setting);
+            }
         sc->ticks = sc->ticks_setting;
     } else if (last + 50 > sc->ticks) {
         sc->ticks = last + 50; /* at most SCENARIO_MAX_TICKS + 50 */
