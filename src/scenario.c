@@ -323,7 +323,7 @@ static bool starts_statement(const char *s, size_t len)
     static const char *const words[] = { "at", "from", "expect" };
     for (size_t k = 0; k < 3; k++) {
         size_t w = strlen(words[k]);
-        if (len > w && memcmp(s, words[k], w) == 0 && is_blank(s[w]))
+        if (len >= w && memcmp(s, words[k], w) == 0 && (len == w || is_blank(s[w])))
             return true;
     }
     return false;
@@ -540,8 +540,10 @@ static int parse_group(parser_t *p, const tok_t *t, uint8_t bit, uint8_t **group
             return fail_at(p, t->col, "bad node list '%s': expected ids and ranges like 1-5,8 "
                            "(ids 1 to %u, no blanks)", quote(t->s, t->len, q, sizeof q),
                            SCENARIO_MAX_NODES);
-        if (i < t->len)
-            i++; /* the comma */
+        if (i < t->len && ++i == t->len) /* a comma must be followed by another id */
+            return fail_at(p, t->col, "bad node list '%s': expected ids and ranges like 1-5,8 "
+                           "(ids 1 to %u, no blanks)", quote(t->s, t->len, q, sizeof q),
+                           SCENARIO_MAX_NODES);
         if (b + 1 > *n) {
             uint8_t *g = realloc(*groups, b + 1);
             if (!g)
@@ -628,7 +630,9 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
     int rc = 0;
     if (n > 4 && word_is(&toks[4], "partition")) {
         l.cut = true;
-        if (n < 8 || !word_is(&toks[6], "|") || n > 8) {
+        if (n > 6 && !word_is(&toks[6], "|")) {
+            rc = need_word(p, toks, n, 6, "|");
+        } else if (n < 8 || n > 8) {
             rc = n > 8 ? expected_at(p, toks, n, 8, "the end of the statement", NULL, 0)
                        : expected_at(p, toks, n, n < 6 ? 5 : n < 7 ? 6 : 7,
                                      "'NODES | NODES' (two node lists around a '|')", NULL, 0);
@@ -658,10 +662,11 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
         return expected_at(p, toks, n, 4, "'drop', 'partition', 'delay' or 'workload'", kinds, 4);
     }
     if (rc == 0 && l.groups) {
+        unsigned first = l.cut ? toks[5].col : toks[7].col; /* the first node list */
         for (size_t id = 0; id < l.ngroups; id++)
             if (l.groups[id] == 3) {
                 free(l.groups);
-                return fail_at(p, toks[5].col, "node %zu is in both groups", id);
+                return fail_at(p, first, "node %zu is in both groups", id);
             }
     }
     link_spec_t *nl = rc == 0 ? realloc(sc->links, (sc->nlinks + 1) * sizeof *nl) : NULL;
@@ -940,6 +945,19 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
 /* What can only be checked once the whole file is read: node ids against MAX_NNB. */
 static int check_statements(parser_t *p, scenario_t *sc)
 {
+    uint32_t total = sc->nodes;
+    for (size_t i = 0; i < sc->nevents; i++) { /* in file order: no sort yet */
+        const event_t *e = &sc->events[i];
+        if (e->kind != EV_ADD_NODES)
+            continue;
+        total += e->count;
+        if (total > SCENARIO_MAX_NODES) {
+            p->line = e->line;
+            return fail_at(p, e->col, "too many nodes: MAX_NNB %u plus the nodes added comes to "
+                           "%u, at most %u", (unsigned)sc->nodes, (unsigned)total,
+                           SCENARIO_MAX_NODES);
+        }
+    }
     for (size_t i = 0; i < sc->nevents; i++) {
         const event_t *e = &sc->events[i];
         p->line = e->line;

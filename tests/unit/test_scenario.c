@@ -1721,6 +1721,521 @@ static void test_many_statements(void)
     free(text);
 }
 
+/* ---- the newer constructs: restart, add, partition, delay, workload, key/no-lost-writes ---- */
+
+/* Restart and add: their event fields, the sum of added nodes, names of added nodes. */
+static void test_restart_and_add(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\n"
+                                "at 40 restart node 7\n"          /* 2 */
+                                "  at 41 restart node 8.0.0.0:0\n" /* 3 */
+                                "at 50 add 3 nodes\n"             /* 4 */
+                                "at 60 add 1 node\n"              /* 5 */
+                                "at 70 add 2 node\n"              /* 6 */
+                                "at 80 fail node 16\n"            /* 7 */
+                                "at 90 restart node 16\n"         /* 8 */
+                                "expect node 16.0.0.0:0 removed by 95\n", /* 9 */
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL(sc.added, 6);
+    CU_ASSERT_EQUAL(sc.nodes, 10);
+    CU_ASSERT_EQUAL(sc.nexpect, 1);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 8);
+    const event_t *e = sc.events;
+    CU_ASSERT_EQUAL(e[0].kind, EV_RESTART);
+    CU_ASSERT_EQUAL(e[0].tick, 40);
+    CU_ASSERT_EQUAL(e[0].node, 7);
+    CU_ASSERT_EQUAL(e[0].line, 2);
+    CU_ASSERT_EQUAL(e[0].col, 1);
+    CU_ASSERT_EQUAL(e[0].node_col, 20);
+    CU_ASSERT_EQUAL(e[1].kind, EV_RESTART);
+    CU_ASSERT_EQUAL(e[1].node, 8);
+    CU_ASSERT_EQUAL(e[1].line, 3);
+    CU_ASSERT_EQUAL(e[1].col, 3);
+    CU_ASSERT_EQUAL(e[1].node_col, 22);
+    CU_ASSERT_EQUAL(e[2].kind, EV_ADD_NODES);
+    CU_ASSERT_EQUAL(e[2].tick, 50);
+    CU_ASSERT_EQUAL(e[2].count, 3);
+    CU_ASSERT_EQUAL(e[2].line, 4);
+    CU_ASSERT_EQUAL(e[2].col, 1);
+    CU_ASSERT_EQUAL(e[3].kind, EV_ADD_NODES);
+    CU_ASSERT_EQUAL(e[3].count, 1);
+    CU_ASSERT_EQUAL(e[4].kind, EV_ADD_NODES);
+    CU_ASSERT_EQUAL(e[4].count, 2);
+    CU_ASSERT_EQUAL(e[5].kind, EV_FAIL_NODE);
+    CU_ASSERT_EQUAL(e[5].node, 16);
+    CU_ASSERT_EQUAL(e[6].kind, EV_RESTART);
+    CU_ASSERT_EQUAL(e[6].node, 16);
+    CU_ASSERT_EQUAL(e[7].kind, EV_EXPECT_REMOVED);
+    CU_ASSERT_EQUAL(e[7].node, 16);
+    for (size_t i = 0; i < sc.nevents; i++)
+        CU_ASSERT(e[i].expect == EXPECT_NONE && e[i].key_name == NULL);
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+
+    /* Without adds: no nodes added; restart of the last and of the introducer. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nat 5 restart node 10\nat 6 restart node 1\n", &sc),
+                          0);
+    CU_ASSERT_EQUAL(sc.added, 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 2);
+    CU_ASSERT_EQUAL(sc.events[0].node, 10);
+    CU_ASSERT_EQUAL(sc.events[1].node, 1);
+    scenario_free(&sc);
+
+    /* Up to 10000 nodes in all is fine: adds to reach it exactly. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 9990\nat 5 add 6 nodes\nat 6 add 4 nodes\n"
+                                "at 7 fail node 10000\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.added, 10);
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 1\nat 5 add 9999 nodes\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.added, 9999);
+    scenario_free(&sc);
+}
+
+static void test_restart_and_add_errors(void)
+{
+    /* Nodes past MAX_NNB plus those added. */
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 restart node 11\n", 2, 1, 19, "no node 11", "MAX_NNB 10");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 add 2 nodes\nat 6 fail node 13\n", 3, 1, 16, "no node 13",
+                     "12 nodes", "added");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 add 2 nodes\nat 6 restart node 13\n", 3, 1, 19,
+                     "no node 13");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 add 1 node\nexpect node 12 removed by 9\n", 3, 1, 13,
+                     "no node 12");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart node 0\n", 2, 19, "node", "0");
+    /* Words. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart 3\n", 2, 14, "'node'", "'3'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart nod 3\n", 2, 14, "did you mean node?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart node\n", 2, 19, "ends early");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart node 3 now\n", 2, 21, "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restrat node 3\n", 2, 6, "did you mean restart?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 ad 2 nodes\n", 2, 6, "did you mean add?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 add 0 nodes\n", 2, 10, "out-of-range", "0");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 add -2 nodes\n", 2, 10, "number of nodes", "'-2'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 add nodes\n", 2, 10, "number of nodes", "'nodes'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 add 2\n", 2, 12, "ends early", "'nodes'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 add 2 nodez\n", 2, 12, "did you mean nodes?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 add 2 nodes now\n", 2, 18, "end of the statement");
+    /* More than 10000 nodes in all: at the add line that goes past the limit. */
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 add 6000 nodes\nat 6 add 4001 nodes\n", 3, 1, 10,
+                     "10000");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 add 10001 nodes\n", 2, 1, 10, "10000");
+    EXPECT_ERROR_AT2("MAX_NNB: 9999\nat 5 add 2 nodes\n", 2, 1, 10, "10000");
+    EXPECT_ERROR_AT2("MAX_NNB: 10000\nat 1 read k\nat 5 add 1 node\nat 9 read k\n", 3, 1, 10,
+                     "10000");
+}
+
+/* A link entry: its window, kind and the group of each node 1..nids (0 none, 1 A, 2 B). */
+static void check_link(const link_spec_t *l, uint32_t from, uint32_t to, bool cut,
+                       uint32_t delay, unsigned line, const char *groups)
+{
+    CU_ASSERT_EQUAL(l->from, from);
+    CU_ASSERT_EQUAL(l->to, to);
+    CU_ASSERT_EQUAL(l->cut, cut);
+    CU_ASSERT_EQUAL(l->delay, delay);
+    CU_ASSERT_EQUAL(l->line, line);
+    if (!groups) {
+        CU_ASSERT_PTR_NULL(l->groups);
+        return;
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l->groups);
+    size_t n = strlen(groups);
+    CU_ASSERT_EQUAL(l->ngroups, n + 1); /* highest id + 1 */
+    if (l->ngroups != n + 1)
+        fprintf(stderr, "\n  link on line %u: ngroups %zu, expected %zu\n", line, l->ngroups,
+                n + 1);
+    for (size_t id = 0; id < l->ngroups; id++) {
+        uint8_t want = id == 0 || id > n ? 0 : (uint8_t)(groups[id - 1] - '0');
+        CU_ASSERT_EQUAL(l->groups[id], want);
+        if (l->groups[id] != want)
+            fprintf(stderr, "\n  link on line %u: groups[%zu] = %u, expected %u\n", line, id,
+                    l->groups[id], want);
+    }
+}
+
+static void test_partition_and_delay(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 12\n"
+                                "from 150 to 250 partition 1-5 | 6-10\n"        /* 2 */
+                                "from 100 to 300 delay 4\n"                     /* 3 */
+                                "  from 10 to 20 delay 1000 between 1-5 and 6-10 # x\n" /* 4 */
+                                "from 1 to 2 partition 1-3,8 | 4,6,9-10,12\r\n"  /* 5 */
+                                "from 3 to 4 partition 2 | 1\n"                 /* 6 */
+                                "from 5 to 6 delay 1 between 7,3 and 5-5\n"     /* 7 */
+                                "from\t7 to 8\tpartition 1-1,2-2 | 3\n",        /* 8 */
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL(sc.nevents, 0);
+    CU_ASSERT_EQUAL(sc.nloss, 0);
+    CU_ASSERT_EQUAL(sc.nexpect, 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nlinks, 7);
+    check_link(&sc.links[0], 150, 250, true, 0, 2, "1111122222");
+    CU_ASSERT_EQUAL(sc.links[0].col, 1);
+    check_link(&sc.links[1], 100, 300, false, 4, 3, NULL);
+    CU_ASSERT_EQUAL(sc.links[1].ngroups, 0);
+    check_link(&sc.links[2], 10, 20, false, 1000, 4, "1111122222");
+    CU_ASSERT_EQUAL(sc.links[2].col, 3);
+    check_link(&sc.links[3], 1, 2, true, 0, 5, "111202012202");
+    check_link(&sc.links[4], 3, 4, true, 0, 6, "21");
+    check_link(&sc.links[5], 5, 6, false, 1, 7, "0010201");
+    check_link(&sc.links[6], 7, 8, true, 0, 8, "112");
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+
+    /* Lists may name added nodes; the largest list. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nat 5 add 2 nodes\n"
+                                "from 10 to 20 partition 1-6 | 7-12\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nlinks, 1);
+    check_link(&sc.links[0], 10, 20, true, 0, 3, "111111222222");
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10000\nfrom 1 to 2 partition 1-9999 | 10000\n", &sc),
+                          0);
+    CU_ASSERT_EQUAL_FATAL(sc.nlinks, 1);
+    CU_ASSERT_EQUAL(sc.links[0].ngroups, 10001);
+    CU_ASSERT_EQUAL(sc.links[0].groups[9999], 1);
+    CU_ASSERT_EQUAL(sc.links[0].groups[10000], 2);
+    scenario_free(&sc);
+}
+
+static void test_partition_and_delay_errors(void)
+{
+    /* Bad node lists, in either place of a partition or a delay. */
+    static const char *const bad[] = { "1-", "-3", "5-2", "0", "a", "1,,2", ",1", "1-5-7", "0-3",
+                                       "3-a", "1;2", "10001", "1-10001", "1234567", "1,",
+                                       "1-5,8," };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[160];
+        snprintf(text, sizeof text, "MAX_NNB: 10\nfrom 1 to 9 partition %s | 9\n", bad[i]);
+        EXPECT_ERROR_AT2(text, 2, 1, 23, "node list");
+        if (!strstr(err, "node list"))
+            fprintf(stderr, "  (list '%s')\n", bad[i]);
+        snprintf(text, sizeof text, "MAX_NNB: 10\nfrom 1 to 9 partition 9 | %s\n", bad[i]);
+        EXPECT_ERROR_AT2(text, 2, 1, 27, "node list");
+        snprintf(text, sizeof text, "MAX_NNB: 10\nfrom 1 to 9 delay 3 between %s and 9\n", bad[i]);
+        EXPECT_ERROR_AT2(text, 2, 1, 29, "node list");
+        snprintf(text, sizeof text, "MAX_NNB: 10\nfrom 1 to 9 delay 3 between 9 and %s\n", bad[i]);
+        EXPECT_ERROR_AT2(text, 2, 1, 35, "node list");
+    }
+    /* Blanks inside a list. */
+    EXPECT_ERROR("MAX_NNB: 10\nfrom 1 to 9 partition 1, 2 | 3\n", 2, "expected");
+    EXPECT_ERROR("MAX_NNB: 10\nfrom 1 to 9 partition 1 -5 | 6\n", 2, "expected");
+    EXPECT_ERROR("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 |6-10\n", 2, "'|'");
+    EXPECT_ERROR("MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1 -5 and 6\n", 2, "expected");
+    /* A node in both groups. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 | 5-10\n", 2, 23, "node 5",
+                    "both groups");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nfrom 1 to 9 partition 1,3 | 2-3\n", 2, 23, 29, "node 3",
+                     "both groups");
+    {
+        const char *t = "MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1-5 and 4\n";
+        EXPECT_ERROR(t, 2, "node 4", "both groups");
+        unsigned col = 0;
+        CU_ASSERT_EQUAL(sscanf(err, NAME ":2:%u:", &col), 1);
+        /* The statement, or one of the two lists: not the delay. */
+        CU_ASSERT(col == 1 || col == 29 || col == 37);
+        if (!(col == 1 || col == 29 || col == 37))
+            fprintf(stderr, "\n  both groups of a delay reported at column %u: %s\n", col, err);
+    }
+    /* A node past MAX_NNB (plus those added), also when MAX_NNB comes later. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 | 6-11\n", 2, 1, "no node 11",
+                    "10 nodes");
+    EXPECT_ERROR_AT("from 1 to 9 delay 5 between 12 and 1\nMAX_NNB: 10\n", 1, 1, "no node 12");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 2 add 2 nodes\nfrom 1 to 9 partition 1-5 | 6-13\n", 3, 1,
+                    "no node 13", "12 nodes");
+    /* Missing '|' or 'and'. */
+    /* A word where the '|' belongs is named. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 6-10\n", 2, 27, "expected '|'",
+                    "found '6-10'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5\n", 2, 27, "ends early", "'|'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition\n", 2, 23, "ends early", "NODES");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 |\n", 2, 29, "ends early");
+    EXPECT_ERROR("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 x 6-10\n", 2, "'x'", "'|'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1-5 or 6-10\n", 2, 33, "'and'",
+                    "'or'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1-5 6-10\n", 2, 33, "'and'",
+                    "'6-10'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1-5 annd 6-10\n", 2, 33,
+                    "did you mean and?");
+    EXPECT_ERROR("MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1-5\n", 2, "ends early");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1-5 and\n", 2, 37, "ends early",
+                    "node list");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 between\n", 2, 29, "ends early");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 betwen 1 and 2\n", 2, 21,
+                    "did you mean between?");
+    /* Extra words. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 | 6-10 now\n", 2, 34,
+                    "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1 | 2 | 3\n", 2, 29,
+                    "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 between 1-5 and 6-10 now\n", 2, 42,
+                    "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2 now\n", 2, 21, "'now'", "'between'");
+    /* Delays: 1 to 1000 ticks. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 0\n", 2, 19, "out-of-range", "1000");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 1001\n", 2, 19, "out-of-range", "1001");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 0 between 1 and 2\n", 2, 19,
+                    "out-of-range");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay -1\n", 2, 19, "delay", "'-1'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 2.5\n", 2, 19, "delay", "'2.5'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay\n", 2, 19, "ends early", "delay");
+    /* Window words. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partiton 1 | 2\n", 2, 13, "did you mean partition?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 dealy 3\n", 2, 13, "did you mean delay?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 9 to 9 partition 1 | 2\n", 2, 11, "empty window");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 9 to 3 delay 2\n", 2, 11, "before it starts");
+}
+
+static void test_workload(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\n"
+                                "from 100 to 400 workload 2 per tick on 100 keys\n"      /* 2 */
+                                "  from 10 to 20 workload 1 per tick on 1 keys mix 0/0/100\n" /* 3 */
+                                "from 5 to 6 workload 100000 per tick on 1000000 keys mix 60/30/10\n"
+                                "from 7 to 8\tworkload 3 per tick on 4 keys mix 100/0/0 # c\r\n",
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL(sc.nexpect, 0);
+    CU_ASSERT_EQUAL(sc.nlinks, 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 4);
+    const event_t *e = sc.events; /* sorted: lines 4, 5, 3, 2 */
+    static const struct {
+        unsigned line, col;
+        uint32_t tick, until, rate, nkeys;
+        uint8_t mix[3];
+    } want[] = {
+        { 4, 1, 5, 6, 100000, 1000000, { 60, 30, 10 } },
+        { 5, 1, 7, 8, 3, 4, { 100, 0, 0 } },
+        { 3, 3, 10, 20, 1, 1, { 0, 0, 100 } },
+        { 2, 1, 100, 400, 2, 100, { 60, 30, 10 } },
+    };
+    for (size_t i = 0; i < 4; i++) {
+        CU_ASSERT_EQUAL(e[i].kind, EV_WORKLOAD);
+        CU_ASSERT_EQUAL(e[i].line, want[i].line);
+        CU_ASSERT_EQUAL(e[i].col, want[i].col);
+        CU_ASSERT_EQUAL(e[i].tick, want[i].tick);
+        CU_ASSERT_EQUAL(e[i].until, want[i].until);
+        CU_ASSERT_EQUAL(e[i].rate, want[i].rate);
+        CU_ASSERT_EQUAL(e[i].nkeys, want[i].nkeys);
+        CU_ASSERT_EQUAL(e[i].mix[0], want[i].mix[0]);
+        CU_ASSERT_EQUAL(e[i].mix[1], want[i].mix[1]);
+        CU_ASSERT_EQUAL(e[i].mix[2], want[i].mix[2]);
+        CU_ASSERT_EQUAL(e[i].expect, EXPECT_NONE);
+    }
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+}
+
+static void test_workload_errors(void)
+{
+    static const char W[] = "MAX_NNB: 10\nfrom 1 to 9 workload ";
+    static const struct {
+        const char *rest; /* after "workload " (column 22) */
+        unsigned col;
+        const char *w1, *w2;
+    } cases[] = {
+        /* The mix must add up to 100 and be three whole percentages. */
+        { "2 per tick on 10 keys mix 60/30/20", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix 50/30/10", 48, "bad mix", "'50/30/10'" },
+        { "2 per tick on 10 keys mix 0/0/0", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix 60/40", 48, "bad mix", "60/30/10" },
+        { "2 per tick on 10 keys mix 60/30/10/0", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix +60/30/10", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix 60/-30/70", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix 60/30/1x", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix 60//40", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix 60.0/30/10", 48, "bad mix", "100" },
+        { "2 per tick on 10 keys mix 600/30/10", 48, "bad mix", "100" },
+        /* Signs and bounds of the numbers. */
+        { "-2 per tick on 10 keys", 22, "'-2'", "operations per tick" },
+        { "+2 per tick on 10 keys", 22, "'+2'", "operations per tick" },
+        { "0 per tick on 10 keys", 22, "out-of-range", "operations per tick" },
+        { "100001 per tick on 10 keys", 22, "out-of-range", "100000" },
+        { "2 per tick on -10 keys", 36, "'-10'", "number of keys" },
+        { "2 per tick on 0 keys", 36, "out-of-range", "number of keys" },
+        { "2 per tick on 1000001 keys", 36, "out-of-range", "1000000" },
+        /* Missing parts. */
+        { "per tick on 10 keys", 22, "'per'", "operations per tick" },
+        { "2 tick on 10 keys", 24, "'per'", "'tick'" },
+        { "2 per on 10 keys", 28, "'tick'", "'on'" },
+        { "2 per tick 10 keys", 33, "'on'", "'10'" },
+        { "2 per tick on keys", 36, "number of keys", "'keys'" },
+        { "2 per tick on 10", 39, "ends early", "'keys'" },
+        { "2 per tick on 10 keys mix", 48, "ends early", "60/30/10" },
+        /* Misspelled words: suggestions. */
+        { "2 pr tick on 10 keys", 24, "did you mean per?", "'pr'" },
+        { "2 per tik on 10 keys", 28, "did you mean tick?", "'tik'" },
+        { "2 per tick onn 10 keys", 33, "did you mean on?", "'onn'" },
+        { "2 per tick on 10 keyz", 39, "did you mean keys?", "'keyz'" },
+        { "2 per tick on 10 keys mixx 60/30/10", 44, "did you mean mix?", "'mixx'" },
+        /* Extra words. */
+        { "2 per tick on 10 keys mix 60/30/10 now", 57, "end of the statement", "'now'" },
+        { "2 per tick on 10 keys now", 44, "'now'", "'mix'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "%s%s\n", W, cases[i].rest);
+        EXPECT_ERROR_AT(text, 2, cases[i].col, cases[i].w1, cases[i].w2);
+        if (strstr(err, cases[i].w1) == NULL || strstr(err, cases[i].w2) == NULL)
+            fprintf(stderr, "  (workload case %zu: '%s')\n", i, cases[i].rest);
+    }
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 workoad 2 per tick on 10 keys\n", 2, 13,
+                    "did you mean workload?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 workload\n", 2, 22, "ends early",
+                    "operations per tick");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 9 to 9 workload 2 per tick on 10 keys\n", 2, 11,
+                    "empty window");
+}
+
+static void test_expect_key_and_no_lost_writes(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\n"
+                                "expect no lost writes\n"             /* 2 */
+                                "at 100 create k1 v1 expect success\n" /* 3 */
+                                "expect key k1 replicated by 200\n"   /* 4 */
+                                "  expect key k!2 replicated by 0\n"  /* 5 */
+                                "expect\tno  lost writes # twice\r\n", /* 6 */
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL(sc.nexpect, 5);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 5);
+    const event_t *e = sc.events;
+    CU_ASSERT_EQUAL(e[0].kind, EV_EXPECT_REPLICATED);
+    CU_ASSERT_EQUAL(e[0].tick, 0);
+    CU_ASSERT_EQUAL(e[0].key, EV_KEY_NAMED);
+    CU_ASSERT_STRING_EQUAL(e[0].key_name, "k!2");
+    CU_ASSERT_EQUAL(e[0].line, 5);
+    CU_ASSERT_EQUAL(e[0].col, 3);
+    CU_ASSERT_EQUAL(e[1].kind, EV_KV_OP);
+    CU_ASSERT_EQUAL(e[2].kind, EV_EXPECT_REPLICATED);
+    CU_ASSERT_EQUAL(e[2].tick, 200);
+    CU_ASSERT_STRING_EQUAL(e[2].key_name, "k1");
+    CU_ASSERT_EQUAL(e[2].line, 4);
+    CU_ASSERT_EQUAL(e[2].col, 1);
+    /* No lost writes: judged at the end, placed last in file order. */
+    CU_ASSERT_EQUAL(e[3].kind, EV_EXPECT_NO_LOST_WRITES);
+    CU_ASSERT_EQUAL(e[3].tick, UINT32_MAX);
+    CU_ASSERT_EQUAL(e[3].line, 2);
+    CU_ASSERT_EQUAL(e[3].col, 1);
+    CU_ASSERT_EQUAL(e[4].kind, EV_EXPECT_NO_LOST_WRITES);
+    CU_ASSERT_EQUAL(e[4].tick, UINT32_MAX);
+    CU_ASSERT_EQUAL(e[4].line, 6);
+    CU_ASSERT_PTR_NULL(e[3].key_name);
+    CU_ASSERT_EQUAL(sc.ticks, 700); /* the end check does not stretch the run */
+    scenario_free(&sc);
+
+    /* With TICKS: the end check is fine; a replicated check must fall inside the run. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nTICKS: 300\nexpect no lost writes\n"
+                                "expect key k replicated by 299\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.ticks, 300);
+    CU_ASSERT_EQUAL(sc.nexpect, 2);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 2);
+    CU_ASSERT_EQUAL(sc.events[1].kind, EV_EXPECT_NO_LOST_WRITES);
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nexpect no lost writes\nTICKS: 1\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.ticks, 1);
+    CU_ASSERT_EQUAL(sc.nevents, 1);
+    scenario_free(&sc);
+    /* Without TICKS a late replicated check stretches the run. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nexpect key k replicated by 2000\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.ticks, 2050);
+    scenario_free(&sc);
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 300\nexpect key k replicated by 300\n", 3, 1, 28,
+                     "300", "TICKS");
+
+    /* Errors. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect nod 3 removed by 5\n", 2, 8, "did you mean node?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect keys k replicated by 5\n", 2, 8, "did you mean key?",
+                    "'key KEY replicated by T'", "'no lost writes'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect noo lost writes\n", 2, 8, "did you mean no?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect everything\n", 2, 8, "'everything'", "'node N removed by T'",
+                    "'key KEY replicated by T'", "'no lost writes'");
+    CU_ASSERT_PTR_NULL(strstr(err, "did you mean"));
+    /* A bare "expect": what may follow it, not a suggestion of the very word written. */
+    EXPECT_ERROR("MAX_NNB: 10\nexpect\n", 2, "node", "key", "no lost writes");
+    CU_ASSERT_PTR_NULL(strstr(err, "did you mean expect"));
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k replicatd by 5\n", 2, 14, "did you mean replicated?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k replicated bye 5\n", 2, 25, "did you mean by?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k replicated by soon\n", 2, 28, "tick", "'soon'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k replicated by 10000001\n", 2, 28, "10000000");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k replicated by 5 now\n", 2, 30,
+                    "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key\n", 2, 12, "ends early", "a key");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k\n", 2, 14, "ends early", "'replicated'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k replicated by\n", 2, 28, "ends early", "tick");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k\001 replicated by 5\n", 2, 12, "bad key");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect no lots writes\n", 2, 11, "did you mean lost?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect no lost write\n", 2, 16, "did you mean writes?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect no lost\n", 2, 16, "ends early", "'writes'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect no lost writes now\n", 2, 23, "end of the statement");
+}
+
+/* The run's length with partition and delay windows and workloads. */
+static void test_run_length_windows(void)
+{
+    scenario_t sc;
+    static const struct {
+        const char *text;
+        uint32_t ticks;
+    } cases[] = {
+        { "MAX_NNB: 10\nfrom 100 to 800 partition 1-5 | 6-10\n", 850 },
+        { "MAX_NNB: 10\nfrom 100 to 651 partition 1-5 | 6-10\n", 701 },
+        { "MAX_NNB: 10\nfrom 100 to 600 partition 1-5 | 6-10\n", 700 },
+        { "MAX_NNB: 10\nfrom 100 to 900 delay 4\n", 950 },
+        { "MAX_NNB: 10\nfrom 100 to 1000 delay 4 between 1 and 2\nat 20 read k\n", 1050 },
+        { "MAX_NNB: 10\nfrom 100 to 1200 workload 2 per tick on 10 keys\n", 1250 },
+        { "MAX_NNB: 10\nfrom 100 to 1200 workload 2 per tick on 10 keys\nat 1300 read k\n", 1350 },
+        { "MAX_NNB: 10\nat 900 read k\nfrom 100 to 800 workload 2 per tick on 10 keys\n", 950 },
+        { "MAX_NNB: 10\nfrom 1 to 10000000 partition 1 | 2\n", 10000050 },
+        /* With TICKS: windows and workloads ending at TICKS fit. */
+        { "MAX_NNB: 10\nTICKS: 400\nfrom 100 to 400 partition 1-5 | 6-10\n", 400 },
+        { "MAX_NNB: 10\nTICKS: 400\nfrom 100 to 400 delay 3\n", 400 },
+        { "MAX_NNB: 10\nfrom 100 to 400 workload 2 per tick on 10 keys\nTICKS: 400\n", 400 },
+        { "MAX_NNB: 10\nTICKS: 2000\nfrom 100 to 400 workload 2 per tick on 10 keys\n", 2000 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = parse(cases[i].text, &sc);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc != 0) {
+            fprintf(stderr, "\n  window run length case %zu rejected: %s\n", i, err);
+            continue;
+        }
+        CU_ASSERT_EQUAL(sc.ticks, cases[i].ticks);
+        if (sc.ticks != cases[i].ticks)
+            fprintf(stderr, "\n  window run length case %zu: ticks %u, expected %u\n", i,
+                    (unsigned)sc.ticks, (unsigned)cases[i].ticks);
+        scenario_free(&sc);
+    }
+    /* With TICKS, a window or workload ending after it: at its line. */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 400\nat 5 read k\nfrom 100 to 401 partition 1-5 | 6-10\n",
+                    4, 1, "401", "TICKS is 400");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 100 to 500 delay 4\nTICKS: 400\n", 2, 1, "500", "TICKS");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 400\n  from 1 to 900 delay 4 between 1 and 2\n", 3, 3,
+                    "900", "TICKS");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 400\nfrom 100 to 401 workload 2 per tick on 10 keys\n", 3,
+                    1, "workload", "401", "TICKS is 400");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 400\nfrom 400 to 500 workload 2 per tick on 10 keys\n",
+                     3, 1, 6, "TICKS");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 400\nfrom 450 to 500 partition 1 | 2\n", 3, 1, 6,
+                     "TICKS");
+}
+
+/* Misspelled first words of the newer statements: "did you mean". */
+static void test_statement_error_first_word_typos(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfron 1 to 2 drop 0.1\n", 2, 1, "'fron'", "did you mean from?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpct no lost writes\n", 2, 1, "'expct'",
+                    "did you mean expect?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\natt 5 fail node 1\n", 2, 1, "'att'", "did you mean at?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\n  fom 1 to 2 partition 1 | 2\n", 2, 3, "did you mean from?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpec key k replicated by 5\n", 2, 1, "did you mean expect?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrmo 1 to 9 workload 2 per tick on 3 keys\n", 2, 1,
+                    "did you mean from?");
+}
+
 int add_scenario_suite(void)
 {
     CU_pSuite s = CU_add_suite("scenario", NULL, NULL);
@@ -1798,7 +2313,19 @@ int add_scenario_suite(void)
         !CU_add_test(s, "statements: the text is exactly len bytes",
                      test_statement_text_not_terminated) ||
         !CU_add_test(s, "statements: every prefix of a file", test_every_prefix) ||
-        !CU_add_test(s, "statements: 10,000 lines", test_many_statements))
+        !CU_add_test(s, "statements: 10,000 lines", test_many_statements) ||
+        !CU_add_test(s, "restart and add: event fields, added nodes", test_restart_and_add) ||
+        !CU_add_test(s, "restart and add: errors, more than 10000 nodes at the add line",
+                     test_restart_and_add_errors) ||
+        !CU_add_test(s, "partition and delay: link entries, node lists", test_partition_and_delay) ||
+        !CU_add_test(s, "partition and delay: errors", test_partition_and_delay_errors) ||
+        !CU_add_test(s, "workload: event fields, default mix", test_workload) ||
+        !CU_add_test(s, "workload: errors", test_workload_errors) ||
+        !CU_add_test(s, "expect key replicated, expect no lost writes",
+                     test_expect_key_and_no_lost_writes) ||
+        !CU_add_test(s, "run length with windows and workloads", test_run_length_windows) ||
+        !CU_add_test(s, "statement errors: misspelled first words (from, expect, at)",
+                     test_statement_error_first_word_typos))
         return CU_get_error();
     return CUE_SUCCESS;
 }
