@@ -10,7 +10,7 @@
 #define SCENARIO_MAX_NODES 10000
 #define SCENARIO_MAX_KEYS 1000000
 #define SCENARIO_CLASSIC_KEYS 100
-#define SCENARIO_ERR_LEN 768
+#define SCENARIO_ERR_LEN 1536
 #define SCENARIO_MAX_TICKS 10000000
 #define SCENARIO_DEFAULT_TICKS 700
 
@@ -64,6 +64,7 @@ typedef struct {
 typedef struct {
     uint32_t from, to; /* ticks [from, to) */
     double p;
+    unsigned line, col; /* where the file says it; 0 for the classic DROP_MSG window */
 } loss_spec_t;
 
 /* A partition (cut) or a delay between two groups of nodes, or a delay on every link. */

@@ -591,7 +591,7 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
         if (!l)
             return fail_at(p, 0, "out of memory");
         sc->loss = l;
-        sc->loss[sc->nloss++] = (loss_spec_t){ from, to, prob };
+        sc->loss[sc->nloss++] = (loss_spec_t){ from, to, prob, p->line, toks[0].col };
         return 0;
     }
     if (n > 4 && word_is(&toks[4], "workload")) {
@@ -934,7 +934,7 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
             rc = -1;
         } else {
             sc->loss = l;
-            sc->loss[sc->nloss++] = (loss_spec_t){ 50, 300, sc->drop_prob };
+            sc->loss[sc->nloss++] = (loss_spec_t){ 50, 300, sc->drop_prob, 0, 0 };
         }
     }
     if (rc != 0)
@@ -1019,6 +1019,9 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
     for (size_t i = 0; i < sc->nlinks; i++)
         if (sc->links[i].to > last)
             last = sc->links[i].to;
+    for (size_t i = 0; i < sc->nloss; i++)
+        if (sc->loss[i].line && sc->loss[i].to > last)
+            last = sc->loss[i].to;
     if (sc->ticks_setting) {
         for (size_t i = 0; i < sc->nevents; i++) {
             const event_t *e = &sc->events[i];
@@ -1038,6 +1041,13 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
                            "(SINGLE_FAILURE) happens", (unsigned)sc->ticks_setting,
                            (unsigned)e->tick);
         }
+        for (size_t i = 0; i < sc->nloss; i++)
+            if (sc->loss[i].line && sc->loss[i].to > sc->ticks_setting) {
+                p->line = sc->loss[i].line;
+                return fail_at(p, sc->loss[i].col, "the window ends at tick %u, after the run: "
+                               "TICKS is %u", (unsigned)sc->loss[i].to,
+                               (unsigned)sc->ticks_setting);
+            }
         for (size_t i = 0; i < sc->nlinks; i++)
             if (sc->links[i].to > sc->ticks_setting) {
                 p->line = sc->links[i].line;

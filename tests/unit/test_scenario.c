@@ -818,8 +818,11 @@ static void test_statement_loss_and_comments(void)
                                 &sc),
                           0);
     CU_ASSERT_EQUAL_FATAL(sc.nloss, 5);
-    static const loss_spec_t want[] = { { 30, 40, 0.25 }, { 0, 1, 0.0 }, { 5, 10000000, 1.0 },
-                                        { 7, 8, 0.5 },    { 1, 3, 1.0 } };
+    static const loss_spec_t want[] = { { .from = 30, .to = 40, .p = 0.25 },
+                                        { .from = 0, .to = 1, .p = 0.0 },
+                                        { .from = 5, .to = 10000000, .p = 1.0 },
+                                        { .from = 7, .to = 8, .p = 0.5 },
+                                        { .from = 1, .to = 3, .p = 1.0 } };
     for (size_t i = 0; i < 5; i++) {
         CU_ASSERT_EQUAL(sc.loss[i].from, want[i].from);
         CU_ASSERT_EQUAL(sc.loss[i].to, want[i].to);
@@ -831,7 +834,7 @@ static void test_statement_loss_and_comments(void)
     CU_ASSERT_EQUAL(sc.events[0].line, 8);
     CU_ASSERT_EQUAL(sc.events[0].node_col, 16);
     CU_ASSERT_EQUAL(sc.nexpect, 0);
-    CU_ASSERT_EQUAL(sc.ticks, 700);
+    CU_ASSERT_EQUAL(sc.ticks, 10000000 + 50); /* the run covers the last window, + 50 */
     scenario_free(&sc);
 
     /* A file of only a loss window: no events at all. */
@@ -1092,7 +1095,8 @@ static void test_run_length(void)
         { "MAX_NNB: 10\nTICKS: 1000\nat 10 read k\n", 1000 },
         { "MAX_NNB: 10\nTICKS: 5000\n", 5000 },
         { "MAX_NNB: 10\nTICKS: 101\n", 101 },  /* the classic failure at tick 100 fits */
-        { "MAX_NNB: 10\nTICKS: 2\nfrom 1 to 900 drop 0.5\n", 2 }, /* windows are not events */
+        { "MAX_NNB: 10\nTICKS: 2\nfrom 1 to 2 drop 0.5\n", 2 }, /* a window may end at TICKS */
+        { "MAX_NNB: 10\nfrom 1 to 900 drop 0.5\n", 950 },         /* and extends the run */
         { "MAX_NNB: 10\nCRUD_TEST: READ\nat 400 read k\n", 700 },
         { "MAX_NNB: 10\nCRUD_TEST: READ\nat 900 read k\n", 950 },
         { "MAX_NNB: 10\nCRUD_TEST: READ\nTICKS: 286\n", 286 },
@@ -1712,7 +1716,7 @@ static void test_many_statements(void)
         expects += sc.events[i].expect != EXPECT_NONE || sc.events[i].kind == EV_EXPECT_REMOVED;
     }
     CU_ASSERT_EQUAL(sc.nexpect, expects);
-    CU_ASSERT_EQUAL(sc.ticks, 996 + 50 > 700 ? 996 + 50 : 700);
+    CU_ASSERT_EQUAL(sc.ticks, 997 + 50); /* the last loss window ends at 997 */
     scenario_free(&sc);
 
     /* The same lines with an error on the very last one: everything is freed. */
