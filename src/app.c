@@ -191,6 +191,22 @@ static int random_live(run_t *r)
     return -1;
 }
 
+/* Logs the operation line under coordinator c and starts the operation there; value NULL:
+ * the line has no VALUE part (and reads and deletes need none). Returns the transaction id. */
+static uint32_t issue_op(run_t *r, uint32_t c, kv_op_t op, const char *key, const char *value,
+                         uint32_t now)
+{
+    static const char *const upper[] = { [KV_CREATE] = "CREATE", [KV_READ] = "READ",
+                                         [KV_UPDATE] = "UPDATE", [KV_DELETE] = "DELETE" };
+    if (value)
+        log_event(&r->log, node_addr(c), now, "%s OPERATION KEY: %s VALUE: %s at time: %u",
+                  upper[op], key, value, (unsigned)now);
+    else
+        log_event(&r->log, node_addr(c), now, "%s OPERATION KEY: %s at time: %u", upper[op], key,
+                  (unsigned)now);
+    return kv_client(r->nodes[c].kv, op, key, value, now);
+}
+
 /* Byte order of the keys; equal keys by the order they were drawn in. */
 static int key_cmp(const void *a, const void *b)
 {
@@ -241,11 +257,7 @@ static void insert_keys(run_t *r, uint32_t count, uint32_t now)
         int c = random_live(r);
         if (c < 0)
             break;
-        const test_key_t *k = &r->keys[i];
-        log_event(&r->log, node_addr((uint32_t)c), now,
-                  "CREATE OPERATION KEY: %s VALUE: %s at time: %u", k->key, k->value,
-                  (unsigned)now);
-        kv_client(r->nodes[c].kv, KV_CREATE, k->key, k->value, now);
+        issue_op(r, (uint32_t)c, KV_CREATE, r->keys[i].key, r->keys[i].value, now);
     }
     free(r->keys);
     r->keys = sorted;
@@ -379,20 +391,8 @@ static void client_op(run_t *r, const event_t *ev, uint32_t now)
     }
     if (!k && ev->key != EV_KEY_INVALID && ev->key != EV_KEY_NAMED)
         return;
-    char op_upper[8];
-    const char *name = kv_op_name((kv_op_t)ev->op);
-    size_t len = 0;
-    for (; len + 1 < sizeof op_upper && name[len]; len++)
-        op_upper[len] = (char)(name[len] >= 'a' && name[len] <= 'z' ? name[len] - 32 : name[len]);
-    op_upper[len] = '\0';
-    if (value)
-        log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s VALUE: %s at time: %u",
-                  op_upper, key, value, (unsigned)now);
-    else
-        log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s at time: %u",
-                  op_upper, key, (unsigned)now);
     track_op(r, r->next_txid, (int32_t)event);
-    kv_client(r->nodes[c].kv, (kv_op_t)ev->op, key, value, now);
+    issue_op(r, (uint32_t)c, (kv_op_t)ev->op, key, value, now);
 }
 
 /* The key an event is about: named in the file, or one of the inserted keys. */
@@ -609,16 +609,7 @@ static void workload_tick(run_t *r, workload_t *w, uint32_t now)
             op = pick < ev->mix[0] ? KV_READ : pick < ev->mix[0] + ev->mix[1] ? KV_UPDATE : KV_DELETE;
         }
         w->exists[key] = op != KV_DELETE;
-        const char *upper = op == KV_CREATE ? "CREATE" : op == KV_READ ? "READ"
-                            : op == KV_UPDATE ? "UPDATE" : "DELETE";
-        if (op == KV_CREATE || op == KV_UPDATE)
-            log_event(&r->log, node_addr((uint32_t)c), now,
-                      "%s OPERATION KEY: %s VALUE: %s at time: %u", upper, name, value,
-                      (unsigned)now);
-        else
-            log_event(&r->log, node_addr((uint32_t)c), now, "%s OPERATION KEY: %s at time: %u",
-                      upper, name, (unsigned)now);
-        kv_client(r->nodes[c].kv, op, name, value, now);
+        issue_op(r, (uint32_t)c, op, name, op == KV_CREATE || op == KV_UPDATE ? value : NULL, now);
         w->ops++;
     }
 }

@@ -424,6 +424,21 @@ static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
         hand_off_if_stray(n, req->key, now);
 }
 
+/* Tells `to` which version of the key this node holds (none: version 0). */
+static void send_version(kv_node_t *n, const char *key, const store_item_t *it, addr_t to,
+                         uint32_t now)
+{
+    kv_msg_t *ack = &n->out;
+    ack->type = MSG_KV_TRANSFER_ACK;
+    ack->from = n->self;
+    ack->txid = 0;
+    ack->op = 0;
+    ack->flags = it && it->deleted ? KV_FLAG_DELETED : 0;
+    ack->version = it ? it->version : (kv_version_t){ 0, 0 };
+    set_text(ack, key, NULL);
+    send_kv(n, to, ack, now);
+}
+
 static void receive_transfer(kv_node_t *n, const kv_msg_t *m, uint32_t now)
 {
     ensure_ring(n, now, true);
@@ -440,15 +455,7 @@ static void receive_transfer(kv_node_t *n, const kv_msg_t *m, uint32_t now)
         place_received(n, it, m->from, now);
         it = store_get(n->store, m->key, m->klen);
     }
-    kv_msg_t *ack = &n->out;
-    ack->type = MSG_KV_TRANSFER_ACK;
-    ack->from = n->self;
-    ack->txid = 0;
-    ack->op = 0;
-    ack->flags = it->deleted ? KV_FLAG_DELETED : 0;
-    ack->version = it->version;
-    set_text(ack, m->key, NULL);
-    send_kv(n, m->from, ack, now);
+    send_version(n, m->key, it, m->from, now);
     hand_off_if_stray(n, m->key, now);
 }
 
@@ -546,15 +553,7 @@ static void receive_digest(kv_node_t *n, const uint8_t *data, int count,
             n->stats.repairs_sent++;
             continue;
         }
-        kv_msg_t *ack = &n->out;
-        ack->type = MSG_KV_TRANSFER_ACK;
-        ack->from = n->self;
-        ack->txid = 0;
-        ack->op = 0;
-        ack->flags = it && it->deleted ? KV_FLAG_DELETED : 0;
-        ack->version = it ? it->version : (kv_version_t){ 0, 0 };
-        set_text(ack, key, NULL);
-        send_kv(n, from, ack, now);
+        send_version(n, key, it, from, now);
     }
 }
 
