@@ -54,7 +54,9 @@ struct member_node {
     uint32_t *live; /* indices of alive and suspected entries */
     uint32_t nlive;
     uint32_t cursor; /* round-robin position in live[] for gossip content */
-    uint32_t removed_cursor; /* round-robin position in removed.v for failure notices */
+    u32vec_t recent;         /* entries removed on evidence, in removal order, for notices */
+    uint32_t recent_head;    /* recent.v[0..head) are too old to send */
+    uint32_t recent_cursor;  /* round-robin position in recent.v[head..n) */
     uint32_t news[NEWS_CAP]; /* ring of newly admitted entries, forwarded first */
     uint8_t news_left[NEWS_CAP]; /* sends left for each */
     uint32_t news_head, news_len;
@@ -226,6 +228,7 @@ void member_free(member_node_t *m)
             free(m->wheel[i].v);
     free(m->wheel);
     free(m->removed.v);
+    free(m->recent.v);
     free(m->entries);
     free(m->live);
     free(m->slots);
@@ -362,6 +365,8 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     live_remove(m, idx);
     probe_forget(m, idx, now);
     (void)vec_push(&m->removed, idx); /* without memory it is just never rechecked */
+    if (spread)
+        (void)vec_push(&m->recent, idx); /* without memory it is just not regossiped */
     if (spread)
         news_add(m, idx, dead_news_sends(m));
     m->stats.removals++;
@@ -558,10 +563,19 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
 {
     const member_cfg_t *c = m->env.cfg;
     uint32_t window = c->t_fail + c->t_remove, taken = 0;
-    for (uint32_t seen = 0; seen < m->removed.n && taken < TOMBS_PER_MSG; seen++) {
-        if (m->removed_cursor >= m->removed.n)
-            m->removed_cursor = 0;
-        uint32_t idx = m->removed.v[m->removed_cursor++];
+    u32vec_t *r = &m->recent;
+    /* Removals are appended in time order: the ones past the window are a prefix. */
+    while (r->n > m->recent_head && now - m->entries[r->v[m->recent_head]].removed_at > window)
+        m->recent_head++;
+    if (m->recent_head == r->n) {
+        r->n = m->recent_head = 0; /* nothing recent: reuse the vector from the start */
+        return;
+    }
+    uint32_t live = r->n - m->recent_head;
+    for (uint32_t seen = 0; seen < live && taken < TOMBS_PER_MSG; seen++) {
+        if (m->recent_cursor < m->recent_head || m->recent_cursor >= r->n)
+            m->recent_cursor = m->recent_head;
+        uint32_t idx = r->v[m->recent_cursor++];
         const entry_t *ent = &m->entries[idx];
         if (ent->state == ST_REMOVED && ent->dead_news && now - ent->removed_at <= window &&
             ent->stamp != m->stamp) {
