@@ -48,6 +48,7 @@ tools/grade-kv: tools/grade_kv.c
 tools/check-state: tools/check_state.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ $< $(CRYPTO_LIBS)
 
+
 build/tests/%.o: tests/unit/%.c | test-deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -72,6 +73,14 @@ build/asan/grade-%: tools/grade_%.c
 build/asan/check-state: tools/check_state.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS)
+
+# A test build with deliberately unsafe behaviour on demand (KV_FAULTS=early-drop,quorum-one,
+# no-anti-entropy), to show that the history checker and the campaign catch what it breaks.
+build/faulty/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DKV_FAULT_INJECTION -c -o $@ $<
+build/faulty/Application: build/faulty/main.o $(OBJS:build/%=build/faulty/%)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lm
 
 # A key-value testcase (one with CRUD_TEST) is graded by grade-kv, its final state by check-state.
 run: all
@@ -112,3 +121,4 @@ clean:
 
 -include $(OBJS:.o=.d) build/main.d $(TOBJS:.o=.d)
 -include $(OBJS:build/%.o=build/asan/%.d) build/asan/main.d $(TOBJS:build/%.o=build/asan/%.d)
+-include $(OBJS:build/%.o=build/faulty/%.d) build/faulty/main.d

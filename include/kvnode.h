@@ -18,12 +18,22 @@
 
 typedef struct {
     uint32_t timeout;        /* ticks a coordinator waits for its quorum before failing */
-    uint32_t transfer_retry; /* ticks between resends of an unacknowledged key transfer */
+    uint32_t transfer_retry; /* ticks between resends of an unacknowledged offer or transfer */
+    /* A holder that an older view ranks r-th among the key's holders starts handing it over
+     * r * handoff_stagger ticks late, so that the first holder's copy has usually arrived and
+     * the others' offers are answered "have it" (README, "Stabilization"). */
+    uint32_t handoff_stagger;
     /* Anti-entropy: every sync_period ticks a node sends one ring neighbour (within two places,
      * in turn) the versions of the keys they both replicate; whichever holds the newer version
      * of a key sends it. Repairs replicas that missed a write while views disagreed. 0: off. */
     uint32_t sync_period;
+    /* Deliberately unsafe behaviour, set only by test builds (make faulty) to show that the
+     * history checker and the campaign catch what it breaks. 0 in every real run. */
+    unsigned faults;
 } kv_cfg_t;
+
+#define KV_FAULT_EARLY_DROP 1u /* a node that is not a replica drops its copy at once */
+#define KV_FAULT_QUORUM_ONE 2u /* operations succeed at the first success */
 
 void kv_default_cfg(kv_cfg_t *cfg);
 
@@ -64,8 +74,8 @@ uint32_t kv_client(kv_node_t *n, kv_op_t op, const char *key, const char *value,
 /* The key's replicas in this node's current view (primary first); returns how many. */
 size_t kv_replicas_of(kv_node_t *n, const char *key, addr_t out[RING_REPLICAS], uint32_t now);
 
-/* Writes one line per live key this node holds:
- * "item <addr> <key> <value> <stamp>.<node>" (tombstones are not listed). */
+/* Writes one line per key this node holds: "item <addr> <key> <value> <stamp>.<node>" for a
+ * value, "tomb <addr> <key> <stamp>.<node>" for a deletion (a tombstone). */
 void kv_dump(const kv_node_t *n, FILE *out);
 
 /* What this node holds for the key: false if nothing; otherwise its version, its value ("" for
@@ -76,9 +86,11 @@ bool kv_peek(const kv_node_t *n, const char *key, kv_version_t *version, const c
 typedef struct {
     uint64_t requests_served; /* server result lines */
     uint64_t ops_ok, ops_failed; /* coordinator result lines */
-    uint64_t transfers_sent;  /* stabilization transfers sent, resends included */
+    uint64_t transfers_sent;  /* key values sent (handoffs, repairs), resends included */
     uint64_t transfers_applied; /* transfers that brought a newer version */
-    uint64_t keys_dropped;    /* keys given up because the node is no longer a replica */
+    uint64_t offers_sent;     /* handoff offer messages (each lists up to 64 keys) */
+    uint64_t keys_offered;    /* keys listed in offers, resends included */
+    uint64_t keys_dropped;    /* copies given up: not a replica, every replica acknowledged */
     uint64_t ignored_replies; /* late, duplicate or unknown replies */
     uint64_t malformed;       /* received messages the decoder rejected */
     uint64_t ring_rebuilds;

@@ -66,13 +66,16 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
 void member_tick(member_node_t *m, uint32_t now);
 
 bool member_in_group(const member_node_t *m);
-/* Changes whenever the list does (a member admitted or removed): callers that derive state
- * from the list, like the ring, compare it to know when to rebuild. */
+/* Changes whenever the list does (a member admitted or removed, or a member's incarnation
+ * raised: it restarted): callers that derive state from the list, like the ring, compare it to
+ * know when to rebuild. */
 uint64_t member_version(const member_node_t *m);
 /* Members currently in the list (alive or suspected), self excluded. */
 size_t member_count(const member_node_t *m);
 /* The i-th member currently in the list, 0 <= i < member_count(m); order is unspecified. */
 addr_t member_at(const member_node_t *m, size_t i);
+/* The incarnation of the i-th member, as this node knows it. */
+uint32_t member_incarnation_at(const member_node_t *m, size_t i);
 /* True if a is in the list (alive or suspected). */
 bool member_knows(const member_node_t *m, addr_t a);
 bool member_suspects(const member_node_t *m, addr_t a);

@@ -29,6 +29,7 @@ typedef struct {
     uint8_t nreplicas;
     uint8_t answered; /* bit i: replicas[i] answered */
     uint8_t ok, failed;
+    uint8_t need; /* successes that decide it: QUORUM */
     q_state_t state;
     uint32_t deadline; /* the operation fails if undecided at this tick */
     bool have_newest;
@@ -38,6 +39,9 @@ typedef struct {
 /* Starts an operation sent to n replicas (n <= RING_REPLICAS); with fewer than QUORUM
  * replicas it has failed at once. */
 void quorum_init(quorum_t *q, const addr_t *replicas, size_t n, uint32_t deadline);
+/* Deliberately unsafe, for test builds that prove the checkers catch lost writes: the operation
+ * succeeds at `need` successes instead of QUORUM. */
+void quorum_weaken(quorum_t *q, uint8_t need);
 /* Counts one reply. Success once QUORUM replicas succeeded; failure once too many failed for
  * that to be possible. */
 q_reply_t quorum_reply(quorum_t *q, addr_t from, bool ok, kv_version_t version);

@@ -28,6 +28,7 @@ uint64_t ring_poscache_get(ring_poscache_t *c, addr_t a);
 typedef struct {
     uint64_t pos;
     addr_t addr;
+    uint32_t inc; /* the incarnation the view knows the node by (0 if not given) */
 } ring_node_t;
 
 /* Nodes sorted by (position, address): equal positions are ordered by address, so every node
@@ -42,10 +43,19 @@ void ring_free(ring_t *r);
 /* Replaces the ring's nodes with the n given addresses (duplicates are kept once). -1 on
  * out-of-memory, leaving the ring empty. cache may be NULL. */
 int ring_build(ring_t *r, const addr_t *addrs, size_t n, ring_poscache_t *cache);
+/* The same, recording each node's incarnation incs[i] (incs NULL: all 0), so that a view can
+ * tell a restarted node (same address, new incarnation) from the one it replaced. */
+int ring_build_with(ring_t *r, const addr_t *addrs, const uint32_t *incs, size_t n,
+                    ring_poscache_t *cache);
 /* The replicas of a key at position `pos`: the first min(n, RING_REPLICAS) distinct nodes
  * clockwise from pos (a node at exactly pos is the first), wrapping around. Returns how many
  * were written to out. */
 size_t ring_replicas(const ring_t *r, uint64_t pos, addr_t out[RING_REPLICAS]);
+/* The same replicas, as ring nodes (position, address, incarnation). */
+size_t ring_replica_nodes(const ring_t *r, uint64_t pos, ring_node_t out[RING_REPLICAS]);
+/* Whether node a comes before node b going clockwise from key position pos (a node at exactly
+ * pos first; equal positions by address): the order in which every view lists replicas. */
+bool ring_closer(uint64_t pos, const ring_node_t *a, const ring_node_t *b);
 /* Index of a in r->nodes, or r->n if it is not on the ring; pos must be a's position. */
 size_t ring_index(const ring_t *r, addr_t a, uint64_t pos);
 /* Whether a is on the ring; pos must be a's position. */

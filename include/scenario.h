@@ -23,7 +23,8 @@ typedef enum {
                              live coordinator; they are then referred to in byte order */
     EV_FAIL_REPLICAS,     /* `count` live replicas of key `key` fail, from the tertiary down */
     EV_FAIL_NON_REPLICA,  /* a random live node that is not a replica of key `key` fails */
-    EV_KV_OP,             /* client operation `op` on key `key` through a random live node */
+    EV_KV_OP,             /* client operation `op` on key `key` through a random live node,
+                             or through `node` (via) */
     EV_FAIL_NODE,         /* node `node` (an id) fails */
     EV_FAIL_RANDOM,       /* `count` distinct live nodes chosen at random fail */
     EV_FAIL_ROLE,         /* replica `role` (0 primary, 1 secondary, 2 tertiary) of a key fails */
@@ -50,7 +51,9 @@ typedef struct {
     int32_t key;    /* KV events: key reference */
     char *key_name; /* EV_KEY_NAMED: the key (owned) */
     char *value;    /* EV_KV_OP: the value (owned), or NULL for the inserted key's own value */
-    uint32_t node;  /* EV_FAIL_NODE, EV_EXPECT_REMOVED: node id (1 = the introducer) */
+    uint32_t node;  /* EV_FAIL_NODE, EV_EXPECT_REMOVED, EV_RESTART, EV_KV_OP with via: node id
+                       (1 = the introducer) */
+    bool via;       /* EV_KV_OP: coordinated by `node`, not by a random live node */
     int role;       /* EV_FAIL_ROLE */
     expect_t expect;      /* EV_KV_OP: what the file expects of the outcome */
     char *expect_value;   /* EXPECT_VALUE: the value a read must return (owned) */

@@ -16,6 +16,7 @@ typedef struct {
     bool deleted;
     kv_version_t version;
     uint64_t pos; /* the key's ring position, kept by the caller's choice */
+    uint32_t tag; /* the caller's: 0 for a new item, kept across updates until set again */
 } store_item_t;
 
 typedef struct store store_t;
@@ -30,6 +31,8 @@ const store_item_t *store_get(const store_t *s, const char *key, size_t klen);
  * none: STORE_APPLIED; otherwise keeps what it has: STORE_STALE. STORE_ENOMEM if out of memory. */
 int store_put(store_t *s, const char *key, size_t klen, const char *value, size_t vlen,
               kv_version_t version, bool deleted, uint64_t pos);
+/* Sets the item's tag; false if the key is not there. */
+bool store_set_tag(store_t *s, const char *key, size_t klen, uint32_t tag);
 /* Forgets the key entirely (the node is no longer a replica); false if it was not there. */
 bool store_remove(store_t *s, const char *key, size_t klen);
 /* Items, tombstones included, in unspecified order: store_at(s, i) for i < store_size(s).

@@ -30,7 +30,15 @@ typedef enum {
     MSG_KV_TRANSFER = 12, /* stabilization: a key's newest version handed to a replica */
     MSG_KV_TRANSFER_ACK = 13, /* the version the receiver now holds */
     MSG_KV_DIGEST = 14,   /* anti-entropy: (key, version) pairs the sender holds */
+    MSG_KV_OFFER = 15,    /* handoff: (key, version) pairs the sender is handing over */
+    MSG_KV_HAVE = 16,     /* the answer to an offer: the version held of each key offered */
 } msg_type_t;
+
+/* Whether a message type belongs to the key-value layer (the rest are membership's). */
+static inline int wire_is_kv_type(int type)
+{
+    return type >= MSG_KV_REQUEST && type <= MSG_KV_HAVE;
+}
 
 /* A heartbeat with WIRE_HB_DEAD_FLAG set announces that the entry's incarnation has failed;
  * the other bits are the last heartbeat the announcer had seen from it (heartbeats count ticks,
@@ -118,13 +126,16 @@ typedef struct {
     kv_version_t version;
 } kv_digest_entry_t;
 
-/* Starts a digest in buf (at least WIRE_DIGEST_HEADER_SIZE bytes); returns its length. */
+/* Starts a digest in buf (at least WIRE_DIGEST_HEADER_SIZE bytes); returns its length.
+ * Offers and their answers (MSG_KV_OFFER, MSG_KV_HAVE) share the digest's layout:
+ * wire_digest_begin_as starts one of those. */
 size_t wire_digest_begin(uint8_t *buf, addr_t from);
+size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from);
 /* Appends an entry to the digest of length *len; -1 (nothing written) if it does not fit in
  * cap, holds WIRE_DIGEST_MAX_ENTRIES already, or the entry is invalid. */
 int wire_digest_add(uint8_t *buf, size_t cap, size_t *len, const kv_digest_entry_t *e);
-/* Checks a whole digest; returns its entry count (>= 0) and sets *from, or a negative
- * wire_status_t. */
+/* Checks a whole digest, offer or answer; returns its entry count (>= 0) and sets *from, or
+ * a negative wire_status_t. */
 int wire_digest_check(const uint8_t *buf, size_t len, addr_t *from);
 /* Reads the entry at *pos (start at WIRE_DIGEST_HEADER_SIZE) of a checked digest and moves
  * *pos past it. */

@@ -18,12 +18,29 @@ typedef struct {
     quorum_t q;
 } txn_t;
 
-/* A key handed to a new replica, resent until the replica acknowledges the current version. */
+/* Handoff (README, "Stabilization"): a node holding a key hands it to replicas that may lack
+ * it, until each acknowledges a version at least as new as the node's own. One target of one
+ * key: */
+typedef struct {
+    addr_t to;
+    uint32_t inc;       /* the incarnation `to` had in the view that made it a target */
+    kv_version_t acked; /* the newest version `to` said it holds; {0, 0}: none yet */
+    uint32_t next;      /* tick of the next send */
+    bool behind;        /* `to` said it holds an older version: the next send is the value */
+} ho_target_t;
+
+/* The handoff of one key; the store item's tag is its index in kv_node.ho plus one. */
 typedef struct {
     char *key;
-    addr_t target;
-    uint32_t next_send;
-} transfer_t;
+    ho_target_t t[RING_REPLICAS];
+    uint8_t nt;
+} handoff_t;
+
+/* One offer due: the key of handoff `ho` to `to`. */
+typedef struct {
+    addr_t to;
+    uint32_t ho;
+} ho_due_t;
 
 struct kv_node {
     kv_env_t env;
@@ -36,22 +53,29 @@ struct kv_node {
 
     txn_t *txns; /* sorted by txid; [txn_head, ntxns) are live, decided ones until deadline */
     size_t txn_head, ntxns, txn_cap;
-    transfer_t *xfers;
-    size_t nxfers, xfer_cap;
-    addr_t *scratch; /* member addresses while building the ring */
+    handoff_t *ho; /* keys being handed to replicas that have not acknowledged them yet */
+    size_t nho, ho_cap;
+    uint32_t ho_due;   /* no handoff send is due before this tick */
+    ho_due_t *due;     /* scratch: offers due this tick */
+    size_t due_cap;
+    addr_t *scratch;   /* member addresses and incarnations while building the ring */
+    uint32_t *scratch_inc;
     size_t scratch_cap;
 
     uint32_t sync_turn; /* which neighbour the next anti-entropy round goes to */
     kv_stats_t stats;
     kv_msg_t in, out;
-    uint8_t buf[WIRE_MAX_DIGEST_MSG > WIRE_MAX_KV_MSG ? WIRE_MAX_DIGEST_MSG : WIRE_MAX_KV_MSG];
+    uint8_t buf[WIRE_MAX_KV_MSG];       /* one encoded KV message */
+    uint8_t batch[WIRE_MAX_DIGEST_MSG]; /* an offer, answer or digest being filled */
 };
 
 void kv_default_cfg(kv_cfg_t *cfg)
 {
     cfg->timeout = 10;
     cfg->transfer_retry = 5;
+    cfg->handoff_stagger = 3;
     cfg->sync_period = 20;
+    cfg->faults = 0;
 }
 
 kv_node_t *kv_new(addr_t self, const kv_env_t *env)
@@ -81,11 +105,13 @@ void kv_free(kv_node_t *n)
         free(n->txns[i].key);
         free(n->txns[i].value);
     }
-    for (size_t i = 0; i < n->nxfers; i++)
-        free(n->xfers[i].key);
+    for (size_t i = 0; i < n->nho; i++)
+        free(n->ho[i].key);
     free(n->txns);
-    free(n->xfers);
+    free(n->ho);
+    free(n->due);
     free(n->scratch);
+    free(n->scratch_inc);
     ring_free(&n->ring);
     ring_free(&n->prev);
     store_free(n->store);
@@ -136,6 +162,21 @@ static void log_result(kv_node_t *n, const char *role, kv_op_t op, bool ok, uint
                   kv_op_name(op), outcome, (unsigned)now, (unsigned)txid, key);
 }
 
+/* ---- handoff ----
+ *
+ * The invariant: a node gives up its copy of a key only when it is not one of the key's
+ * replicas in its own view and every replica in that view has acknowledged holding a version at
+ * least as new as the copy. A node that is a replica in its view never gives its copy up. Every
+ * view orders nodes by the same positions, so the replicas a node waits for are all closer to
+ * the key than it is: acknowledgements cannot go round in a circle, and the newest version held
+ * anywhere survives until every node holding it has crashed.
+ *
+ * Every holder is responsible for its own copy; none is presumed to hold what it may have lost
+ * (it failed undetected, restarted empty, missed the write). A holder first offers (key,
+ * version) to each target, batched per target; a target answers with the version it holds, and
+ * only a target that is behind gets the value. Holders that an older view ranks behind others
+ * start a few ticks later, so that a moved key's value usually travels once. */
+
 static bool is_self(const kv_node_t *n, addr_t a)
 {
     return addr_eq(a, n->self);
@@ -154,39 +195,72 @@ static bool on_ring(kv_node_t *n, const ring_t *r, addr_t a)
     return ring_contains(r, a, ring_poscache_get(n->env.positions, a));
 }
 
-/* ---- stabilization ---- */
-
-static void transfer_remove(kv_node_t *n, size_t i)
+/* Index of node a (with incarnation inc; any if match_inc is false) in set[0..k), or -1. */
+static int node_in(const ring_node_t *set, size_t k, addr_t a, uint32_t inc, bool match_inc)
 {
-    free(n->xfers[i].key);
-    n->xfers[i] = n->xfers[--n->nxfers];
+    for (size_t i = 0; i < k; i++)
+        if (addr_eq(set[i].addr, a) && (!match_inc || set[i].inc == inc))
+            return (int)i;
+    return -1;
 }
 
-static bool transfer_pending(const kv_node_t *n, const char *key)
+static bool same_nodes(const ring_node_t *a, size_t ka, const ring_node_t *b, size_t kb)
 {
-    for (size_t i = 0; i < n->nxfers; i++)
-        if (strcmp(n->xfers[i].key, key) == 0)
-            return true;
-    return false;
+    if (ka != kb)
+        return false;
+    for (size_t i = 0; i < ka; i++)
+        if (!addr_eq(a[i].addr, b[i].addr) || a[i].inc != b[i].inc)
+            return false;
+    return true;
 }
 
-static void transfer_add(kv_node_t *n, const char *key, addr_t target, uint32_t now)
+static handoff_t *ho_of(kv_node_t *n, const store_item_t *it)
 {
-    for (size_t i = 0; i < n->nxfers; i++)
-        if (addr_eq(n->xfers[i].target, target) && strcmp(n->xfers[i].key, key) == 0)
-            return;
-    if (n->nxfers == n->xfer_cap) {
-        size_t cap = n->xfer_cap ? n->xfer_cap * 2 : 8;
-        transfer_t *p = realloc(n->xfers, cap * sizeof *p);
+    return it && it->tag ? &n->ho[it->tag - 1] : NULL;
+}
+
+/* A new, empty handoff for the item; NULL without memory (the next view change retries). */
+static handoff_t *ho_create(kv_node_t *n, const store_item_t *it)
+{
+    if (n->nho == n->ho_cap) {
+        size_t cap = n->ho_cap ? n->ho_cap * 2 : 8;
+        handoff_t *p = realloc(n->ho, cap * sizeof *p);
         if (!p)
-            return; /* the next ring change tries again */
-        n->xfers = p;
-        n->xfer_cap = cap;
+            return NULL;
+        n->ho = p;
+        n->ho_cap = cap;
     }
-    char *k = strdup(key);
+    char *k = strdup(it->key);
     if (!k)
-        return;
-    n->xfers[n->nxfers++] = (transfer_t){ k, target, now };
+        return NULL;
+    handoff_t *h = &n->ho[n->nho++];
+    *h = (handoff_t){ .key = k };
+    store_set_tag(n->store, it->key, it->klen, (uint32_t)n->nho);
+    return h;
+}
+
+/* Forgets handoff h (the item keeps its data); the last handoff moves into its slot. */
+static void ho_delete(kv_node_t *n, handoff_t *h)
+{
+    size_t i = (size_t)(h - n->ho);
+    store_set_tag(n->store, h->key, strlen(h->key), 0);
+    free(h->key);
+    if (i != --n->nho) {
+        n->ho[i] = n->ho[n->nho];
+        store_set_tag(n->store, n->ho[i].key, strlen(n->ho[i].key), (uint32_t)i + 1);
+    }
+}
+
+static bool confirmed(const ho_target_t *t, kv_version_t v)
+{
+    return kv_version_cmp(t->acked, v) >= 0;
+}
+
+static bool self_replicates(kv_node_t *n, uint64_t pos)
+{
+    addr_t reps[RING_REPLICAS];
+    size_t k = ring_replicas(&n->ring, pos, reps);
+    return in_set(reps, k, n->self);
 }
 
 static void send_transfer(kv_node_t *n, const store_item_t *it, addr_t to, uint32_t now)
@@ -203,138 +277,247 @@ static void send_transfer(kv_node_t *n, const store_item_t *it, addr_t to, uint3
     n->stats.transfers_sent++;
 }
 
-/* Gives the key up if this node is not one of its replicas and no handoff is in flight. */
-static void maybe_drop(kv_node_t *n, const char *key)
+/* When every target has acknowledged the held version: the handoff is over, and a node that is
+ * not a replica gives the key up. Returns true if the key was dropped (it and h are gone). */
+static bool ho_settle(kv_node_t *n, handoff_t *h)
 {
-    const store_item_t *it = store_get(n->store, key, strlen(key));
-    if (!it || transfer_pending(n, key))
-        return;
-    addr_t reps[RING_REPLICAS];
-    size_t k = ring_replicas(&n->ring, it->pos, reps);
-    if (k == 0 || in_set(reps, k, n->self))
-        return;
-    store_remove(n->store, key, strlen(key));
-    n->stats.keys_dropped++;
+    const store_item_t *it = store_get(n->store, h->key, strlen(h->key));
+    bool drop = !self_replicates(n, it->pos);
+    /* The fault drops at once, counting on the other holders: the bug the invariant stops. */
+    if (!drop || !(n->env.cfg->faults & KV_FAULT_EARLY_DROP))
+        for (size_t i = 0; i < h->nt; i++)
+            if (!confirmed(&h->t[i], it->version))
+                return false;
+    char key[KV_MAX_KEY + 1];
+    memcpy(key, h->key, strlen(h->key) + 1);
+    ho_delete(n, h);
+    if (drop) {
+        store_remove(n->store, key, strlen(key));
+        n->stats.keys_dropped++;
+    }
+    return drop;
 }
 
-static bool same_replicas(const addr_t *a, size_t ka, const addr_t *b, size_t kb)
+/* Makes want[0..k) the targets of the item's handoff: a target already there (same address and
+ * incarnation) keeps what it acknowledged; a new one gets its first send at `first`. No targets:
+ * no handoff. Returns the handoff, or NULL if there is none. */
+static handoff_t *ho_plan(kv_node_t *n, const store_item_t *it, const ring_node_t *want, size_t k,
+                          uint32_t first)
 {
-    if (ka != kb)
-        return false;
-    for (size_t i = 0; i < ka; i++)
-        if (!addr_eq(a[i], b[i]))
-            return false;
-    return true;
+    handoff_t *h = ho_of(n, it);
+    if (k == 0) {
+        if (h)
+            ho_delete(n, h);
+        return NULL;
+    }
+    if (!h && !(h = ho_create(n, it)))
+        return NULL;
+    ho_target_t t[RING_REPLICAS];
+    for (size_t i = 0; i < k; i++) {
+        t[i] = (ho_target_t){ .to = want[i].addr, .inc = want[i].inc, .next = first };
+        for (size_t j = 0; j < h->nt; j++)
+            if (addr_eq(h->t[j].to, want[i].addr) && h->t[j].inc == want[i].inc)
+                t[i] = h->t[j];
+    }
+    memcpy(h->t, t, k * sizeof *t);
+    h->nt = (uint8_t)k;
+    if (first < n->ho_due)
+        n->ho_due = first;
+    return h;
 }
 
-/* Where the key goes after the view changed from `old` to the current ring, if its replica set
- * changed. The nodes presumed to hold it are its old replicas still on the ring, plus this node.
- * Of these, the first new replica (else the first old one, else this node) is responsible for
- * handing it to the other new replicas: nodes with the same views pick the same sender. The
- * sender sends to every other new replica, not only to those it presumes lack the key: after
- * two changes in a row the presumption can be wrong (the sender chosen in between may have died
- * before sending), and a replica that has the version already just acknowledges it. */
+/* The item's replicas in this node's view, without this node; *self_rep says if it is one. */
+static size_t others_of(kv_node_t *n, const store_item_t *it, ring_node_t out[RING_REPLICAS],
+                        bool *self_rep)
+{
+    ring_node_t reps[RING_REPLICAS];
+    size_t k = ring_replica_nodes(&n->ring, it->pos, reps), m = 0;
+    *self_rep = false;
+    for (size_t i = 0; i < k; i++) {
+        if (is_self(n, reps[i].addr))
+            *self_rep = true;
+        else
+            out[m++] = reps[i];
+    }
+    return m;
+}
+
+/* How many of the nodes presumed to hold the key (its replicas in the old view that are still
+ * on the ring) come before this node on the ring, counted from the key: its place in line. */
+static uint32_t holder_rank(kv_node_t *n, const store_item_t *it, const ring_node_t *oldr, size_t ko)
+{
+    ring_node_t me = { ring_poscache_get(n->env.positions, n->self), n->self, 0 };
+    uint32_t rank = 0;
+    for (size_t i = 0; i < ko; i++)
+        if (!is_self(n, oldr[i].addr) && on_ring(n, &n->ring, oldr[i].addr) &&
+            ring_closer(it->pos, &oldr[i], &me))
+            rank++;
+    return rank;
+}
+
+/* The view changed from `old` to the current ring: plan the item's handoff. A node that is not
+ * a replica hands the key to every replica; a replica hands it to the replicas that are new to
+ * it (a restarted node, same address with a new incarnation, counts as new), and keeps handing
+ * it to earlier targets that are still replicas. */
 static void place_key(kv_node_t *n, const store_item_t *it, const ring_t *old, uint32_t now)
 {
-    addr_t newr[RING_REPLICAS], oldr[RING_REPLICAS], holders[RING_REPLICAS + 1];
-    size_t kn = ring_replicas(&n->ring, it->pos, newr);
-    size_t ko = ring_replicas(old, it->pos, oldr), kh = 0;
-    if (old != &n->ring && same_replicas(newr, kn, oldr, ko))
+    ring_node_t newr[RING_REPLICAS], oldr[RING_REPLICAS], want[RING_REPLICAS];
+    size_t kn = ring_replica_nodes(&n->ring, it->pos, newr);
+    size_t ko = ring_replica_nodes(old, it->pos, oldr), k = 0;
+    handoff_t *h = ho_of(n, it);
+    bool changed = !same_nodes(newr, kn, oldr, ko);
+    bool self_rep = node_in(newr, kn, n->self, 0, false) >= 0;
+    if (self_rep && !changed && !h)
         return;
-    for (size_t i = 0; i < ko; i++)
-        if (on_ring(n, &n->ring, oldr[i]))
-            holders[kh++] = oldr[i];
-    if (!in_set(holders, kh, n->self))
-        holders[kh++] = n->self;
-    addr_t resp = n->self;
-    bool found = false;
-    for (size_t i = 0; i < kn && !found; i++)
-        if (in_set(holders, kh, newr[i])) {
-            resp = newr[i];
-            found = true;
-        }
-    for (size_t i = 0; i < ko && !found; i++)
-        if (in_set(holders, kh, oldr[i])) {
-            resp = oldr[i];
-            found = true;
-        }
-    if (is_self(n, resp))
-        for (size_t i = 0; i < kn; i++)
-            if (!is_self(n, newr[i]))
-                transfer_add(n, it->key, newr[i], now);
-}
-
-/* A key that just arrived from `sender`: the nodes known to hold it are this one and the
- * sender, whatever older views presumed. If this node is the first of them among the key's
- * replicas, it hands the key to the other replicas; the sender, when first, does so itself. */
-static void place_received(kv_node_t *n, const store_item_t *it, addr_t sender, uint32_t now)
-{
-    addr_t reps[RING_REPLICAS];
-    size_t k = ring_replicas(&n->ring, it->pos, reps);
-    for (size_t i = 0; i < k; i++) {
-        if (addr_eq(reps[i], sender))
-            return;
-        if (is_self(n, reps[i])) {
-            for (size_t j = 0; j < k; j++)
-                if (j != i && !addr_eq(reps[j], sender))
-                    transfer_add(n, it->key, reps[j], now);
-            return;
-        }
-    }
-}
-
-/* A key this node holds but, in its own view, should not: hand it to the replicas, then drop it. */
-static void hand_off_if_stray(kv_node_t *n, const char *key, uint32_t now)
-{
-    const store_item_t *it = store_get(n->store, key, strlen(key));
-    addr_t reps[RING_REPLICAS];
-    size_t k = it ? ring_replicas(&n->ring, it->pos, reps) : 0;
-    if (k == 0 || in_set(reps, k, n->self))
-        return;
-    for (size_t i = 0; i < k; i++)
-        transfer_add(n, key, reps[i], now);
-}
-
-static void send_due_transfers(kv_node_t *n, uint32_t now)
-{
-    for (size_t i = 0; i < n->nxfers;) {
-        transfer_t *x = &n->xfers[i];
-        const store_item_t *it = store_get(n->store, x->key, strlen(x->key));
-        if (!it) {
-            transfer_remove(n, i);
+    for (size_t i = 0; i < kn; i++) {
+        const ring_node_t *r = &newr[i];
+        if (is_self(n, r->addr))
             continue;
+        bool pending = false;
+        for (size_t j = 0; h && j < h->nt; j++)
+            pending |= addr_eq(h->t[j].to, r->addr) && h->t[j].inc == r->inc;
+        if (!self_rep || pending || (changed && node_in(oldr, ko, r->addr, r->inc, true) < 0))
+            want[k++] = *r;
+    }
+    uint32_t first = now + holder_rank(n, it, oldr, ko) * n->env.cfg->handoff_stagger;
+    if ((h = ho_plan(n, it, want, k, first)) != NULL)
+        ho_settle(n, h);
+}
+
+/* The item's version just changed here (a write or a transfer from `sender`; none: the node
+ * itself is not one): targets that acknowledged an older version are due again. A node that is
+ * not a replica hands the new version to every replica; a replica that got it by transfer
+ * offers it to the other replicas, which the sender's view may have missed. */
+static void after_change(kv_node_t *n, const store_item_t *it, const addr_t *sender, uint32_t now)
+{
+    ring_node_t others[RING_REPLICAS], want[RING_REPLICAS];
+    bool self_rep;
+    size_t k = others_of(n, it, others, &self_rep), m = 0;
+    handoff_t *h = ho_of(n, it);
+    if (!self_rep || sender) {
+        for (size_t i = 0; i < k; i++)
+            if (!self_rep || !addr_eq(others[i].addr, *sender))
+                want[m++] = others[i];
+        uint32_t first = now + (self_rep ? n->env.cfg->handoff_stagger : 0);
+        if ((h = ho_plan(n, it, want, m, first)) != NULL)
+            ho_settle(n, h);
+        return;
+    }
+    if (h)
+        n->ho_due = now; /* unconfirmed targets are sent to at their next turn */
+}
+
+/* What target `from` said it holds of the key (an answer to an offer or a transfer). */
+static void ho_answer(kv_node_t *n, const char *key, size_t klen, addr_t from, kv_version_t v,
+                      uint32_t now)
+{
+    const store_item_t *it = store_get(n->store, key, klen);
+    handoff_t *h = ho_of(n, it);
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->nt; i++) {
+        ho_target_t *t = &h->t[i];
+        if (!addr_eq(t->to, from))
+            continue;
+        if (kv_version_cmp(v, t->acked) > 0)
+            t->acked = v;
+        if (confirmed(t, it->version)) {
+            ho_settle(n, h);
+        } else if (!t->behind || t->next <= now) {
+            t->behind = true;
+            send_transfer(n, it, from, now);
+            t->next = now + n->env.cfg->transfer_retry;
         }
-        if (x->next_send <= now) {
-            send_transfer(n, it, x->target, now);
-            x->next_send = now + n->env.cfg->transfer_retry;
-        }
-        i++;
+        return;
     }
 }
 
-/* After a view change: cancel handoffs to nodes that are no longer replicas of their key,
- * place every key, and drop the keys this node no longer replicates. */
+/* Sends the offer, answer or digest built in n->batch. */
+static void send_batch(kv_node_t *n, addr_t to, size_t len, uint32_t now)
+{
+    emulnet_send(n->env.net, n->self, to, n->batch, len, now);
+}
+
+static int due_cmp(const void *a, const void *b)
+{
+    const ho_due_t *x = a, *y = b;
+    uint64_t kx = addr_key(x->to), ky = addr_key(y->to);
+    return kx < ky ? -1 : kx > ky ? 1 : (x->ho > y->ho) - (x->ho < y->ho);
+}
+
+/* Sends what is due: the value to targets known to be behind, offers (batched per target) to
+ * the others; each is sent again after transfer_retry ticks until acknowledged. */
+static void send_due_handoffs(kv_node_t *n, uint32_t now)
+{
+    if (now < n->ho_due || n->nho == 0)
+        return;
+    uint32_t retry = n->env.cfg->transfer_retry, soonest = UINT32_MAX;
+    size_t ndue = 0;
+    for (size_t i = 0; i < n->nho; i++) {
+        handoff_t *h = &n->ho[i];
+        const store_item_t *it = store_get(n->store, h->key, strlen(h->key));
+        for (size_t j = 0; j < h->nt; j++) {
+            ho_target_t *t = &h->t[j];
+            if (confirmed(t, it->version))
+                continue;
+            if (t->next > now) {
+                soonest = t->next < soonest ? t->next : soonest;
+                continue;
+            }
+            t->next = now + retry;
+            soonest = t->next < soonest ? t->next : soonest;
+            if (t->behind) {
+                send_transfer(n, it, t->to, now);
+                continue;
+            }
+            if (ndue == n->due_cap) {
+                size_t cap = n->due_cap ? n->due_cap * 2 : 16;
+                ho_due_t *p = realloc(n->due, cap * sizeof *p);
+                if (!p)
+                    continue; /* offered at the next turn */
+                n->due = p;
+                n->due_cap = cap;
+            }
+            n->due[ndue++] = (ho_due_t){ t->to, (uint32_t)i };
+        }
+    }
+    n->ho_due = soonest;
+    if (ndue > 1)
+        qsort(n->due, ndue, sizeof *n->due, due_cmp);
+    size_t len = 0;
+    for (size_t i = 0; i < ndue; i++) {
+        const handoff_t *h = &n->ho[n->due[i].ho];
+        const store_item_t *it = store_get(n->store, h->key, strlen(h->key));
+        if (len && !addr_eq(n->due[i].to, n->due[i - 1].to)) {
+            send_batch(n, n->due[i - 1].to, len, now);
+            n->stats.offers_sent++;
+            len = 0;
+        }
+        if (!len)
+            len = wire_digest_begin_as(n->batch, MSG_KV_OFFER, n->self);
+        kv_digest_entry_t e = { (uint8_t)it->klen, it->key, it->deleted, it->version };
+        if (wire_digest_add(n->batch, sizeof n->batch, &len, &e) != 0) {
+            send_batch(n, n->due[i].to, len, now);
+            n->stats.offers_sent++;
+            len = wire_digest_begin_as(n->batch, MSG_KV_OFFER, n->self);
+            (void)wire_digest_add(n->batch, sizeof n->batch, &len, &e);
+        }
+        n->stats.keys_offered++;
+    }
+    if (len) {
+        send_batch(n, n->due[ndue - 1].to, len, now);
+        n->stats.offers_sent++;
+    }
+}
+
+/* After a view change: plan every key's handoff. Backwards, since a dropped item's slot is
+ * taken by the last item, which has been seen already. */
 static void stabilize(kv_node_t *n, const ring_t *old, uint32_t now)
 {
-    for (size_t i = 0; i < n->nxfers;) {
-        const store_item_t *it = store_get(n->store, n->xfers[i].key, strlen(n->xfers[i].key));
-        addr_t reps[RING_REPLICAS];
-        size_t k = it ? ring_replicas(&n->ring, it->pos, reps) : 0;
-        if (!it || !in_set(reps, k, n->xfers[i].target))
-            transfer_remove(n, i);
-        else
-            i++;
-    }
-    for (size_t i = 0; i < store_size(n->store); i++)
-        place_key(n, store_at(n->store, i), old, now);
-    for (size_t i = store_size(n->store); i-- > 0;) {
-        if (i >= store_size(n->store))
-            continue;
-        char key[KV_MAX_KEY + 1];
-        memcpy(key, store_at(n->store, i)->key, store_at(n->store, i)->klen + 1u);
-        maybe_drop(n, key);
-    }
-    send_due_transfers(n, now);
+    for (size_t i = store_size(n->store); i-- > 0;)
+        if (i < store_size(n->store))
+            place_key(n, store_at(n->store, i), old, now);
+    send_due_handoffs(n, now);
 }
 
 /* Rebuilds the ring if the membership list changed since the last build. While the store is
@@ -345,23 +528,29 @@ static void ensure_ring(kv_node_t *n, uint32_t now, bool needed)
     uint64_t v = member_version(m);
     if (n->have_ring && v == n->ring_version)
         return;
-    if (!needed && store_size(n->store) == 0 && n->nxfers == 0)
+    if (!needed && store_size(n->store) == 0)
         return;
     size_t count = member_count(m) + 1;
     if (count > n->scratch_cap) {
         addr_t *p = realloc(n->scratch, count * sizeof *p);
-        if (!p)
+        if (p)
+            n->scratch = p;
+        uint32_t *q = p ? realloc(n->scratch_inc, count * sizeof *q) : NULL;
+        if (!q)
             return; /* keep the old view; retried next time */
-        n->scratch = p;
+        n->scratch_inc = q;
         n->scratch_cap = count;
     }
     n->scratch[0] = n->self;
-    for (size_t i = 1; i < count; i++)
+    n->scratch_inc[0] = 0; /* a node never hands anything to itself */
+    for (size_t i = 1; i < count; i++) {
         n->scratch[i] = member_at(m, i - 1);
+        n->scratch_inc[i] = member_incarnation_at(m, i - 1);
+    }
     ring_t tmp = n->prev;
     n->prev = n->ring;
     n->ring = tmp;
-    if (ring_build(&n->ring, n->scratch, count, n->env.positions) != 0) {
+    if (ring_build_with(&n->ring, n->scratch, n->scratch_inc, count, n->env.positions) != 0) {
         tmp = n->prev; /* out of memory: back to the old view */
         n->prev = n->ring;
         n->ring = tmp;
@@ -383,6 +572,7 @@ static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
     observe(n, req->version);
     const store_item_t *it = store_get(n->store, req->key, req->klen);
     bool live = it && !it->deleted, ok = false, wrote = false;
+    kv_version_t before = it ? it->version : (kv_version_t){ 0, 0 };
     kv_msg_t *rep = &n->out;
     rep->type = MSG_KV_REPLY;
     rep->from = n->self;
@@ -420,8 +610,11 @@ static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
     log_result(n, "server", req->op, ok, req->txid, req->key, shown, now);
     n->stats.requests_served++;
     send_kv(n, req->from, rep, now);
-    if (wrote)
-        hand_off_if_stray(n, req->key, now);
+    if (wrote) {
+        it = store_get(n->store, req->key, req->klen);
+        if (kv_version_cmp(it->version, before) != 0)
+            after_change(n, it, NULL, now);
+    }
 }
 
 /* Tells `to` which version of the key this node holds (none: version 0). */
@@ -450,13 +643,12 @@ static void receive_transfer(kv_node_t *n, const kv_msg_t *m, uint32_t now)
     if (r == STORE_ENOMEM)
         return; /* no ack: the sender resends */
     it = store_get(n->store, m->key, m->klen);
+    send_version(n, m->key, it, m->from, now);
     if (r == STORE_APPLIED) {
         n->stats.transfers_applied++;
-        place_received(n, it, m->from, now);
-        it = store_get(n->store, m->key, m->klen);
+        after_change(n, it, &m->from, now);
     }
-    send_version(n, m->key, it, m->from, now);
-    hand_off_if_stray(n, m->key, now);
+    ho_answer(n, m->key, m->klen, m->from, m->version, now); /* the sender holds that much */
 }
 
 /* Whether both this node and `other` are replicas of the item in this node's view. */
@@ -467,23 +659,57 @@ static bool co_replicas(kv_node_t *n, const store_item_t *it, addr_t other)
     return in_set(reps, k, n->self) && in_set(reps, k, other);
 }
 
+/* The version a node holds, in answer to a transfer (a handoff) or a digest (anti-entropy). */
 static void receive_transfer_ack(kv_node_t *n, const kv_msg_t *m, uint32_t now)
 {
+    observe(n, m->version);
     const store_item_t *it = store_get(n->store, m->key, m->klen);
-    for (size_t i = 0; i < n->nxfers; i++) {
-        transfer_t *x = &n->xfers[i];
-        if (!addr_eq(x->target, m->from) || strcmp(x->key, m->key) != 0)
-            continue;
-        if (!it || kv_version_cmp(m->version, it->version) >= 0) {
-            transfer_remove(n, i);
-            maybe_drop(n, m->key);
+    handoff_t *h = ho_of(n, it);
+    for (size_t i = 0; h && i < h->nt; i++)
+        if (addr_eq(h->t[i].to, m->from)) {
+            ho_answer(n, m->key, m->klen, m->from, m->version, now);
+            return;
         }
-        return;
-    }
-    /* Not a handoff: an answer to a digest, from a replica that is behind. */
+    /* Not a handoff target: an answer to a digest, from a replica that is behind. */
     if (it && kv_version_cmp(m->version, it->version) < 0 && co_replicas(n, it, m->from)) {
         send_transfer(n, it, m->from, now);
         n->stats.repairs_sent++;
+    }
+}
+
+/* An offer: answers with the version held of each key (none: version 0), and sends this node's
+ * copy back where it is newer and both replicate the key here. */
+static void receive_offer(kv_node_t *n, const uint8_t *data, int count, addr_t from, uint32_t now)
+{
+    ensure_ring(n, now, true);
+    size_t pos = WIRE_DIGEST_HEADER_SIZE;
+    size_t len = wire_digest_begin_as(n->batch, MSG_KV_HAVE, n->self);
+    for (int i = 0; i < count; i++) {
+        kv_digest_entry_t e;
+        wire_digest_entry(data, &pos, &e);
+        observe(n, e.version);
+        const store_item_t *it = store_get(n->store, e.key, e.klen);
+        kv_digest_entry_t mine = { e.klen, e.key, it && it->deleted,
+                                   it ? it->version : (kv_version_t){ 0, 0 } };
+        /* Entries are no longer than the offer's, and no more many: they fit. */
+        (void)wire_digest_add(n->batch, sizeof n->batch, &len, &mine);
+        if (it && kv_version_cmp(it->version, e.version) > 0 && co_replicas(n, it, from)) {
+            send_transfer(n, it, from, now);
+            n->stats.repairs_sent++;
+        }
+    }
+    send_batch(n, from, len, now);
+}
+
+/* The answer to an offer: what the target holds of each key. */
+static void receive_have(kv_node_t *n, const uint8_t *data, int count, addr_t from, uint32_t now)
+{
+    size_t pos = WIRE_DIGEST_HEADER_SIZE;
+    for (int i = 0; i < count; i++) {
+        kv_digest_entry_t e;
+        wire_digest_entry(data, &pos, &e);
+        observe(n, e.version);
+        ho_answer(n, e.key, e.klen, from, e.version, now);
     }
 }
 
@@ -491,7 +717,7 @@ static void receive_transfer_ack(kv_node_t *n, const kv_msg_t *m, uint32_t now)
 
 static void send_digest(kv_node_t *n, addr_t to, size_t len, uint32_t now)
 {
-    emulnet_send(n->env.net, n->self, to, n->buf, len, now);
+    send_batch(n, to, len, now);
     n->stats.digests_sent++;
 }
 
@@ -510,16 +736,16 @@ static void sync_round(kv_node_t *n, uint32_t now)
     addr_t partner = n->ring.nodes[(me + rn + (size_t)(off % (int)rn + (int)rn)) % rn].addr;
     if (is_self(n, partner))
         return;
-    size_t len = wire_digest_begin(n->buf, n->self);
+    size_t len = wire_digest_begin(n->batch, n->self);
     for (size_t i = 0; i < store_size(n->store); i++) {
         const store_item_t *it = store_at(n->store, i);
         if (!co_replicas(n, it, partner))
             continue;
         kv_digest_entry_t e = { (uint8_t)it->klen, it->key, it->deleted, it->version };
-        if (wire_digest_add(n->buf, sizeof n->buf, &len, &e) != 0) {
+        if (wire_digest_add(n->batch, sizeof n->batch, &len, &e) != 0) {
             send_digest(n, partner, len, now);
-            len = wire_digest_begin(n->buf, n->self);
-            (void)wire_digest_add(n->buf, sizeof n->buf, &len, &e);
+            len = wire_digest_begin(n->batch, n->self);
+            (void)wire_digest_add(n->batch, sizeof n->batch, &len, &e);
         }
     }
     if (len > WIRE_DIGEST_HEADER_SIZE)
@@ -625,6 +851,8 @@ uint32_t kv_client(kv_node_t *n, kv_op_t op, const char *key, const char *value,
     }
     *t = (txn_t){ .txid = txid, .op = op, .key = kcopy, .value = vcopy };
     quorum_init(&t->q, reps, k, now + n->env.cfg->timeout);
+    if (n->env.cfg->faults & KV_FAULT_QUORUM_ONE)
+        quorum_weaken(&t->q, 1);
     kv_msg_t *m = &n->out;
     m->type = MSG_KV_REQUEST;
     m->from = n->self;
@@ -682,14 +910,20 @@ static void expire_txns(kv_node_t *n, uint32_t now)
 
 int kv_receive(kv_node_t *n, const uint8_t *data, size_t len, uint32_t now)
 {
-    if (wire_peek_type(data, len) == MSG_KV_DIGEST) {
+    int type = wire_peek_type(data, len);
+    if (type == MSG_KV_DIGEST || type == MSG_KV_OFFER || type == MSG_KV_HAVE) {
         addr_t from;
         int count = wire_digest_check(data, len, &from);
         if (count < 0) {
             n->stats.malformed++;
             return count;
         }
-        receive_digest(n, data, count, from, now);
+        if (type == MSG_KV_DIGEST)
+            receive_digest(n, data, count, from, now);
+        else if (type == MSG_KV_OFFER)
+            receive_offer(n, data, count, from, now);
+        else
+            receive_have(n, data, count, from, now);
         return WIRE_OK;
     }
     int st = wire_decode_kv(data, len, &n->in);
@@ -710,7 +944,7 @@ int kv_receive(kv_node_t *n, const uint8_t *data, size_t len, uint32_t now)
 void kv_tick(kv_node_t *n, uint32_t now)
 {
     ensure_ring(n, now, false);
-    send_due_transfers(n, now);
+    send_due_handoffs(n, now);
     expire_txns(n, now);
     uint32_t period = n->env.cfg->sync_period;
     if (period && n->have_ring && store_size(n->store) > 0 && (now + n->self.id) % period == 0)
@@ -729,7 +963,10 @@ void kv_dump(const kv_node_t *n, FILE *out)
     addr_format(n->self, a);
     for (size_t i = 0; i < store_size(n->store); i++) {
         const store_item_t *it = store_at(n->store, i);
-        if (!it->deleted)
+        if (it->deleted)
+            fprintf(out, "tomb %s %s %llu.%u\n", a, it->key,
+                    (unsigned long long)it->version.stamp, (unsigned)it->version.node);
+        else
             fprintf(out, "item %s %s %s %llu.%u\n", a, it->key, it->value,
                     (unsigned long long)it->version.stamp, (unsigned)it->version.node);
     }

@@ -471,6 +471,13 @@ static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
     }
     if (e->incarnation > ent->incarnation ||
         (e->incarnation == ent->incarnation && e->heartbeat > ent->heartbeat)) {
+        if (e->incarnation > ent->incarnation) {
+            /* The member restarted (or refuted a failure notice) before anyone here removed
+             * it: the list changes meaning, since its store may be empty now. Spread it like
+             * a join so that the key-value layer everywhere learns of it soon. */
+            m->version++;
+            news_add(m, idx, NEWS_SENDS);
+        }
         ent->incarnation = e->incarnation;
         ent->heartbeat = e->heartbeat;
         ent->last_update = now;
@@ -880,6 +887,11 @@ size_t member_count(const member_node_t *m)
 addr_t member_at(const member_node_t *m, size_t i)
 {
     return m->entries[m->live[i]].addr;
+}
+
+uint32_t member_incarnation_at(const member_node_t *m, size_t i)
+{
+    return m->entries[m->live[i]].incarnation;
 }
 
 static int state_of(const member_node_t *m, addr_t a)

@@ -4,7 +4,7 @@
 
 void quorum_init(quorum_t *q, const addr_t *replicas, size_t n, uint32_t deadline)
 {
-    *q = (quorum_t){ .deadline = deadline };
+    *q = (quorum_t){ .deadline = deadline, .need = QUORUM };
     for (size_t i = 0; i < n && i < RING_REPLICAS; i++)
         q->replicas[q->nreplicas++] = replicas[i];
     if (q->nreplicas < QUORUM)
@@ -35,11 +35,18 @@ q_reply_t quorum_reply(quorum_t *q, addr_t from, bool ok, kv_version_t version)
     } else {
         q->failed++;
     }
-    if (q->ok >= QUORUM)
+    if (q->ok >= q->need)
         q->state = Q_SUCCESS;
-    else if (q->nreplicas - q->failed < QUORUM)
+    else if (q->nreplicas - q->failed < q->need)
         q->state = Q_FAIL;
     return r;
+}
+
+void quorum_weaken(quorum_t *q, uint8_t need)
+{
+    q->need = need;
+    if (q->state == Q_FAIL && q->nreplicas >= need && q->ok + q->failed == 0)
+        q->state = Q_PENDING;
 }
 
 bool quorum_expire(quorum_t *q, uint32_t now)

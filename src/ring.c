@@ -136,6 +136,12 @@ static int node_qsort_cmp(const void *a, const void *b)
 
 int ring_build(ring_t *r, const addr_t *addrs, size_t n, ring_poscache_t *cache)
 {
+    return ring_build_with(r, addrs, NULL, n, cache);
+}
+
+int ring_build_with(ring_t *r, const addr_t *addrs, const uint32_t *incs, size_t n,
+                    ring_poscache_t *cache)
+{
     if (n > r->cap) {
         ring_node_t *p = realloc(r->nodes, n * sizeof *p);
         if (!p) {
@@ -146,7 +152,8 @@ int ring_build(ring_t *r, const addr_t *addrs, size_t n, ring_poscache_t *cache)
         r->cap = n;
     }
     for (size_t i = 0; i < n; i++)
-        r->nodes[i] = (ring_node_t){ ring_poscache_get(cache, addrs[i]), addrs[i] };
+        r->nodes[i] = (ring_node_t){ ring_poscache_get(cache, addrs[i]), addrs[i],
+                                     incs ? incs[i] : 0 };
     if (n > 1)
         qsort(r->nodes, n, sizeof *r->nodes, node_qsort_cmp);
     size_t out = 0;
@@ -181,6 +188,25 @@ size_t ring_replicas(const ring_t *r, uint64_t pos, addr_t out[RING_REPLICAS])
     for (size_t j = 0; j < k; j++)
         out[j] = r->nodes[(i + j) % r->n].addr;
     return k;
+}
+
+size_t ring_replica_nodes(const ring_t *r, uint64_t pos, ring_node_t out[RING_REPLICAS])
+{
+    size_t k = r->n < RING_REPLICAS ? r->n : RING_REPLICAS;
+    if (k == 0)
+        return 0;
+    size_t i = first_at_or_after(r, pos, 0);
+    for (size_t j = 0; j < k; j++)
+        out[j] = r->nodes[(i + j) % r->n];
+    return k;
+}
+
+bool ring_closer(uint64_t pos, const ring_node_t *a, const ring_node_t *b)
+{
+    uint64_t da = a->pos - pos, db = b->pos - pos; /* clockwise distances, modulo 2^64 */
+    if (da != db)
+        return da < db;
+    return addr_key(a->addr) < addr_key(b->addr);
 }
 
 size_t ring_index(const ring_t *r, addr_t a, uint64_t pos)

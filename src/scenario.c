@@ -296,8 +296,9 @@ static const char STATEMENT_FORMS[] =
     "valid forms: 'at T fail node N', 'at T fail K random nodes', "
     "'at T fail primary|secondary|tertiary of KEY', 'at T fail non-replica of KEY', "
     "'at T restart node N', 'at T add K nodes', "
-    "'at T create|update KEY VALUE [expect success|fail]', "
-    "'at T read KEY [expect success|fail|value VALUE]', 'at T delete KEY [expect success|fail]', "
+    "'at T create|update KEY VALUE [via N] [expect success|fail]', "
+    "'at T read KEY [via N] [expect success|fail|value VALUE]', "
+    "'at T delete KEY [via N] [expect success|fail]', "
     "'from T1 to T2 drop P', 'from T1 to T2 partition NODES | NODES', "
     "'from T1 to T2 delay D [between NODES and NODES]', "
     "'from T1 to T2 workload R per tick on K keys [mix READ/UPDATE/DELETE]', "
@@ -436,9 +437,12 @@ static int parse_expectation(parser_t *p, const tok_t *toks, size_t n, size_t i,
 {
     if (i == n)
         return 0;
-    static const char *const forms[] = { "expect" };
+    static const char *const forms[] = { "expect", "via" };
     if (!word_is(&toks[i], "expect"))
-        return expected_at(p, toks, n, i, "the end of the statement or 'expect'", forms, 1);
+        return expected_at(p, toks, n, i,
+                           ev->via ? "the end of the statement or 'expect'"
+                                   : "the end of the statement, 'via N' or 'expect'",
+                           forms, ev->via ? 1 : 2);
     static const char *const outcomes[] = { "success", "fail", "value" };
     size_t nout = ev->op == KV_READ ? 3 : 2;
     if (i + 1 < n && word_is(&toks[i + 1], "success"))
@@ -510,6 +514,13 @@ static int parse_op(parser_t *p, const tok_t *toks, size_t n, int op, event_t *e
         if (need_text(p, toks, n, 4, false, &ev->value) != 0)
             return -1;
         next = 5;
+    }
+    if (next < n && word_is(&toks[next], "via")) {
+        ev->via = true;
+        ev->node_col = next + 1 < n ? toks[next + 1].col : ev->col;
+        if (need_node(p, toks, n, next + 1, &ev->node) != 0)
+            return -1;
+        next += 2;
     }
     return parse_expectation(p, toks, n, next, ev);
 }
@@ -962,7 +973,8 @@ static int check_statements(parser_t *p, scenario_t *sc)
         const event_t *e = &sc->events[i];
         p->line = e->line;
         uint32_t all = sc->nodes + sc->added;
-        if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED || e->kind == EV_RESTART) &&
+        if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED || e->kind == EV_RESTART ||
+             (e->kind == EV_KV_OP && e->via)) &&
             e->node > all)
             return fail_at(p, e->node_col, "no node %u: there are %u nodes (MAX_NNB %u%s), numbered "
                            "from 1 (node 1 is the introducer, address 1.0.0.0:0)",

@@ -144,6 +144,15 @@ int store_put(store_t *s, const char *key, size_t klen, const char *value, size_
     return STORE_APPLIED;
 }
 
+bool store_set_tag(store_t *s, const char *key, size_t klen, uint32_t tag)
+{
+    uint32_t v = s->index[find_slot(s, key, klen)];
+    if (!v)
+        return false;
+    s->items[v - 1].tag = tag;
+    return true;
+}
+
 /* Empties index slot `hole` and shifts later entries of its probe run back (linear probing
  * deletion), so every remaining key stays reachable from its home slot. */
 static void index_delete(store_t *s, size_t hole)

@@ -214,9 +214,14 @@ int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
 
 size_t wire_digest_begin(uint8_t *buf, addr_t from)
 {
+    return wire_digest_begin_as(buf, MSG_KV_DIGEST, from);
+}
+
+size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from)
+{
     buf[0] = WIRE_MAGIC;
     buf[1] = WIRE_VERSION;
-    buf[2] = MSG_KV_DIGEST;
+    buf[2] = (uint8_t)type;
     put32(buf + 3, from.id);
     put16(buf + 7, from.port);
     put16(buf + 9, 0);
@@ -246,7 +251,7 @@ int wire_digest_check(const uint8_t *buf, size_t len, addr_t *from)
     int type = wire_peek_type(buf, len);
     if (type < 0)
         return type;
-    if (type != MSG_KV_DIGEST)
+    if (type != MSG_KV_DIGEST && type != MSG_KV_OFFER && type != MSG_KV_HAVE)
         return WIRE_ETYPE;
     if (len < WIRE_DIGEST_HEADER_SIZE)
         return WIRE_ETRUNCATED;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/test_check_state.sh: checks tools/check_state.c on the hand-made dumps and logs in
-# tests/check-state/ (base.log: a small run on 5 nodes; good.state: its correct final state;
-# every other *.state breaks one rule). Builds the tool into a temp dir unless $CHECK_STATE
+# tests/check-state/ (base.log: a small run on 5 nodes; good.state: its correct final state in
+# dump format version 1, good-v2.state the same in version 2 with tombstones of the deleted key
+# charlie on its replicas and on one non-replica; every other *.state breaks one rule). Builds the tool into a temp dir unless $CHECK_STATE
 # names a built one. Prints "ok - name" / "not ok - name" per case (details on stderr), then
 # "check-state: N passed, M failed"; exits 0 iff nothing failed.
 #
@@ -157,6 +158,22 @@ check-state: 4 keys, 2 nodes: all on exactly their 2 replicas with the newest va
 EOF
 end
 
+begin "good: format version 2, tombstones of the deleted key on replicas and a non-replica"
+run 0 good-v2.state base.log
+out_is <<EOF
+$good_summary
+EOF
+no_stderr
+end
+
+begin "good: version 2, a never-acknowledged key held only as tombstones counts as absent"
+{ cat "$fixtures/good-v2.state"; echo 'tomb 2.0.0.0:0 echo 110.1'; echo 'tomb 3.0.0.0:0 echo 110.1'; } >"$tmp/echo-tombs.state"
+run_in "$tmp" 0 echo-tombs.state "$fixtures/base.log"
+out_is <<EOF
+$good_summary
+EOF
+end
+
 # ------------------------------------------------------------ broken states (exit 1)
 
 begin "missing replica"
@@ -281,6 +298,46 @@ check-state: 4 keys, 0 nodes: 4 problems
 EOF
 end
 
+begin "version 2: a tomb on a replica of a live key counts as holding no value"
+run 1 tomb-on-replica.state base.log
+out_is <<'EOF'
+key delta: missing on replica 4.0.0.0:0 (newest acknowledged value v2, base.log:31; replicas 5.0.0.0:0, 1.0.0.0:0, 4.0.0.0:0)
+check-state: 4 keys, 5 nodes: 1 problem
+EOF
+end
+
+begin "version 2: a deleted key present beside the tombs"
+run 1 deleted-present-v2.state base.log
+out_is <<'EOF'
+key charlie: deleted (base.log:30) but 3.0.0.0:0 holds it with value value3 (deleted-present-v2.state:14)
+check-state: 4 keys, 5 nodes: 1 problem
+EOF
+end
+
+begin "version 2: a node holding a key as an item and a tomb holds it twice"
+run 1 tomb-and-item.state base.log
+out_is <<'EOF'
+key alpha: node 5.0.0.0:0 holds it twice (tomb-and-item.state:19 and tomb-and-item.state:20)
+check-state: 4 keys, 5 nodes: 1 problem
+EOF
+end
+
+begin "version 2: a tomb for a key dbg.log never names"
+run 1 tomb-unknown-key.state base.log
+out_is <<'EOF'
+key zulu: a tomb on 1.0.0.0:0 (tomb-unknown-key.state:23) but no line of base.log names it
+check-state: 4 keys, 5 nodes: 1 problem
+EOF
+end
+
+begin "version 2: a tomb on a node without a node line"
+run 1 tomb-unlisted-node.state base.log
+out_is <<'EOF'
+tomb-unlisted-node.state:23: tomb on 9.0.0.0:0, which has no node line (not a live node)
+check-state: 4 keys, 5 nodes: 1 problem
+EOF
+end
+
 begin "many problems: the first 20 shown, then a count"
 {
     cat "$fixtures/good.state"
@@ -309,10 +366,14 @@ malformed() {
 
 malformed "item line without a version" bad-item.state base.log \
     "check-state: bad-item.state:8: item line: expected one space and the version <stamp>.<node> after the value"
-malformed "format version 2" bad-version.state base.log \
-    "check-state: bad-version.state:1: format version 2, this tool reads version 1"
+malformed "format version 3" bad-version.state base.log \
+    "check-state: bad-version.state:1: format version 3, this tool reads versions 1 and 2"
 malformed "no header line" no-header.state base.log \
-    "check-state: no-header.state:1: missing header line '# kvstate 1 tick=<t> nodes=<n>'"
+    "check-state: no-header.state:1: missing header line '# kvstate <1|2> tick=<t> nodes=<n>'"
+malformed "tomb line with a value" bad-tomb.state base.log \
+    "check-state: bad-tomb.state:10: tomb line: the version must be <stamp>.<node>, two whole numbers"
+malformed "tomb line in a version 1 dump" tomb-in-v1.state base.log \
+    "check-state: tomb-in-v1.state:19: tomb line in a version 1 dump (tombstones are listed from version 2 on)"
 malformed "address with a leading zero" bad-address.state base.log \
     "check-state: bad-address.state:2: node line: expected an address like 1.0.0.0:0 (no leading zeros) after 'node '"
 malformed "position of 15 hex digits" bad-position.state base.log \
@@ -328,6 +389,24 @@ malformed "dbg.log: coordinator update success without its value" good.state bad
 malformed "dbg.log without the 131 header" good.state no-header.log \
     "check-state: no-header.log:1: missing header line '131'"
 
+begin "malformed: version 2, tomb lines as strict as item lines"
+bad=""
+while IFS='|' read -r line want; do
+    { head -n 6 "$fixtures/good-v2.state"; echo "$line"; } >"$tmp/t.state"
+    run_in "$tmp" 2 t.state "$fixtures/base.log"
+    [ "$(cat "$tmp/err")" = "check-state: t.state:7: $want" ] || bad+=$'\n'"      '$line': $(cat "$tmp/err")"
+done <<'EOF'
+tomb 01.0.0.0:0 charlie 150.4|tomb line: expected an address like 1.0.0.0:0 (no leading zeros) after 'tomb '
+tomb 1.0.0.0:0  charlie 150.4|empty key
+tomb 1.0.0.0:0 charlie|tomb line: expected one space and the version <stamp>.<node> after the key
+tomb 1.0.0.0:0 charlie 150|tomb line: the version must be <stamp>.<node>, two whole numbers
+tomb 1.0.0.0:0 charlie 150.4 x|tomb line: unexpected text after the version
+tomb 1.0.0.0:0 charlie 150.99999999999|tomb line: the version must be <stamp>.<node>, two whole numbers
+|expected a 'node <addr> <position>', 'item <addr> <key> <value> <stamp>.<node>' or 'tomb <addr> <key> <stamp>.<node>' line
+EOF
+[ -z "$bad" ] || problem "wrong errors:$bad"
+end
+
 begin "malformed: both files bad, both reported"
 run 2 bad-item.state no-header.log
 no_stdout
@@ -342,7 +421,7 @@ begin "malformed: empty state file"
 run_in "$tmp" 2 empty "$fixtures/base.log"
 no_stdout
 err_is <<'EOF'
-check-state: empty:1: empty file (expected header line '# kvstate 1 tick=<t> nodes=<n>')
+check-state: empty:1: empty file (expected header line '# kvstate <1|2> tick=<t> nodes=<n>')
 EOF
 end
 
@@ -399,6 +478,19 @@ hexbytes() {
         printf '%b' "$(printf '%s' "$h" | sed 's/../\\x&/g')"
     done
 }
+
+begin "garbage: every truncation of good-v2.state exits 0, 1 or 2"
+st=$fixtures/good-v2.state
+size=$(wc -c <"$st")
+bad=""
+for ((i = 0; i < size; i += 3)); do
+    head -c "$i" "$st" >"$tmp/cut.state"
+    (cd "$tmp" && exec "$tool" cut.state "$fixtures/base.log") >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+    [ "$rc" -le 2 ] && ! grep -q 'Sanitizer\|runtime error' "$tmp/err" || bad+=" $i(rc $rc)"
+done
+[ -z "$bad" ] || problem "bad exits or sanitizer reports at byte offsets:$bad"
+end
 
 begin "garbage: random bytes (alone, after valid headers) are refused, never crash"
 bad=""

@@ -1,5 +1,7 @@
 /* check_state.c: checks a final-state dump (./Application --dump-state) against the run's
- * dbg.log: node ring positions, and every acknowledged key on exactly its replicas. */
+ * dbg.log: node ring positions, and every acknowledged key on exactly its replicas. Reads dump
+ * format versions 1 and 2; version 2 adds tomb lines (deletions a node holds), which are
+ * validated like item lines and otherwise count as holding no live value. */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +16,9 @@
 #define PROG "check-state"
 #define LOG_MAGIC "131"
 #define STATE_MAGIC "# kvstate "
-#define STATE_VERSION 1
+#define STATE_VERSION_MIN 1
+#define STATE_VERSION 2   /* the newest format read; tomb lines from version 2 on */
+#define STATE_HEADER "'" STATE_MAGIC "<1|2> tick=<t> nodes=<n>'"
 #define REPLICAS 3
 #define MAX_SHOWN 20  /* problems printed before only counting the rest */
 #define SHOW_MAX 40   /* bytes of a key or value quoted in a message */
@@ -627,7 +631,8 @@ struct node {
 struct item {
     struct addr addr;
     size_t node;       /* index in state.nodes, SIZE_MAX if no node line names it */
-    char *key, *value;
+    char *key, *value; /* value NULL for a tombstone */
+    bool tomb;         /* a tomb line: the node holds a deletion, no live value */
     uint64_t stamp;
     uint32_t vnode;
     unsigned long line;
@@ -635,6 +640,7 @@ struct item {
 
 struct state {
     const char *path;
+    unsigned long long version; /* of the dump's format */
     unsigned long header_nodes;
     struct node *nodes;
     size_t nnodes, ncap;
@@ -665,18 +671,20 @@ static bool parse_hex64(const char **p, uint64_t *out)
     return true;
 }
 
-/* "# kvstate 1 tick=<t> nodes=<n>" */
+/* "# kvstate <1|2> tick=<t> nodes=<n>" */
 static const char *parse_header(const char *line, struct state *st)
 {
     const char *p = line;
     unsigned long long v;
     if (!starts_with(p, STATE_MAGIC))
-        return "missing header line '" STATE_MAGIC "1 tick=<t> nodes=<n>'";
+        return "missing header line " STATE_HEADER;
     p += strlen(STATE_MAGIC);
     if (!parse_num(&p, 20, UINT64_MAX, &v) || (*p != ' ' && *p != '\0'))
         return "unparsable format version in the header";
-    if (v != STATE_VERSION)
-        return parse_error("format version %llu, this tool reads version %d", v, STATE_VERSION);
+    if (v < STATE_VERSION_MIN || v > STATE_VERSION)
+        return parse_error("format version %llu, this tool reads versions %d and %d", v,
+                           STATE_VERSION_MIN, STATE_VERSION);
+    st->version = v;
     if (!starts_with(p, " tick="))
         return "expected ' tick=<t>' after the version in the header";
     p += strlen(" tick=");
@@ -713,32 +721,37 @@ static const char *parse_node(const char *line, struct state *st, unsigned long 
     return NULL;
 }
 
-/* "item <addr> <key> <value> <stamp>.<node>" */
-static const char *parse_item(const char *line, struct state *st, unsigned long lineno)
+/* "item <addr> <key> <value> <stamp>.<node>", or (tomb) "tomb <addr> <key> <stamp>.<node>" */
+static const char *parse_item(const char *line, bool tomb, struct state *st,
+                              unsigned long lineno)
 {
-    const char *p = line + strlen("item ");
+    const char *what = tomb ? "tomb" : "item";
+    const char *p = line + strlen("item "); /* as long as "tomb " */
     struct item it;
     memset(&it, 0, sizeof it);
-    unsigned long long v;
+    it.tomb = tomb;
+    unsigned long long v = 0;
     const char *err = NULL;
     if (!parse_addr(&p, true, &it.addr))
-        err = "item line: expected an address like 1.0.0.0:0 (no leading zeros) after 'item '";
+        err = parse_error("%s line: expected an address like 1.0.0.0:0 (no leading zeros) "
+                          "after '%s '", what, what);
     else if (*p++ != ' ')
-        err = "item line: expected one space and the key after the address";
+        err = parse_error("%s line: expected one space and the key after the address", what);
     else if ((err = parse_token(&p, false, "key", &it.key)) != NULL)
         ;
-    else if (*p++ != ' ')
+    else if (!tomb && *p++ != ' ')
         err = "item line: expected one space and the value after the key";
-    else if ((err = parse_token(&p, false, "value", &it.value)) != NULL)
+    else if (!tomb && (err = parse_token(&p, false, "value", &it.value)) != NULL)
         ;
     else if (*p++ != ' ')
-        err = "item line: expected one space and the version <stamp>.<node> after the value";
+        err = parse_error("%s line: expected one space and the version <stamp>.<node> after "
+                          "the %s", what, tomb ? "key" : "value");
     else if (!parse_num(&p, 20, UINT64_MAX, &v) || *p++ != '.')
-        err = "item line: the version must be <stamp>.<node>, two whole numbers";
+        err = parse_error("%s line: the version must be <stamp>.<node>, two whole numbers", what);
     else if ((it.stamp = v, !parse_num(&p, 10, UINT32_MAX, &v)))
-        err = "item line: the version must be <stamp>.<node>, two whole numbers";
+        err = parse_error("%s line: the version must be <stamp>.<node>, two whole numbers", what);
     else if (*p != '\0')
-        err = "item line: unexpected text after the version";
+        err = parse_error("%s line: unexpected text after the version", what);
     if (err != NULL) {
         free(it.key);
         free(it.value);
@@ -771,14 +784,21 @@ static int load_state(struct state *st)
         else if (starts_with(buf, "node "))
             err = parse_node(buf, st, lineno);
         else if (starts_with(buf, "item "))
-            err = parse_item(buf, st, lineno);
+            err = parse_item(buf, false, st, lineno);
+        else if (starts_with(buf, "tomb ") && st->version >= 2)
+            err = parse_item(buf, true, st, lineno);
+        else if (starts_with(buf, "tomb "))
+            err = "tomb line in a version 1 dump (tombstones are listed from version 2 on)";
+        else if (st->version >= 2)
+            err = "expected a 'node <addr> <position>', 'item <addr> <key> <value> "
+                  "<stamp>.<node>' or 'tomb <addr> <key> <stamp>.<node>' line";
         else
             err = "expected a 'node <addr> <position>' or 'item <addr> <key> <value> "
                   "<stamp>.<node>' line";
     }
     free(buf);
     if (err == NULL && lineno == 0 && !ferror(f))
-        err = "empty file (expected header line '" STATE_MAGIC "1 tick=<t> nodes=<n>')";
+        err = "empty file (expected header line " STATE_HEADER ")";
     int status = close_input(f, st->path, lineno, 0);
     if (status == 0 && err != NULL) {
         fprintf(stderr, PROG ": %s:%lu: %s\n", st->path, lineno ? lineno : 1, err);
@@ -897,8 +917,8 @@ static void check_nodes(struct state *st)
         struct item *it = &st->items[i];
         it->node = find_node(st, by_addr, distinct, it->addr);
         if (it->node == SIZE_MAX)
-            problem("%s:%lu: item on %s, which has no node line (not a live node)", st->path,
-                    it->line, addr_text(it->addr, a));
+            problem("%s:%lu: %s on %s, which has no node line (not a live node)", st->path,
+                    it->line, it->tomb ? "tomb" : "item", addr_text(it->addr, a));
     }
     free(by_addr);
 }
@@ -1083,8 +1103,9 @@ static void check_logged_key(const struct state *st, const struct logview *lv,
     free(why);
 }
 
-/* Checks one key: rec is what the log says (NULL if it never names it), g[0..n) its copies in
- * the dump, sorted by node (n may be 0). */
+/* Checks one key: rec is what the log says (NULL if it never names it), g[0..n) its items and
+ * tombs in the dump, sorted by node (n may be 0). A node holds a key once, item or tomb; past
+ * that, a tomb is a node holding no live value, so the log's checks see the items alone. */
 static void check_key(const struct state *st, const struct logview *lv,
                       const struct keyrec *rec, const char *name, const struct item *g,
                       size_t n, struct tally *t)
@@ -1092,13 +1113,20 @@ static void check_key(const struct state *st, const struct logview *lv,
     char key[SHOW_LEN];
     check_duplicates(st, g, n);
     if (rec != NULL) {
-        check_logged_key(st, lv, rec, name, g, n, t);
+        struct item *live = xrealloc(NULL, n, sizeof *live);
+        size_t nlive = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!g[i].tomb)
+                live[nlive++] = g[i];
+        check_logged_key(st, lv, rec, name, live, nlive, t);
+        free(live);
         return;
     }
     for (size_t i = 0; i < n; i++)
         if (g[i].node != SIZE_MAX)
-            problem("key %s: held by %s (%s:%lu) but no line of %s names it", show(name, key),
-                    st->nodes[g[i].node].text, st->path, g[i].line, lv->path);
+            problem("key %s: %s %s (%s:%lu) but no line of %s names it", show(name, key),
+                    g[i].tomb ? "a tomb on" : "held by", st->nodes[g[i].node].text,
+                    st->path, g[i].line, lv->path);
 }
 
 /* Walks the dump's keys and the log's keys together, in byte order. */
@@ -1178,6 +1206,8 @@ static void usage(FILE *out)
             "  - a key whose last acknowledged operation is a delete is held by no node;\n"
             "  - a key never acknowledged may be absent; if held, it is held like the others;\n"
             "  - no node holds a key twice, and every held key is named in dbg.log.\n"
+            "Reads dump format versions 1 and 2. Version 2 also lists tombstones ('tomb <addr>\n"
+            "<key> <stamp>.<node>'): checked like items, a tomb counts as holding no value.\n"
             "Prints one line per problem (the first %d, then a count) and a summary line.\n"
             "Exit status: 0 if all is well, 1 if there are problems, 2 for usage errors and\n"
             "unreadable or malformed files.\n",

@@ -69,8 +69,10 @@ typedef struct {
     uint32_t next_txid;
     knode_t nodes[MAXN + 1]; /* [1..n] */
     uint32_t now;            /* next tick to run */
-    /* KV requests to node drop_to are discarded on receipt while now <= drop_until */
+    /* KV requests to node drop_to are discarded on receipt while now <= drop_until; with
+     * drop_all_kv, every KV message to it is (handoff offers, transfers, answers) */
     uint32_t drop_to, drop_until;
+    bool drop_all_kv;
     unsigned other_msgs; /* received messages of neither kind */
     result_t res[MAXRES];
     size_t nres;
@@ -170,10 +172,31 @@ static void kc_fail(kc_t *c, uint32_t id)
     emulnet_set_down(c->net, A(id));
 }
 
+/* The node runs again from the next tick as a new member (incarnation = its start tick) with an
+ * empty store, as app.c's restart does; nobody has noticed that it was gone. */
+static void kc_restart(kc_t *c, uint32_t id)
+{
+    knode_t *k = &c->nodes[id];
+    kv_free(k->kv);
+    member_free(k->m);
+    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg };
+    k->m = member_new(A(id), &menv);
+    CU_ASSERT_FATAL(k->m != NULL);
+    kv_env_t kenv = { .net = c->net, .log = &c->log, .member = k->m, .positions = c->pos,
+                      .cfg = &c->kcfg, .next_txid = &c->next_txid, .on_result = on_result,
+                      .result_ctx = c };
+    k->kv = kv_new(A(id), &kenv);
+    CU_ASSERT_FATAL(k->kv != NULL);
+    k->failed = false;
+    k->start = c->now;
+    emulnet_set_up(c->net, A(id));
+}
+
 static bool is_drop(kc_t *c, uint32_t id, const en_msg_t *msg)
 {
+    int type = wire_peek_type(msg->data, msg->len);
     return c->drop_to == id && c->now <= c->drop_until &&
-           wire_peek_type(msg->data, msg->len) == MSG_KV_REQUEST;
+           (type == MSG_KV_REQUEST || (c->drop_all_kv && wire_is_kv_type(type)));
 }
 
 /* One tick, as app.c's run_ticks / run_node do it. */
@@ -192,7 +215,7 @@ static void kc_step(kc_t *c)
                 int type = wire_peek_type(msg->data, msg->len);
                 if (is_drop(c, id, msg))
                     ;
-                else if (type >= MSG_KV_REQUEST && type <= MSG_KV_DIGEST) /* as app.c */
+                else if (wire_is_kv_type(type)) /* as app.c */
                     kv_receive(k->kv, msg->data, msg->len, now);
                 else if (type >= MSG_JOINREQ && type <= MSG_ACK)
                     member_receive(k->m, msg->data, msg->len, now);
@@ -1112,6 +1135,8 @@ static void collect(kc_t *c, const char *const *keys, size_t nkeys, copies_t *cp
         int port;
         char key[64], value[64];
         unsigned long long stamp;
+        if (strncmp(line, "tomb ", 5) == 0)
+            continue; /* a deletion: not a live copy */
         if (sscanf(line, "item %u.%u.%u.%u:%d %63s %63s %llu.%u", &a[0], &a[1], &a[2], &a[3],
                    &port, key, value, &stamp, &vnode) != 9) {
             CU_FAIL("unparsable dump line");
@@ -1320,6 +1345,192 @@ static void test_stabilize_after_join(void)
     for (uint32_t id = 1; id <= c->n; id++)
         dropped += stats_of(c, id).keys_dropped;
     CU_ASSERT(dropped >= moved);
+    kc_free(c);
+}
+
+/* ---------------------------------------------------------------- handoff */
+
+/* The replicas of key among the nodes ids[0..n), computed independently of kvnode. */
+static size_t replicas_among(const char *key, const uint32_t *ids, size_t n,
+                             addr_t out[RING_REPLICAS])
+{
+    addr_t a[MAXN];
+    for (size_t i = 0; i < n; i++)
+        a[i] = A(ids[i]);
+    ring_t r;
+    ring_init(&r);
+    CU_ASSERT_FATAL(ring_build(&r, a, n, NULL) == 0);
+    size_t k = ring_replicas(&r, ring_hash(key, strlen(key)), out);
+    ring_free(&r);
+    return k;
+}
+
+/* A live key whose replica set gains node J when J joins the live nodes: *stay is the first new
+ * replica that was a replica before (0 if none), *leave a replica that gives way to J. */
+static int key_moved_by_join(kc_t *c, const char *const *keys, const bool *live, uint32_t J,
+                             uint32_t *stay, uint32_t *leave)
+{
+    uint32_t ids[MAXN];
+    size_t n = 0;
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id) || id == J)
+            ids[n++] = id;
+    for (int i = 0; i < NKEYS; i++) {
+        addr_t before[RING_REPLICAS], after[RING_REPLICAS];
+        size_t kb = live_replicas(c, keys[i], before), ka = replicas_among(keys[i], ids, n, after);
+        if (!live[i] || kb != 3 || ka != 3 || !in_set(after, ka, J))
+            continue;
+        *stay = *leave = 0;
+        for (size_t j = 0; j < ka && !*stay; j++)
+            if (in_set(before, kb, after[j].id))
+                *stay = after[j].id;
+        for (size_t j = 0; j < kb && !*leave; j++)
+            if (!in_set(after, ka, before[j].id))
+                *leave = before[j].id;
+        if (*stay && *stay != 1 && *leave)
+            return i;
+    }
+    return -1;
+}
+
+/* The presumed holder: a replica of a key fails, and before anyone notices, two nodes join
+ * that leave the dead replica as the only old one among the key's new replicas. The old design
+ * named it the one sender while the two live holders, giving way to the newcomers, dropped their
+ * copies. Now they keep them until every replica they see has acknowledged one, so the key ends
+ * up on its 3 live replicas. */
+static void test_handoff_presumed_holder_dead(void)
+{
+    kc_t *c = kc_new(8, 521);
+    const uint32_t J1 = 7, J2 = 8;
+    c->nodes[J1].start = c->nodes[J2].start = NEVER;
+    kc_converge(c, 80);
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+    make_keys(names, keys);
+    load_keys(c, keys, live);
+    const uint32_t all[] = { 1, 2, 3, 4, 5, 6, J1, J2 };
+    int k = -1;
+    uint32_t S = 0;
+    for (int i = 0; i < NKEYS && k < 0; i++) {
+        addr_t before[RING_REPLICAS], after[RING_REPLICAS];
+        size_t kb = live_replicas(c, keys[i], before), ka = replicas_among(keys[i], all, 8, after);
+        unsigned kept = 0;
+        for (size_t j = 0; j < ka; j++)
+            if (in_set(before, kb, after[j].id)) {
+                kept++;
+                S = after[j].id;
+            }
+        if (live[i] && kb == 3 && kept == 1 && S != 1)
+            k = i;
+    }
+    CU_ASSERT_FATAL(k >= 0);
+    kc_fail(c, S);
+    c->nodes[J1].start = c->nodes[J2].start = c->now + 1;
+    kc_converge(c, c->now + 300);
+    kc_run_to(c, kc_last(c) + 4 * c->kcfg.transfer_retry + 10);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "after the failure and the joins"), 0);
+    kc_free(c);
+}
+
+/* A node that is no longer a replica keeps its copy until every replica in its view has
+ * acknowledged it: while everything sent to the newcomer is lost, the node it displaced still
+ * holds the key (and the newcomer does not); once messages get through, the key moves and the
+ * displaced node gives it up. */
+static void test_handoff_waits_for_every_replica(void)
+{
+    kc_t *c = kc_new(9, 522);
+    const uint32_t J = 9;
+    c->nodes[J].start = NEVER;
+    kc_converge(c, 80);
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+    make_keys(names, keys);
+    load_keys(c, keys, live);
+    uint32_t S = 0, L = 0;
+    int k = key_moved_by_join(c, keys, live, J, &S, &L);
+    CU_ASSERT_FATAL(k >= 0);
+    c->drop_to = J;
+    c->drop_all_kv = true;
+    c->drop_until = c->now + 80;
+    c->nodes[J].start = c->now;
+    kc_converge(c, c->now + 60);
+    kc_run_to(c, c->drop_until - 1);
+    kv_version_t v;
+    const char *val;
+    bool del;
+    CU_ASSERT_TRUE(kv_peek(KV(c, L), keys[k], &v, &val, &del) && !del);
+    CU_ASSERT_FALSE(kv_peek(KV(c, J), keys[k], &v, &val, &del));
+    kc_run_to(c, c->drop_until + 4 * c->kcfg.transfer_retry + 10);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "after the messages got through"), 0);
+    CU_ASSERT_FALSE(kv_peek(KV(c, L), keys[k], &v, &val, &del));
+    kc_free(c);
+}
+
+/* When a node joins, each key it takes over travels to it less than twice on average (three
+ * holders each sending it would make three): the holders an older view ranks first send at once,
+ * the others start a little later and mostly find it there (offers answered "have it"). Views
+ * learn of the newcomer at different ticks, so some keys still travel twice. */
+static void test_handoff_value_travels_once(void)
+{
+    kc_t *c = kc_new(9, 523);
+    const uint32_t J = 9;
+    c->nodes[J].start = NEVER;
+    kc_converge(c, 80);
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+    make_keys(names, keys);
+    load_keys(c, keys, live);
+    uint64_t sent0 = 0;
+    for (uint32_t id = 1; id <= c->n; id++)
+        if (alive(c, id))
+            sent0 += stats_of(c, id).transfers_sent;
+    c->nodes[J].start = c->now;
+    kc_converge(c, c->now + 200);
+    kc_run_to(c, kc_last(c) + 4 * c->kcfg.transfer_retry + 10);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "after the join"), 0);
+    uint64_t sent = 0, offered = 0;
+    for (uint32_t id = 1; id <= c->n; id++) {
+        sent += stats_of(c, id).transfers_sent;
+        offered += stats_of(c, id).keys_offered;
+    }
+    sent -= sent0;
+    uint64_t moved = stats_of(c, J).transfers_applied;
+    CU_ASSERT(moved >= 1);
+    CU_ASSERT(sent < 2 * moved);
+    CU_ASSERT(offered >= moved);
+    kc_free(c);
+}
+
+/* A replica restarts with an empty store (same address, new incarnation) before anyone removed
+ * it: its co-replicas see the new incarnation and hand it their keys at once; anti-entropy is off
+ * here, so nothing else could. */
+static void test_handoff_restarted_replica(void)
+{
+    kc_t *c = kc_new(8, 524);
+    c->kcfg.sync_period = 0;
+    kc_converge(c, 80);
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+    make_keys(names, keys);
+    load_keys(c, keys, live);
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, keys[0], reps), 3);
+    uint32_t R = reps[0].id != 1 ? reps[0].id : reps[1].id;
+    unsigned replicated = 0;
+    for (int i = 0; i < NKEYS; i++) {
+        addr_t r[RING_REPLICAS];
+        replicated += live[i] && in_set(r, live_replicas(c, keys[i], r), R);
+    }
+    kc_fail(c, R);
+    kc_step(c);
+    kc_restart(c, R);
+    kc_run_to(c, kc_last(c) + 40);
+    CU_ASSERT_EQUAL(stats_of(c, R).keys, replicated);
+    CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "after the restart"), 0);
     kc_free(c);
 }
 
@@ -1723,6 +1934,9 @@ static void test_digest_exchange(void)
     CU_ASSERT_EQUAL(sent_now(c, r5[1].id), sr + 1); /* answered with version 0 */
     kc_run_to(c, kc_last(c) + 2);
     CU_ASSERT_TRUE(holds(c, r5[1].id, k5, v5, "v5"));
+    /* r5[1], a replica that got a newer version by transfer, offers it to the third replica */
+    kc_run_to(c, kc_last(c) + 2 * c->kcfg.handoff_stagger + 4);
+    CU_ASSERT_TRUE(holds(c, r5[2].id, k5, v5, "v5"));
 
     /* 4: equal versions: nothing sent; a key neither holds: an answer, but no transfer */
     X = reps[0][0].id;
@@ -1765,6 +1979,13 @@ int add_kvnode_suite(void)
         { "on_result once per operation, agrees with the log", test_on_result_once },
         { "stabilization after a replica fails", test_stabilize_after_failure },
         { "stabilization after a node joins", test_stabilize_after_join },
+        { "handoff: a dead presumed holder does not make the others drop their copies",
+          test_handoff_presumed_holder_dead },
+        { "handoff: a copy is kept until every replica in view acknowledged it",
+          test_handoff_waits_for_every_replica },
+        { "handoff: a key moved to a newcomer travels less than twice on average", test_handoff_value_travels_once },
+        { "handoff: a replica restarted empty is refilled by its co-replicas",
+          test_handoff_restarted_replica },
         { "anti-entropy repairs replicas that missed a write", test_anti_entropy_repairs },
         { "anti-entropy off (sync_period 0): replicas stay behind", test_anti_entropy_off },
         { "malformed or stranger digests: counted, ignored, silent",

@@ -329,7 +329,7 @@ static void test_replicas_small_rings(void)
 static void test_replicas_equal_positions(void)
 {
     ring_node_t nodes[] = {
-        { 100, { 5, 0 } }, { 100, { 7, 0 } }, { 100, { 7, 3 } }, { 200, { 3, 0 } }, { 300, { 9, 0 } },
+        { 100, { 5, 0 }, 0 }, { 100, { 7, 0 }, 0 }, { 100, { 7, 3 }, 0 }, { 200, { 3, 0 }, 0 }, { 300, { 9, 0 }, 0 },
     };
     ring_t r = { nodes, 5, 5 };
     addr_t out[RING_REPLICAS];
@@ -360,7 +360,7 @@ static void test_replicas_equal_positions(void)
     CU_ASSERT_FALSE(ring_contains(&r, A(9), 301));
 
     /* every node at one position: the three smallest addresses */
-    ring_node_t same[] = { { 42, { 1, 0 } }, { 42, { 2, 0 } }, { 42, { 3, 0 } }, { 42, { 4, 0 } } };
+    ring_node_t same[] = { { 42, { 1, 0 }, 0 }, { 42, { 2, 0 }, 0 }, { 42, { 3, 0 }, 0 }, { 42, { 4, 0 }, 0 } };
     ring_t s = { same, 4, 4 };
     const uint64_t p[] = { 0, 41, 42, 43, UINT64_MAX };
     for (size_t i = 0; i < 5; i++) {

@@ -700,11 +700,18 @@ static const want_t FORMS[] = {
     /* Keys and values of the full allowed alphabet, the longest allowed tick. */
     { "at 33 create !\"$%&'()*+,-./:;<=>?@[\\]^_`{|}~ Z9", 1, 0, 33, EV_KV_OP, 0, 0, 0,
       KV_CREATE, "!\"$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "Z9", EXPECT_NONE, NULL },
+    /* A fixed coordinator: `node` is the via node (0: a random live one). */
+    { "at 34 update k12 v12 via 3 expect success", 1, 0, 34, EV_KV_OP, 3, 0, 0, KV_UPDATE, "k12",
+      "v12", EXPECT_SUCCESS, NULL },
+    { "at 35 read k13 via 44.1.0.0:0 expect value v13", 1, 0, 35, EV_KV_OP, 300, 0, 0, KV_READ,
+      "k13", NULL, EXPECT_VALUE, "v13" },
+    { "at 36 delete k14 via 7", 1, 0, 36, EV_KV_OP, 7, 0, 0, KV_DELETE, "k14", NULL, EXPECT_NONE,
+      NULL },
     { "at 10000000 read kmax", 1, 0, 10000000, EV_KV_OP, 0, 0, 0, KV_READ, "kmax", NULL,
       EXPECT_NONE, NULL },
 };
 #define NFORMS (sizeof FORMS / sizeof FORMS[0])
-#define NFORMS_EXPECT 9 /* forms above that carry an expectation */
+#define NFORMS_EXPECT 11 /* forms above that carry an expectation */
 
 #define CHECK_FIELD(cond, i)                                                               \
     do {                                                                                   \
@@ -735,8 +742,12 @@ static void check_form_event(const event_t *e, size_t i, unsigned line, unsigned
         CHECK_FIELD(e->count == w->count, i);
     if (w->kind == EV_FAIL_ROLE)
         CHECK_FIELD(e->role == w->role, i);
-    if (w->kind == EV_KV_OP)
+    if (w->kind == EV_KV_OP) {
         CHECK_FIELD(e->op == w->op, i);
+        CHECK_FIELD(e->via == (w->node != 0), i);
+        if (w->node)
+            CHECK_FIELD(e->node == w->node, i);
+    }
     if (w->key_name)
         CHECK_FIELD(e->key == EV_KEY_NAMED, i);
     CHECK_FIELD(str_eq_or_null(e->key_name, w->key_name), i);
@@ -1359,6 +1370,8 @@ static void test_statement_error_missing_words(void)
         { "at 5 read k expect", 20, "'success', 'fail' or 'value VALUE'" },
         { "at 5 read k expect value", 26, "a value" },
         { "at 5 create k v expect", 24, "'success' or 'fail'" },
+        { "at 5 create k v via", 21, "node" },
+        { "at 5 read k via", 17, "node" },
         { "from 5", 8, "'to'" },
         { "from 5 to", 11, "tick" },
         { "from 5 to 9", 13, "'drop'" },
@@ -1393,6 +1406,7 @@ static void test_statement_error_extra_words(void)
         { "at 5 read k expect value v now", 28 },
         { "at 5 read k expect success now", 28 },
         { "at 5 delete k expect fail now", 27 },
+        { "at 5 read k via 3 expect success now", 34 },
         { "expect node 3 removed by 9 now", 28 },
         { "from 5 to 9 drop 0.1 now", 22 },
     };
@@ -1404,6 +1418,13 @@ static void test_statement_error_extra_words(void)
     /* Words where the statement ends: a delete with a value, a read with a value. */
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 delete k v\n", 2, 15, "'v'", "expect");
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k v\n", 2, 13, "'v'", "expect");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k v\n", 2, 13, "'via N'");
+    /* via comes before the expectation, once */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k expect success via 3\n", 2, 28, "'via'",
+                    "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k via 3 via 4\n", 2, 19, "'via'", "'expect'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v via 0\n", 2, 21, "out-of-range node id 0");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v via x\n", 2, 21, "node id");
     /* Too many words: reported at a word past the limit (no statement has more than 16), on
      * the line, whatever the line's length. */
     char *long_line = malloc(20000);
@@ -1801,6 +1822,7 @@ static void test_restart_and_add_errors(void)
 {
     /* Nodes past MAX_NNB plus those added. */
     EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 restart node 11\n", 2, 1, 19, "no node 11", "MAX_NNB 10");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 read k via 11\n", 2, 1, 17, "no node 11", "MAX_NNB 10");
     EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 add 2 nodes\nat 6 fail node 13\n", 3, 1, 16, "no node 13",
                      "12 nodes", "added");
     EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 add 2 nodes\nat 6 restart node 13\n", 3, 1, 19,
