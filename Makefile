@@ -22,7 +22,7 @@ SRCS   = $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS   = $(SRCS:src/%.c=build/%.o)
 TSRCS  = $(wildcard tests/unit/*.c)
 TOBJS  = $(TSRCS:tests/unit/%.c=build/tests/%.o)
-GRADERS = tools/grade-membership tools/grade-kv tools/check-state
+GRADERS = tools/grade-membership tools/grade-kv tools/check-state tools/check-history
 SCENARIO ?= testcases/singlefailure.conf
 
 .PHONY: all run test unit sanitize bench clean deps test-deps fuzz fuzz-afl fuzz-replay
@@ -48,6 +48,11 @@ tools/grade-kv: tools/grade_kv.c
 tools/check-state: tools/check_state.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ $< $(CRYPTO_LIBS)
 
+# Tools that share tools/dbglog.c, the one dbg.log reader of the checkers.
+tools/check-history: tools/check_history.c tools/dbglog.c tools/dbglog.h | deps
+	$(CC) $(BASE_CFLAGS) -Itools -o $@ tools/check_history.c tools/dbglog.c $(CRYPTO_LIBS)
+tools/campaign: tools/campaign.c | deps
+	$(CC) $(BASE_CFLAGS) -o $@ tools/campaign.c $(CRYPTO_LIBS) -lm
 
 build/tests/%.o: tests/unit/%.c | test-deps
 	@mkdir -p $(@D)
@@ -73,6 +78,9 @@ build/asan/grade-%: tools/grade_%.c
 build/asan/check-state: tools/check_state.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS)
+build/asan/check-history: tools/check_history.c tools/dbglog.c tools/dbglog.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ tools/check_history.c tools/dbglog.c $(CRYPTO_LIBS)
 
 # A test build with deliberately unsafe behaviour on demand (KV_FAULTS=early-drop,quorum-one,
 # no-anti-entropy), to show that the history checker and the campaign catch what it breaks.
@@ -96,13 +104,13 @@ unit: build/unit_tests
 
 test: all build/unit_tests
 	@tests/run-all build/unit_tests ./Application tools/grade-membership tools/grade-kv \
-	  tools/check-state
+	  tools/check-state tools/check-history
 
 sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membership \
-          build/asan/grade-kv build/asan/check-state
+          build/asan/grade-kv build/asan/check-state build/asan/check-history
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run-all build/asan/unit_tests build/asan/Application build/asan/grade-membership \
-	  build/asan/grade-kv build/asan/check-state
+	  build/asan/grade-kv build/asan/check-state build/asan/check-history
 
 bench: all
 	tools/bench

@@ -1,0 +1,103 @@
+/* dbglog.h: the one reader of dbg.log shared by the checkers in tools/ (README "Outputs",
+ * classic-compat.md section 3). It frames and classifies lines; what a line means to a rubric
+ * stays in each tool. It shares no code with the simulator (src/), so a checker built on it
+ * cannot inherit the simulator's bugs.
+ *
+ * Strictness: the first line must be "131"; every other line " <addr> [<tick>] <message>"
+ * (one space before the address, one on each side of "[tick]"); LF or CRLF endings. A message of
+ * a known form must parse completely, and a line that uses a phrase the format reserves
+ * (joined, removed, "Node failed at time", "Node restarted at time", OPERATION, and
+ * "<op> success" / "<op> fail" for the four operations, in any case) must be one of the known
+ * forms. Every error names the file and line: "path:line: what is wrong". */
+#ifndef DBGLOG_H
+#define DBGLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define DBGLOG_MAGIC "131"
+#define DBGLOG_MAX_TICK 999999999999999999ULL /* ticks and times: at most 18 digits */
+#define DBGLOG_ADDR_LEN 22                    /* "255.255.255.255:65535" and the NUL */
+#define DBGLOG_ERR_LEN 512
+
+/* An address a.b.c.d:port; id holds the four bytes little-endian (1.0.0.0 is id 1). */
+struct dbglog_addr {
+    uint32_t id;
+    uint16_t port;
+};
+
+enum dbglog_kind {
+    DBGLOG_OTHER,     /* any other line */
+    DBGLOG_JOIN,      /* "Node <member> joined at time <t>" */
+    DBGLOG_REMOVAL,   /* "Node <member> removed at time <t>" */
+    DBGLOG_FAILURE,   /* "Node failed at time=<t>", under the failed node */
+    DBGLOG_RESTART,   /* "Node restarted at time=<t>", under the restarted node */
+    DBGLOG_OPERATION, /* "<OP> OPERATION KEY: <k>[ VALUE: <v>] at time: <t>" */
+    DBGLOG_RESULT,    /* "<coordinator|server>: <op> <success|fail> at time <t>, transID=<id>,
+                       *  key=<k>[, value=<v>]" */
+};
+
+enum dbglog_op { DBGLOG_CREATE, DBGLOG_READ, DBGLOG_UPDATE, DBGLOG_DELETE, DBGLOG_NOPS };
+
+/* One line, valid until the next dbglog_next or dbglog_close (the strings live in the reader). */
+struct dbglog_line {
+    enum dbglog_kind kind;
+    unsigned long lineno;      /* 1-based; the header is line 1 */
+    struct dbglog_addr logger; /* the logging node */
+    uint64_t tick;             /* the bracketed tick */
+    const char *text;          /* the whole line, without its line ending */
+    const char *message;       /* the text after "[tick] " */
+    uint64_t time;             /* every kind but OTHER: the time the message states */
+    struct dbglog_addr member; /* JOIN, REMOVAL: the member that joined or was removed */
+    enum dbglog_op op;         /* OPERATION, RESULT */
+    bool coordinator;          /* RESULT: a coordinator's line (else a server's) */
+    bool success;              /* RESULT */
+    uint64_t transid;          /* RESULT */
+    const char *key;           /* OPERATION, RESULT: never empty, no blanks or control bytes */
+    const char *value;         /* OPERATION, RESULT: NULL when the line has no value part */
+};
+
+/* A reader. Fields are private: use the functions. */
+struct dbglog {
+    FILE *f;
+    const char *path;
+    char *buf, *fields;        /* the current line; its key and value, NUL-terminated */
+    size_t bufcap, fieldcap;
+    unsigned long lineno;
+    char error[DBGLOG_ERR_LEN];
+};
+
+/* Opens path (borrowed: it must outlive the reader) and reads its header line. Returns 0, or -1
+ * after writing "path:line: what is wrong" (or "cannot open path: reason") into err. */
+int dbglog_open(const char *path, struct dbglog *r, char *err, size_t errlen);
+
+/* Reads the next line into *line. Returns 1 for a line, 0 at the end of the file, -1 on a
+ * malformed line or a read error (then dbglog_error says "path:line: what is wrong"). */
+int dbglog_next(struct dbglog *r, struct dbglog_line *line);
+
+/* The last error of dbglog_next. */
+const char *dbglog_error(const struct dbglog *r);
+
+/* Closes the file and frees the buffers; safe on a reader whose open failed. */
+void dbglog_close(struct dbglog *r);
+
+/* "create", "read", "update", "delete". */
+const char *dbglog_op_name(enum dbglog_op op);
+
+/* "a.b.c.d:port" into buf; returns buf. */
+const char *dbglog_addr_text(struct dbglog_addr a, char buf[DBGLOG_ADDR_LEN]);
+
+/* A total order of addresses: id, then port. */
+uint64_t dbglog_addr_order(struct dbglog_addr a);
+
+/* Parsers the tools share for their other inputs; each advances *p past what it read and
+ * leaves it alone on failure. A decimal number of 1 to max_digits digits, at most max
+ * (canonical: no leading zero): */
+bool dbglog_parse_num(const char **p, int max_digits, unsigned long long max, bool canonical,
+                      unsigned long long *out);
+/* An address "a.b.c.d:port", bytes 0..255, port 0..65535: */
+bool dbglog_parse_addr(const char **p, bool canonical, struct dbglog_addr *out);
+
+#endif
