@@ -212,7 +212,7 @@ check-history: phantom-value: key delta: version 6553600.7 of value value4 on 1.
 EOF
 
 begin "phantom-value: a read of a value written only after the read was decided"
-sed 's/key=alpha, value=value9/key=alpha, value=late/' "$fixtures/phantom-read.log" | head -n 54 >"$tmp/late.log"
+sed 's/key=alpha, value=value9/key=alpha, value=late/' "$fixtures/phantom-read.log" | head -n 69 >"$tmp/late.log"
 cat >>"$tmp/late.log" <<'EOF'
  5.0.0.0:0 [233] UPDATE OPERATION KEY: alpha VALUE: late at time: 233
  5.0.0.0:0 [235] coordinator: update fail at time 235, transID=11, key=alpha, value=late
@@ -234,7 +234,7 @@ end
 violation "stale-read: a read returns the value an acknowledged update replaced, nothing changing" \
     stale-read.log clean.state stale-read \
     "check-history: 10 operations (9 acknowledged), 4 keys; 1 violation (stale-read=1)" <<'EOF'
-check-history: stale-read: key bravo: read (transID 10, issued at 230 by 2.0.0.0:0, decided at 232) returned value2, written by transID 2 issued at 100, though the later update to newValue (transID 5, issued at 150 by 3.0.0.0:0, acknowledged at 152) was acknowledged before the read; no membership activity in ticks 130..232
+check-history: stale-read: key bravo: read (transID 10, issued at 230 by 2.0.0.0:0, decided at 232) returned value2, written by transID 2 issued at 100, though the later update to newValue (transID 5, issued at 150 by 3.0.0.0:0, acknowledged at 152) was acknowledged before the read; no membership activity, and every live node listed every other, in ticks 130..232
 EOF
 
 begin "stale-read: after an acknowledged delete"
@@ -242,16 +242,16 @@ sed 's/READ OPERATION KEY: bravo VALUE: newValue at time: 230/READ OPERATION KEY
     "$fixtures/stale-read.log" >"$tmp/stale-delete.log"
 run_in "$tmp" 1 stale-delete.log "$fixtures/clean.state"
 out_is <<'EOF'
-check-history: stale-read: key charlie: read (transID 10, issued at 230 by 2.0.0.0:0, decided at 232) returned value3, written by transID 3 issued at 100, though the later delete (transID 6, issued at 150 by 4.0.0.0:0, acknowledged at 152) was acknowledged before the read; no membership activity in ticks 130..232
+check-history: stale-read: key charlie: read (transID 10, issued at 230 by 2.0.0.0:0, decided at 232) returned value3, written by transID 3 issued at 100, though the later delete (transID 6, issued at 150 by 4.0.0.0:0, acknowledged at 152) was acknowledged before the read; no membership activity, and every live node listed every other, in ticks 130..232
 check-history: 10 operations (9 acknowledged), 4 keys; 1 violation (stale-read=1)
 EOF
 end
 
 begin "stale-read: membership activity one tick before the window does not excuse it"
-sed '6a\ 1.0.0.0:0 [129] Node 4.0.0.0:0 removed at time 129' "$fixtures/stale-read.log" |
-    sed '7a\ 1.0.0.0:0 [129] Node 4.0.0.0:0 joined at time 129' >"$tmp/edge.log"
+sed '21a\ 1.0.0.0:0 [129] Node 4.0.0.0:0 removed at time 129' "$fixtures/stale-read.log" |
+    sed '22a\ 1.0.0.0:0 [129] Node 4.0.0.0:0 joined at time 129' >"$tmp/edge.log"
 run_in "$tmp" 1 edge.log "$fixtures/clean.state"
-grep -q '^check-history: stale-read: key bravo: .*no membership activity in ticks 130..232$' "$tmp/out" ||
+grep -q '^check-history: stale-read: key bravo: .*no membership activity, and every live node listed every other, in ticks 130..232$' "$tmp/out" ||
     problem "no stale-read line: $(cat "$tmp/out")"
 end
 
@@ -325,11 +325,11 @@ sed -i 's/^ 1.0.0.0:0 \[212\] coordinator: read success at time 212, transID=8,/
 sed 's/delta value4 6553600.5/delta v2 19660800.5/' "$fixtures/clean.state" >"$tmp/values.state"
 run_in "$tmp" 1 values.log values.state
 out_is <<'EOF'
-check-history: protocol: key bravo: transID 8: decided at tick 209 (values.log:46), before it was issued at 210
-check-history: protocol: key delta: transID 10: the server line of 1.0.0.0:0 (values.log:55) says delete of key delta, its operation line (values.log:51) is update of key delta
-check-history: protocol: key delta: transID 10: the coordinator's update success (values.log:56) carries value v3, the operation writes v2
-check-history: protocol: key delta: transID 11: the coordinator's read success (values.log:57) carries no value
-check-history: protocol: key alpha: transID 12: the coordinator's delete fail line (values.log:58) carries a value (value1); it should end after the key
+check-history: protocol: key bravo: transID 8: decided at tick 209 (values.log:61), before it was issued at 210
+check-history: protocol: key delta: transID 10: the server line of 1.0.0.0:0 (values.log:70) says delete of key delta, its operation line (values.log:66) is update of key delta
+check-history: protocol: key delta: transID 10: the coordinator's update success (values.log:71) carries value v3, the operation writes v2
+check-history: protocol: key delta: transID 11: the coordinator's read success (values.log:72) carries no value
+check-history: protocol: key alpha: transID 12: the coordinator's delete fail line (values.log:73) carries a value (value1); it should end after the key
 check-history: 13 operations (9 acknowledged), 4 keys; 5 violations (protocol=5)
 EOF
 end
@@ -396,7 +396,7 @@ allowed "fewer than 3 live nodes: keys on both" \
     "check-history: 9 operations (8 acknowledged), 4 keys; 0 violations"
 
 begin "allowance: a stale read with membership activity exactly at the window's start (tr - Q)"
-sed '6a\ 1.0.0.0:0 [130] Node 4.0.0.0:0 removed at time 130' "$fixtures/stale-read.log" >"$tmp/edge.log"
+sed '21a\ 1.0.0.0:0 [130] Node 4.0.0.0:0 removed at time 130' "$fixtures/stale-read.log" >"$tmp/edge.log"
 run_in "$tmp" 0 edge.log "$fixtures/clean.state"
 out_is <<'EOF'
 check-history: 10 operations (9 acknowledged), 4 keys; 0 violations
@@ -406,9 +406,49 @@ end
 begin "stale-read: --quiet 40 leaves the restart at 185 outside ticks 190..232"
 run 1 --quiet 40 allow-stale-read-restart.log clean.state
 out_is <<'EOF'
-check-history: stale-read: key bravo: read (transID 10, issued at 230 by 2.0.0.0:0, decided at 232) returned value2, written by transID 2 issued at 100, though the later update to newValue (transID 5, issued at 150 by 3.0.0.0:0, acknowledged at 152) was acknowledged before the read; no membership activity in ticks 190..232
+check-history: stale-read: key bravo: read (transID 10, issued at 230 by 2.0.0.0:0, decided at 232) returned value2, written by transID 2 issued at 100, though the later update to newValue (transID 5, issued at 150 by 3.0.0.0:0, acknowledged at 152) was acknowledged before the read; no membership activity, and every live node listed every other, in ticks 190..232
 check-history: 10 operations (9 acknowledged), 4 keys; 1 violation (stale-read=1)
 EOF
+end
+
+# Views that disagree: a partition both sides detected removes live nodes from each other's
+# lists; reads on either side may be stale for as long as it lasts, however long ago the last
+# membership line was.
+split_lines=' 1.0.0.0:0 [20] Node 4.0.0.0:0 removed at time 20\n 4.0.0.0:0 [20] Node 1.0.0.0:0 removed at time 20'
+begin "allowance: a stale read while views disagree (a partition detected at 20, not healed)"
+sed "21a\\$split_lines" "$fixtures/stale-read.log" >"$tmp/split.log"
+run_in "$tmp" 0 split.log "$fixtures/clean.state"
+out_is <<'EOF'
+check-history: 10 operations (9 acknowledged), 4 keys; 0 violations
+EOF
+err_is <<'EOF'
+check-history: final placement not judged: at the end some live node does not list another (views disagree since tick 20)
+EOF
+end
+
+begin "stale-read: the partition healed at 120 (both rejoined), before ticks 130..232"
+heal_lines=' 1.0.0.0:0 [120] Node 4.0.0.0:0 joined at time 120\n 4.0.0.0:0 [120] Node 1.0.0.0:0 joined at time 120'
+sed "21a\\$split_lines\n$heal_lines" "$fixtures/stale-read.log" >"$tmp/healed.log"
+run_in "$tmp" 1 healed.log "$fixtures/clean.state"
+grep -q '^check-history: stale-read: key bravo: .*in ticks 130..232$' "$tmp/out" ||
+    problem "no stale-read line: $(cat "$tmp/out")"
+no_stderr
+end
+
+begin "allowance: one side rejoined, the other still does not list it: views still disagree"
+sed "21a\\$split_lines\n 1.0.0.0:0 [120] Node 4.0.0.0:0 joined at time 120" \
+    "$fixtures/stale-read.log" >"$tmp/half.log"
+run_in "$tmp" 0 half.log "$fixtures/clean.state"
+out_is <<'EOF'
+check-history: 10 operations (9 acknowledged), 4 keys; 0 violations
+EOF
+end
+
+begin "a failed node missing from lists is no disagreement: failed at 20, removed, stale read flagged"
+fail_lines=' 4.0.0.0:0 [20] Node failed at time=20\n 1.0.0.0:0 [30] Node 4.0.0.0:0 removed at time 30'
+sed "21a\\$fail_lines" "$fixtures/stale-read.log" >"$tmp/failed.log"
+run_in "$tmp" 1 failed.log "$fixtures/clean.state"
+grep -q '^check-history: stale-read: key bravo: ' "$tmp/out" || problem "no stale-read line: $(cat "$tmp/out")"
 end
 
 begin "not quiet: a failure at 650, placement not judged and stderr says why"
@@ -453,7 +493,7 @@ malformed "dbg.log without the 131 header" no-header.log clean.state \
 malformed "dbg.log line without the leading space" unframed.log clean.state \
     "check-history: unframed.log:3: line does not start with a single space (expected ' <addr> [<tick>] <message>')"
 malformed "dbg.log: the time in a message differs from the line's [tick]" malformed-time.log clean.state \
-    "check-history: malformed-time.log:23: the message says time 101, the line's [tick] is 102"
+    "check-history: malformed-time.log:38: the message says time 101, the line's [tick] is 102"
 malformed "dump format version 1 (no tombstones)" clean.log version-1.state \
     "check-history: version-1.state:1: format version 1, this tool reads version 2 (version 1 does not list tombstones)"
 malformed "dump: a tomb line with a value" clean.log bad-tomb.state \
@@ -496,16 +536,16 @@ EOF
 end
 
 begin "malformed: a NUL byte inside a dbg.log key"
-sed '8s/KEY: bravo/KEY: bra\x00vo/' "$fixtures/clean.log" >"$tmp/nul.log"
+sed '23s/KEY: bravo/KEY: bra\x00vo/' "$fixtures/clean.log" >"$tmp/nul.log"
 run_in "$tmp" 2 nul.log "$fixtures/clean.state"
-err_is <<<"check-history: nul.log:8: control character in the key"
+err_is <<<"check-history: nul.log:23: control character in the key"
 end
 
 begin "malformed: a dbg.log line after the run's last tick"
 { cat "$fixtures/clean.log"; echo ' 1.0.0.0:0 [700] Node 2.0.0.0:0 removed at time 700'; } >"$tmp/late.log"
 run_in "$tmp" 2 late.log "$fixtures/clean.state"
 no_stdout
-err_is <<<"check-history: late.log:51: tick 700 is after the run's last tick, 699 ($fixtures/clean.state:1)"
+err_is <<<"check-history: late.log:66: tick 700 is after the run's last tick, 699 ($fixtures/clean.state:1)"
 end
 
 # A table of broken dump lines: each replaces line 8 of clean.state (a tomb line).

@@ -256,8 +256,33 @@ struct early {
     bool coordinator;
 };
 
+/* The membership lists every node logged, rebuilt from its joined and removed lines, to tell
+ * when views disagree: while some live node does not list another live node (a partition both
+ * sides detected, a node still learning the group, a false removal), a read may legitimately see
+ * an old value, whatever the quiet period says. Rows are bitsets: lists[l] holds the members l
+ * has logged as joined and not removed since. */
+struct views {
+    uint64_t *order;  /* dbglog_addr_order of node i */
+    bool *alive;      /* node i is running: seen, and not failed since its last restart */
+    uint64_t *lists;  /* row i: words [i * words, (i + 1) * words) */
+    size_t n, cap, words;
+    uint32_t *slot;   /* open addressing on the address order: node index + 1, 0 empty */
+    size_t nslots;
+    size_t nalive;
+    uint64_t missing; /* (l, m) pairs of live nodes where l does not list m, l != m */
+};
+
+/* Ticks during which views disagreed (missing > 0), in order. */
+struct span {
+    uint64_t from, to;
+};
+
 struct history {
     const char *path;
+    struct views views;
+    struct span *split;
+    size_t nsplit, splitcap;
+    bool split_open;
     struct op *ops;
     size_t nops, opcap;
     struct strset keys, values;
@@ -313,6 +338,118 @@ static unsigned long served_add(struct history *h, uint64_t transid, uint64_t se
     h->served[j] = (struct served){ transid, server, line };
     h->nserved++;
     return 0;
+}
+
+static size_t addr_slot(uint64_t order, size_t nslots)
+{
+    uint64_t k = order * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(k >> 32) & (nslots - 1);
+}
+
+static bool listed(const struct views *v, size_t l, size_t m)
+{
+    return (v->lists[l * v->words + m / 64] >> (m % 64)) & 1;
+}
+
+static void set_listed(struct views *v, size_t l, size_t m, bool on)
+{
+    uint64_t bit = 1ULL << (m % 64);
+    if (on)
+        v->lists[l * v->words + m / 64] |= bit;
+    else
+        v->lists[l * v->words + m / 64] &= ~bit;
+}
+
+/* Live nodes other than i that i does not list, plus those that do not list i. */
+static uint64_t missing_around(const struct views *v, size_t i)
+{
+    uint64_t miss = 0;
+    for (size_t j = 0; j < v->n; j++)
+        if (j != i && v->alive[j])
+            miss += !listed(v, i, j) + !listed(v, j, i);
+    return miss;
+}
+
+/* The node's index; a node seen for the first time is running and lists nobody yet. */
+static size_t view_node(struct views *v, struct dbglog_addr a)
+{
+    uint64_t order = dbglog_addr_order(a);
+    if (v->nslots) {
+        for (size_t j = addr_slot(order, v->nslots); v->slot[j]; j = (j + 1) & (v->nslots - 1))
+            if (v->order[v->slot[j] - 1] == order)
+                return v->slot[j] - 1;
+    }
+    if (v->n == v->cap) { /* grow the rows to the new width, copying each */
+        size_t cap = v->cap ? v->cap * 2 : 64, words = cap / 64;
+        uint64_t *lists = xrealloc(NULL, cap * words, sizeof *lists);
+        memset(lists, 0, cap * words * sizeof *lists);
+        for (size_t i = 0; i < v->n; i++)
+            memcpy(lists + i * words, v->lists + i * v->words, v->words * sizeof *lists);
+        free(v->lists);
+        v->lists = lists;
+        v->words = words;
+        v->order = xrealloc(v->order, cap, sizeof *v->order);
+        v->alive = xrealloc(v->alive, cap, sizeof *v->alive);
+        v->cap = cap;
+        free(v->slot);
+        v->nslots = cap * 2;
+        v->slot = xrealloc(NULL, v->nslots, sizeof *v->slot);
+        memset(v->slot, 0, v->nslots * sizeof *v->slot);
+        for (size_t i = 0; i < v->n; i++) {
+            size_t j = addr_slot(v->order[i], v->nslots);
+            while (v->slot[j])
+                j = (j + 1) & (v->nslots - 1);
+            v->slot[j] = (uint32_t)i + 1;
+        }
+    }
+    size_t i = v->n++;
+    v->order[i] = order;
+    v->alive[i] = true;
+    size_t j = addr_slot(order, v->nslots);
+    while (v->slot[j])
+        j = (j + 1) & (v->nslots - 1);
+    v->slot[j] = (uint32_t)i + 1;
+    v->missing += 2 * v->nalive; /* it lists nobody, and nobody lists it */
+    v->nalive++;
+    return i;
+}
+
+/* Follows one membership line in the views, and records when they start or stop disagreeing. */
+static void follow_membership(struct history *h, const struct dbglog_line *l)
+{
+    struct views *v = &h->views;
+    size_t i = view_node(v, l->logger);
+    if (l->kind == DBGLOG_JOIN || l->kind == DBGLOG_REMOVAL) {
+        size_t m = view_node(v, l->member);
+        i = view_node(v, l->logger); /* indices are stable: nodes are only appended */
+        bool on = l->kind == DBGLOG_JOIN;
+        if (m != i && listed(v, i, m) != on) {
+            set_listed(v, i, m, on);
+            if (v->alive[i] && v->alive[m])
+                v->missing += on ? (uint64_t)-1 : 1;
+        }
+    } else if (l->kind == DBGLOG_FAILURE && v->alive[i]) {
+        v->missing -= missing_around(v, i);
+        v->alive[i] = false;
+        v->nalive--;
+    } else if (l->kind == DBGLOG_RESTART) {
+        if (v->alive[i])
+            v->missing -= missing_around(v, i);
+        memset(v->lists + i * v->words, 0, v->words * sizeof *v->lists); /* a new member */
+        if (!v->alive[i])
+            v->nalive++;
+        v->alive[i] = true;
+        v->missing += missing_around(v, i);
+    }
+    bool split = v->missing > 0;
+    if (split && !h->split_open) {
+        h->split = grow(h->split, h->nsplit, &h->splitcap, sizeof *h->split);
+        h->split[h->nsplit++] = (struct span){ l->tick, l->tick };
+        h->split_open = true;
+    } else if (!split && h->split_open) {
+        h->split[h->nsplit - 1].to = l->tick;
+        h->split_open = false;
+    }
 }
 
 static void note_early(struct history *h, const struct dbglog_line *l)
@@ -487,6 +624,7 @@ static int load_history(struct history *h)
                 h->activity = grow(h->activity, h->nactivity, &h->actcap, sizeof *h->activity);
                 h->activity[h->nactivity++] = l.tick;
             }
+            follow_membership(h, &l);
             break;
         case DBGLOG_OPERATION:
             bad = add_operation(h, &l);
@@ -500,6 +638,8 @@ static int load_history(struct history *h)
     }
     if (bad == NULL && got == -1)
         bad = input_error("%s", dbglog_error(&r));
+    if (h->split_open) /* views still disagree at the end */
+        h->split[h->nsplit - 1].to = UINT64_MAX;
     dbglog_close(&r);
     if (bad != NULL) {
         fprintf(stderr, PROG ": %s\n", bad);
@@ -515,6 +655,11 @@ static void history_free(struct history *h)
     strset_free(&h->keys);
     strset_free(&h->values);
     free(h->activity);
+    free(h->split);
+    free(h->views.order);
+    free(h->views.alive);
+    free(h->views.lists);
+    free(h->views.slot);
     free(h->served);
     free(h->early);
 }
@@ -535,6 +680,23 @@ static void sort_activity(struct history *h)
         if (n == 0 || h->activity[n - 1] != h->activity[i])
             h->activity[n++] = h->activity[i];
     h->nactivity = n;
+}
+
+/* The first tick in [lo, hi] at which views disagreed, or false. */
+static bool split_in(const struct history *h, uint64_t lo, uint64_t hi, uint64_t *at)
+{
+    size_t a = 0, b = h->nsplit;
+    while (a < b) { /* the first span that ends at or after lo */
+        size_t mid = a + (b - a) / 2;
+        if (h->split[mid].to < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    if (a == h->nsplit || h->split[a].from > hi)
+        return false;
+    *at = h->split[a].from > lo ? h->split[a].from : lo;
+    return true;
 }
 
 /* The first membership activity at a tick in [lo, hi], or false. */
@@ -1397,11 +1559,11 @@ static void check_reads(const struct judge *j)
         if (a == NO_OP || h->ops[a].issued <= h->ops[wv].issued)
             continue;
         uint64_t lo = o->issued > j->quiet ? o->issued - j->quiet : 0, at;
-        if (activity_in(h, lo, o->decided, &at))
+        if (activity_in(h, lo, o->decided, &at) || split_in(h, lo, o->decided, &at))
             continue;
         violation(V_STALE_READ, "key %s: %s returned %s, written by transID %zu issued at %llu, "
-                  "though the later %s was acknowledged before the read; no membership activity "
-                  "in ticks %llu..%llu",
+                  "though the later %s was acknowledged before the read; no membership activity, "
+                  "and every live node listed every other, in ticks %llu..%llu",
                   show(key, k), describe_read(h, i, r, sizeof r), show(h->values.s[o->got], v),
                   wv + 1, (unsigned long long)h->ops[wv].issued,
                   describe_write(h, a, w, sizeof w), (unsigned long long)lo,
@@ -1456,8 +1618,13 @@ static void usage(FILE *out)
 "coordinator line is a success (at the ack tick). A dump version <stamp>.<node> maps to\n"
 "the latest write of the same key by the coordinator with id <node>, with the same value\n"
 "(a tombstone: a delete), issued at or before tick stamp>>16. Membership activity is any\n"
-"joined, removed, 'Node failed' or 'Node restarted' line. The final state is quiet when\n"
-"no membership activity falls in the last Q ticks of the run (the dump's tick=).\n"
+"joined, removed, 'Node failed' or 'Node restarted' line. Views disagree while some live\n"
+"node does not list another live one: each node's list is rebuilt from the joined and\n"
+"removed lines it logged (a restart empties it); a node is live from its first mention\n"
+"until its 'Node failed' line, and again after 'Node restarted'. A partition that both\n"
+"sides detected, a node still learning the group, a false removal: views disagree until\n"
+"the rejoin lines. The final state is quiet when no membership activity falls in the\n"
+"last Q ticks of the run (the dump's tick=) and views agree at the end.\n"
 "\n"
 "Violations, one line each ('" PROG ": <kind>: key <k>: ...'):\n"
 "  lost-write     the latest-issued acknowledged create or update of a key is gone: no\n"
@@ -1470,8 +1637,8 @@ static void usage(FILE *out)
 "                 maps to no write\n"
 "  stale-read     a successful read (issued at tr, decided at td) returned a value whose\n"
 "                 write (the latest create or update with that value issued by td) was\n"
-"                 issued before some write acknowledged before tr, and no membership\n"
-"                 activity fell in ticks tr-Q..td\n"
+"                 issued before some write acknowledged before tr, no membership\n"
+"                 activity fell in ticks tr-Q..td, and views agreed all that time\n"
 "  under-replicated, stale-replica, misplaced  (quiet final state only) with F the\n"
 "                 newest version of a key some live node holds: if F is a value, each\n"
 "                 of its min(3, live nodes) replicas on the ring of the dump's nodes holds\n"
@@ -1492,7 +1659,8 @@ static void usage(FILE *out)
 "  - writes issued in the same tick are concurrent: either may win, and a read may\n"
 "    return either; a write acknowledged in the tick a read is issued is concurrent too;\n"
 "  - reads may be stale while membership changes: within Q ticks before the read's issue\n"
-"    tick up to its decision;\n"
+"    tick up to its decision, and whenever views disagree (during a partition, reads on\n"
+"    one side do not see writes made on the other);\n"
 "  - reads and writes may fail: availability is not judged;\n"
 "  - a key whose latest acknowledged write is a delete may have no copy at all;\n"
 "  - with fewer than 3 live nodes a key has as many replicas as there are live nodes;\n"
@@ -1593,6 +1761,11 @@ int main(int argc, char **argv)
                     "%llu, within the last %llu ticks of the run (ticks %llu..%llu)\n",
                     (unsigned long long)at, quiet, (unsigned long long)lo,
                     (unsigned long long)d.tick);
+        } else if (split_in(&h, d.tick, d.tick, &at)) {
+            j.placement = false;
+            fprintf(stderr, PROG ": final placement not judged: at the end some live node does "
+                    "not list another (views disagree since tick %llu)\n",
+                    (unsigned long long)h.split[h.nsplit - 1].from);
         }
         check_final_state(&j);
         check_reads(&j);
