@@ -979,11 +979,19 @@ static int setup(run_t *r)
         r->cfg.t_fail = sc->t_fail;
     if (sc->t_remove)
         r->cfg.t_remove = sc->t_remove;
+    /* Overlapping loss windows compound (each drops on its own): the worst tick is the start
+     * of some window, with every window that covers it. */
     double worst_loss = 0.0;
     uint32_t worst_delay = 0;
-    for (size_t k = 0; k < r->sc->nloss; k++)
-        if (r->sc->loss[k].p > worst_loss)
-            worst_loss = r->sc->loss[k].p;
+    for (size_t k = 0; k < r->sc->nloss; k++) {
+        uint32_t t = r->sc->loss[k].from;
+        double pass = 1.0;
+        for (size_t j = 0; j < r->sc->nloss; j++)
+            if (r->sc->loss[j].from <= t && t < r->sc->loss[j].to)
+                pass *= 1.0 - r->sc->loss[j].p;
+        if (1.0 - pass > worst_loss)
+            worst_loss = 1.0 - pass;
+    }
     for (size_t k = 0; k < sc->nlinks; k++)
         if (!sc->links[k].cut && sc->links[k].delay > worst_delay)
             worst_delay = sc->links[k].delay;
