@@ -22,7 +22,8 @@ SRCS   = $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS   = $(SRCS:src/%.c=build/%.o)
 TSRCS  = $(wildcard tests/unit/*.c)
 TOBJS  = $(TSRCS:tests/unit/%.c=build/tests/%.o)
-GRADERS = tools/grade-membership tools/grade-kv tools/check-state tools/check-history
+GRADERS = tools/grade-membership tools/grade-kv tools/check-state tools/check-history \
+          tools/campaign
 SCENARIO ?= testcases/singlefailure.conf
 
 .PHONY: all run test unit sanitize bench clean deps test-deps fuzz fuzz-afl fuzz-replay
@@ -89,6 +90,14 @@ build/faulty/%.o: src/%.c | deps
 	$(CC) $(ALL_CFLAGS) -DKV_FAULT_INJECTION -c -o $@ $<
 build/faulty/Application: build/faulty/main.o $(OBJS:build/%=build/faulty/%)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lm
+build/asan/faulty/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -DKV_FAULT_INJECTION -c -o $@ $<
+build/asan/faulty/Application: build/asan/faulty/main.o $(OBJS:build/%=build/asan/faulty/%)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) -lm
+build/asan/campaign: tools/campaign.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS) -lm
 
 # A key-value testcase (one with CRUD_TEST) is graded by grade-kv, its final state by check-state.
 run: all
@@ -102,15 +111,17 @@ run: all
 unit: build/unit_tests
 	build/unit_tests
 
-test: all build/unit_tests
+test: all build/unit_tests build/faulty/Application
 	@tests/run-all build/unit_tests ./Application tools/grade-membership tools/grade-kv \
-	  tools/check-state tools/check-history
+	  tools/check-state tools/check-history tools/campaign build/faulty/Application
 
 sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membership \
-          build/asan/grade-kv build/asan/check-state build/asan/check-history
+          build/asan/grade-kv build/asan/check-state build/asan/check-history \
+          build/asan/campaign build/asan/faulty/Application
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run-all build/asan/unit_tests build/asan/Application build/asan/grade-membership \
-	  build/asan/grade-kv build/asan/check-state build/asan/check-history
+	  build/asan/grade-kv build/asan/check-state build/asan/check-history build/asan/campaign \
+	  build/asan/faulty/Application
 
 bench: all
 	tools/bench
@@ -130,3 +141,4 @@ clean:
 -include $(OBJS:.o=.d) build/main.d $(TOBJS:.o=.d)
 -include $(OBJS:build/%.o=build/asan/%.d) build/asan/main.d $(TOBJS:build/%.o=build/asan/%.d)
 -include $(OBJS:build/%.o=build/faulty/%.d) build/faulty/main.d
+-include $(OBJS:build/%.o=build/asan/faulty/%.d) build/asan/faulty/main.d
