@@ -98,6 +98,9 @@ typedef struct {
 typedef struct {
     msg_type_t type;
     addr_t from;
+    /* Requests and replies: the transaction. A transfer: the incarnation the sender believes the
+     * receiver has, which the acknowledgement carries back (an acknowledgement from an earlier
+     * life of a restarted node is then told apart); 0 in anti-entropy's transfers. */
     uint32_t txid;
     kv_op_t op; /* requests and replies; 0 in transfers and acks */
     uint8_t flags;
@@ -113,9 +116,12 @@ int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap);
 int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out);
 /* The type byte of a well-framed message (magic and version checked), or a negative status. */
 int wire_peek_type(const uint8_t *buf, size_t len);
-/* Digest: magic, version, type, sender id (4), sender port (2), count (2), then `count`
- * entries: key length (1, >= 1), key, flags (1: KV_FLAG_DELETED), stamp (8), node (4). */
-#define WIRE_DIGEST_HEADER_SIZE 11
+/* Digest: magic, version, type, sender id (4), sender port (2), count (2), tag (4), then
+ * `count` entries: key length (1, >= 1), key, flags (1: KV_FLAG_DELETED), stamp (8), node (4).
+ * The tag is 0 in digests; an offer carries the incarnation the sender believes the receiver
+ * has, and the answer carries it back, so that an answer from an earlier life of a restarted
+ * node is told apart. */
+#define WIRE_DIGEST_HEADER_SIZE 15
 #define WIRE_DIGEST_MAX_ENTRIES 64
 #define WIRE_MAX_DIGEST_MSG (WIRE_DIGEST_HEADER_SIZE + WIRE_DIGEST_MAX_ENTRIES * (1 + KV_MAX_KEY + 13))
 
@@ -130,7 +136,9 @@ typedef struct {
  * Offers and their answers (MSG_KV_OFFER, MSG_KV_HAVE) share the digest's layout:
  * wire_digest_begin_as starts one of those. */
 size_t wire_digest_begin(uint8_t *buf, addr_t from);
-size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from);
+size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from, uint32_t tag);
+/* The tag of a checked digest, offer or answer. */
+uint32_t wire_digest_tag(const uint8_t *buf);
 /* Appends an entry to the digest of length *len; -1 (nothing written) if it does not fit in
  * cap, holds WIRE_DIGEST_MAX_ENTRIES already, or the entry is invalid. */
 int wire_digest_add(uint8_t *buf, size_t cap, size_t *len, const kv_digest_entry_t *e);

@@ -719,6 +719,18 @@ static int live_contact(const run_t *r)
     return -1;
 }
 
+/* Whether node j may be one of node i's fallback contacts: a running group member (it can
+ * answer a join), not i, not already among seeds[0..n). */
+static bool good_seed(const run_t *r, uint32_t j, uint32_t i, const addr_t *seeds, size_t n)
+{
+    if (j == i || !is_live(r, j))
+        return false;
+    for (size_t k = 0; k < n; k++)
+        if (addr_eq(seeds[k], node_addr(j)))
+            return false;
+    return true;
+}
+
 /* The Application plays the bootstrap service: it gives node i the introducer's address, or,
  * when the introducer has failed, the address of a running group member (as an operator would
  * re-point a well-known name); with no group left, node i starts a new one. Up to three nodes
@@ -733,11 +745,17 @@ static void start_node(run_t *r, uint32_t i, uint32_t now)
     uint32_t earlier = i < r->sc->nodes ? r->nodes[i].start_tick * NODES_PER_TICK : r->n;
     if (earlier > r->n)
         earlier = r->n;
-    for (int tries = 0; contact >= 0 && nseeds < JOIN_SEEDS && earlier > 1 && tries < 8; tries++) {
+    for (int tries = 0; contact >= 0 && nseeds < JOIN_SEEDS && earlier > 1 && tries < 16; tries++) {
         uint32_t j = 1 + rng_below(&r->rng, earlier - 1);
-        if (j != i && r->nodes[j].started && !r->nodes[j].failed)
+        if (good_seed(r, j, i, seeds, nseeds))
             seeds[nseeds++] = node_addr(j);
     }
+    /* The random picks can all miss when few ids are running group members (an added node
+     * draws from every id): then the first ones in id order. Without a fallback, a contact that
+     * fails in the tick the node starts would leave it knocking on a dead door for good. */
+    for (uint32_t j = 1; contact >= 0 && nseeds < 2 && j < r->n; j++)
+        if (good_seed(r, j, i, seeds, nseeds))
+            seeds[nseeds++] = node_addr(j);
     r->nodes[i].started = true;
     member_start(r->nodes[i].member, seeds, nseeds, now, now);
 }
@@ -854,6 +872,7 @@ static void write_stats(run_t *r)
         kv.keys_offered += s.keys_offered;
         kv.keys_dropped += s.keys_dropped;
         kv.ignored_replies += s.ignored_replies;
+        kv.stale_answers += s.stale_answers;
         kv.malformed += s.malformed;
         kv.ring_rebuilds += s.ring_rebuilds;
         kv.digests_sent += s.digests_sent;
@@ -873,9 +892,10 @@ static void write_stats(run_t *r)
                  (unsigned long long)kv.keys_dropped, (unsigned long long)kv.ring_rebuilds,
                  (unsigned long long)kv.keys);
         log_stat(l, "kv_digests_sent=%llu kv_repairs_sent=%llu kv_offers_sent=%llu "
-                 "kv_keys_offered=%llu",
+                 "kv_keys_offered=%llu kv_stale_answers=%llu",
                  (unsigned long long)kv.digests_sent, (unsigned long long)kv.repairs_sent,
-                 (unsigned long long)kv.offers_sent, (unsigned long long)kv.keys_offered);
+                 (unsigned long long)kv.offers_sent, (unsigned long long)kv.keys_offered,
+                 (unsigned long long)kv.stale_answers);
     }
     if (r->opts->out)
         fprintf(r->opts->out,

@@ -26,6 +26,7 @@ typedef struct {
     uint32_t inc;       /* the incarnation `to` had in the view that made it a target */
     kv_version_t acked; /* the newest version `to` said it holds; {0, 0}: none yet */
     uint32_t next;      /* tick of the next send */
+    uint8_t sends;      /* sends so far: each wait for an answer is twice the one before */
     bool behind;        /* `to` said it holds an older version: the next send is the value */
 } ho_target_t;
 
@@ -36,9 +37,10 @@ typedef struct {
     uint8_t nt;
 } handoff_t;
 
-/* One offer due: the key of handoff `ho` to `to`. */
+/* One offer due: the key of handoff `ho` to `to`, believed to be incarnation `inc`. */
 typedef struct {
     addr_t to;
+    uint32_t inc;
     uint32_t ho;
 } ho_due_t;
 
@@ -263,12 +265,15 @@ static bool self_replicates(kv_node_t *n, uint64_t pos)
     return in_set(reps, k, n->self);
 }
 
-static void send_transfer(kv_node_t *n, const store_item_t *it, addr_t to, uint32_t now)
+/* Sends the item's value; inc: the incarnation this node believes `to` has (0 for anti-entropy's
+ * repairs), carried back by the acknowledgement. */
+static void send_transfer(kv_node_t *n, const store_item_t *it, addr_t to, uint32_t inc,
+                          uint32_t now)
 {
     kv_msg_t *m = &n->out;
     m->type = MSG_KV_TRANSFER;
     m->from = n->self;
-    m->txid = 0;
+    m->txid = inc;
     m->op = 0;
     m->flags = it->deleted ? KV_FLAG_DELETED : 0;
     m->version = it->version;
@@ -407,9 +412,18 @@ static void after_change(kv_node_t *n, const store_item_t *it, const addr_t *sen
         n->ho_due = now; /* unconfirmed targets are sent to at their next turn */
 }
 
-/* What target `from` said it holds of the key (an answer to an offer or a transfer). */
-static void ho_answer(kv_node_t *n, const char *key, size_t klen, addr_t from, kv_version_t v,
-                      uint32_t now)
+/* The wait after the k-th send to a target: transfer_retry, doubled with each send up to 8
+ * times that (a dead target is removed by failure detection; a slow link answers late). */
+static uint32_t retry_after(const kv_node_t *n, uint8_t sends)
+{
+    return n->env.cfg->transfer_retry << (sends < 4 ? sends : 3);
+}
+
+/* What target `from` said it holds of the key, answering something sent to incarnation `inc`
+ * of it: an answer from an earlier life of a node (sent before it restarted empty) says
+ * nothing about the node now, and is ignored. */
+static void ho_answer(kv_node_t *n, const char *key, size_t klen, addr_t from, uint32_t inc,
+                      kv_version_t v, uint32_t now)
 {
     const store_item_t *it = store_get(n->store, key, klen);
     handoff_t *h = ho_of(n, it);
@@ -419,14 +433,21 @@ static void ho_answer(kv_node_t *n, const char *key, size_t klen, addr_t from, k
         ho_target_t *t = &h->t[i];
         if (!addr_eq(t->to, from))
             continue;
+        if (t->inc != inc) {
+            n->stats.stale_answers++;
+            return;
+        }
         if (kv_version_cmp(v, t->acked) > 0)
             t->acked = v;
         if (confirmed(t, it->version)) {
             ho_settle(n, h);
         } else if (!t->behind || t->next <= now) {
+            /* Behind: the value goes now, unless one is on its way already. */
             t->behind = true;
-            send_transfer(n, it, from, now);
-            t->next = now + n->env.cfg->transfer_retry;
+            send_transfer(n, it, from, t->inc, now);
+            t->next = now + retry_after(n, t->sends++);
+            if (t->next < n->ho_due)
+                n->ho_due = t->next;
         }
         return;
     }
@@ -442,7 +463,11 @@ static int due_cmp(const void *a, const void *b)
 {
     const ho_due_t *x = a, *y = b;
     uint64_t kx = addr_key(x->to), ky = addr_key(y->to);
-    return kx < ky ? -1 : kx > ky ? 1 : (x->ho > y->ho) - (x->ho < y->ho);
+    if (kx != ky)
+        return kx < ky ? -1 : 1;
+    if (x->inc != y->inc)
+        return x->inc < y->inc ? -1 : 1;
+    return (x->ho > y->ho) - (x->ho < y->ho);
 }
 
 /* Sends what is due: the value to targets known to be behind, offers (batched per target) to
@@ -451,7 +476,7 @@ static void send_due_handoffs(kv_node_t *n, uint32_t now)
 {
     if (now < n->ho_due || n->nho == 0)
         return;
-    uint32_t retry = n->env.cfg->transfer_retry, soonest = UINT32_MAX;
+    uint32_t soonest = UINT32_MAX;
     size_t ndue = 0;
     for (size_t i = 0; i < n->nho; i++) {
         handoff_t *h = &n->ho[i];
@@ -464,10 +489,10 @@ static void send_due_handoffs(kv_node_t *n, uint32_t now)
                 soonest = t->next < soonest ? t->next : soonest;
                 continue;
             }
-            t->next = now + retry;
+            t->next = now + retry_after(n, t->sends++);
             soonest = t->next < soonest ? t->next : soonest;
             if (t->behind) {
-                send_transfer(n, it, t->to, now);
+                send_transfer(n, it, t->to, t->inc, now);
                 continue;
             }
             if (ndue == n->due_cap) {
@@ -478,7 +503,7 @@ static void send_due_handoffs(kv_node_t *n, uint32_t now)
                 n->due = p;
                 n->due_cap = cap;
             }
-            n->due[ndue++] = (ho_due_t){ t->to, (uint32_t)i };
+            n->due[ndue++] = (ho_due_t){ t->to, t->inc, (uint32_t)i };
         }
     }
     n->ho_due = soonest;
@@ -488,18 +513,19 @@ static void send_due_handoffs(kv_node_t *n, uint32_t now)
     for (size_t i = 0; i < ndue; i++) {
         const handoff_t *h = &n->ho[n->due[i].ho];
         const store_item_t *it = store_get(n->store, h->key, strlen(h->key));
-        if (len && !addr_eq(n->due[i].to, n->due[i - 1].to)) {
-            send_batch(n, n->due[i - 1].to, len, now);
+        const ho_due_t *d = &n->due[i];
+        if (len && (!addr_eq(d->to, d[-1].to) || d->inc != d[-1].inc)) {
+            send_batch(n, d[-1].to, len, now);
             n->stats.offers_sent++;
             len = 0;
         }
         if (!len)
-            len = wire_digest_begin_as(n->batch, MSG_KV_OFFER, n->self);
+            len = wire_digest_begin_as(n->batch, MSG_KV_OFFER, n->self, d->inc);
         kv_digest_entry_t e = { (uint8_t)it->klen, it->key, it->deleted, it->version };
         if (wire_digest_add(n->batch, sizeof n->batch, &len, &e) != 0) {
-            send_batch(n, n->due[i].to, len, now);
+            send_batch(n, d->to, len, now);
             n->stats.offers_sent++;
-            len = wire_digest_begin_as(n->batch, MSG_KV_OFFER, n->self);
+            len = wire_digest_begin_as(n->batch, MSG_KV_OFFER, n->self, d->inc);
             (void)wire_digest_add(n->batch, sizeof n->batch, &len, &e);
         }
         n->stats.keys_offered++;
@@ -617,14 +643,15 @@ static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
     }
 }
 
-/* Tells `to` which version of the key this node holds (none: version 0). */
+/* Tells `to` which version of the key this node holds (none: version 0); inc: what the message
+ * answered carried (a transfer's belief of this node's incarnation), 0 for a digest. */
 static void send_version(kv_node_t *n, const char *key, const store_item_t *it, addr_t to,
-                         uint32_t now)
+                         uint32_t inc, uint32_t now)
 {
     kv_msg_t *ack = &n->out;
     ack->type = MSG_KV_TRANSFER_ACK;
     ack->from = n->self;
-    ack->txid = 0;
+    ack->txid = inc;
     ack->op = 0;
     ack->flags = it && it->deleted ? KV_FLAG_DELETED : 0;
     ack->version = it ? it->version : (kv_version_t){ 0, 0 };
@@ -643,12 +670,11 @@ static void receive_transfer(kv_node_t *n, const kv_msg_t *m, uint32_t now)
     if (r == STORE_ENOMEM)
         return; /* no ack: the sender resends */
     it = store_get(n->store, m->key, m->klen);
-    send_version(n, m->key, it, m->from, now);
+    send_version(n, m->key, it, m->from, m->txid, now);
     if (r == STORE_APPLIED) {
         n->stats.transfers_applied++;
         after_change(n, it, &m->from, now);
     }
-    ho_answer(n, m->key, m->klen, m->from, m->version, now); /* the sender holds that much */
 }
 
 /* Whether both this node and `other` are replicas of the item in this node's view. */
@@ -666,13 +692,14 @@ static void receive_transfer_ack(kv_node_t *n, const kv_msg_t *m, uint32_t now)
     const store_item_t *it = store_get(n->store, m->key, m->klen);
     handoff_t *h = ho_of(n, it);
     for (size_t i = 0; h && i < h->nt; i++)
-        if (addr_eq(h->t[i].to, m->from)) {
-            ho_answer(n, m->key, m->klen, m->from, m->version, now);
+        if (addr_eq(h->t[i].to, m->from) && h->t[i].inc == m->txid) {
+            ho_answer(n, m->key, m->klen, m->from, m->txid, m->version, now);
             return;
         }
-    /* Not a handoff target: an answer to a digest, from a replica that is behind. */
+    /* Otherwise an answer to a digest (or to a handoff from an earlier view or life of the
+     * node): a replica that is behind gets the value. */
     if (it && kv_version_cmp(m->version, it->version) < 0 && co_replicas(n, it, m->from)) {
-        send_transfer(n, it, m->from, now);
+        send_transfer(n, it, m->from, 0, now);
         n->stats.repairs_sent++;
     }
 }
@@ -683,7 +710,7 @@ static void receive_offer(kv_node_t *n, const uint8_t *data, int count, addr_t f
 {
     ensure_ring(n, now, true);
     size_t pos = WIRE_DIGEST_HEADER_SIZE;
-    size_t len = wire_digest_begin_as(n->batch, MSG_KV_HAVE, n->self);
+    size_t len = wire_digest_begin_as(n->batch, MSG_KV_HAVE, n->self, wire_digest_tag(data));
     for (int i = 0; i < count; i++) {
         kv_digest_entry_t e;
         wire_digest_entry(data, &pos, &e);
@@ -694,7 +721,7 @@ static void receive_offer(kv_node_t *n, const uint8_t *data, int count, addr_t f
         /* Entries are no longer than the offer's, and no more many: they fit. */
         (void)wire_digest_add(n->batch, sizeof n->batch, &len, &mine);
         if (it && kv_version_cmp(it->version, e.version) > 0 && co_replicas(n, it, from)) {
-            send_transfer(n, it, from, now);
+            send_transfer(n, it, from, 0, now);
             n->stats.repairs_sent++;
         }
     }
@@ -709,7 +736,7 @@ static void receive_have(kv_node_t *n, const uint8_t *data, int count, addr_t fr
         kv_digest_entry_t e;
         wire_digest_entry(data, &pos, &e);
         observe(n, e.version);
-        ho_answer(n, e.key, e.klen, from, e.version, now);
+        ho_answer(n, e.key, e.klen, from, wire_digest_tag(data), e.version, now);
     }
 }
 
@@ -775,11 +802,11 @@ static void receive_digest(kv_node_t *n, const uint8_t *data, int count,
         if (!in_set(reps, k, n->self) || !in_set(reps, k, from))
             continue;
         if (cmp > 0) {
-            send_transfer(n, it, from, now);
+            send_transfer(n, it, from, 0, now);
             n->stats.repairs_sent++;
             continue;
         }
-        send_version(n, key, it, from, now);
+        send_version(n, key, it, from, 0, now);
     }
 }
 

@@ -214,10 +214,10 @@ int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
 
 size_t wire_digest_begin(uint8_t *buf, addr_t from)
 {
-    return wire_digest_begin_as(buf, MSG_KV_DIGEST, from);
+    return wire_digest_begin_as(buf, MSG_KV_DIGEST, from, 0);
 }
 
-size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from)
+size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from, uint32_t tag)
 {
     buf[0] = WIRE_MAGIC;
     buf[1] = WIRE_VERSION;
@@ -225,7 +225,13 @@ size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from)
     put32(buf + 3, from.id);
     put16(buf + 7, from.port);
     put16(buf + 9, 0);
+    put32(buf + 11, tag);
     return WIRE_DIGEST_HEADER_SIZE;
+}
+
+uint32_t wire_digest_tag(const uint8_t *buf)
+{
+    return get32(buf + 11);
 }
 
 int wire_digest_add(uint8_t *buf, size_t cap, size_t *len, const kv_digest_entry_t *e)

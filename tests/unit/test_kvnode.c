@@ -1534,6 +1534,78 @@ static void test_handoff_restarted_replica(void)
     kc_free(c);
 }
 
+/* A stale answer: node J restarts empty (a new incarnation, which everyone learns); a node L
+ * that is not a replica of key K gets a copy of K and hands it to K's replicas, J among them.
+ * While nothing reaches J, an answer that J's earlier life sent ("I hold K") arrives at L. It
+ * says nothing about J now and must not count: L keeps K until J, as it is now, acknowledges
+ * it. (Messages are injected, so the timing is exact.) */
+static void test_handoff_stale_answer_from_earlier_life(void)
+{
+    kc_t *c = kc_new(9, 525);
+    kc_converge(c, 80);
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+    make_keys(names, keys);
+    load_keys(c, keys, live);
+    const char *K = keys[0];
+    addr_t reps[RING_REPLICAS];
+    CU_ASSERT_EQUAL_FATAL(live_replicas(c, K, reps), 3);
+    const uint32_t J = reps[0].id != 1 ? reps[0].id : reps[1].id;
+    const uint32_t S = reps[2].id != J ? reps[2].id : reps[1].id;
+    const uint32_t L = non_replica(c, K, 0);
+    const uint32_t old_inc = c->nodes[J].start; /* its incarnation is its start tick */
+    CU_ASSERT_FATAL(L != 0);
+    kv_version_t v;
+    const char *val;
+    bool del;
+    CU_ASSERT_FATAL(kv_peek(KV(c, S), K, &v, &val, &del) && !del);
+    char value[64];
+    snprintf(value, sizeof value, "%s", val);
+
+    c->drop_to = J; /* from now on no key-value message reaches J */
+    c->drop_all_kv = true;
+    c->drop_until = c->now + 1000;
+    kc_fail(c, J); /* J restarts empty; within 60 ticks everyone lists its new incarnation */
+    kc_step(c);
+    kc_restart(c, J);
+    kc_run_to(c, kc_last(c) + 60);
+    CU_ASSERT_FATAL(c->nodes[J].start != old_inc);
+
+    static kv_msg_t m;
+    static uint8_t buf[WIRE_MAX_DIGEST_MSG > WIRE_MAX_KV_MSG ? WIRE_MAX_DIGEST_MSG : WIRE_MAX_KV_MSG];
+    memset(&m, 0, sizeof m); /* S hands L a copy of K, as a stale view might */
+    m.type = MSG_KV_TRANSFER;
+    m.from = A(S);
+    m.version = v;
+    m.klen = (uint16_t)strlen(K);
+    memcpy(m.key, K, m.klen);
+    m.vlen = (uint16_t)strlen(value);
+    memcpy(m.value, value, m.vlen);
+    int len = wire_encode_kv(&m, buf, sizeof buf);
+    CU_ASSERT_FATAL(len > 0);
+    CU_ASSERT_EQUAL(kv_receive(KV(c, L), buf, (size_t)len, kc_last(c)), WIRE_OK);
+    kc_run_to(c, kc_last(c) + 10); /* the replicas other than J acknowledge it */
+    CU_ASSERT_TRUE_FATAL(kv_peek(KV(c, L), K, &v, &val, &del));
+
+    /* J's earlier life answers: it held K. */
+    size_t dlen = wire_digest_begin_as(buf, MSG_KV_HAVE, A(J), old_inc);
+    kv_digest_entry_t e = { (uint8_t)strlen(K), K, false, v };
+    CU_ASSERT_FATAL(wire_digest_add(buf, sizeof buf, &dlen, &e) == 0);
+    uint64_t stale = stats_of(c, L).stale_answers;
+    CU_ASSERT_EQUAL(kv_receive(KV(c, L), buf, dlen, kc_last(c)), WIRE_OK);
+    CU_ASSERT_EQUAL(stats_of(c, L).stale_answers, stale + 1);
+    kc_run_to(c, kc_last(c) + 5);
+    CU_ASSERT_TRUE(kv_peek(KV(c, L), K, &v, &val, &del)); /* still held */
+    CU_ASSERT_FALSE(kv_peek(KV(c, J), K, &v, &val, &del));
+
+    c->drop_until = c->now; /* J hears again: it gets K, and L gives its copy up */
+    kc_run_to(c, kc_last(c) + 100);
+    CU_ASSERT_TRUE(kv_peek(KV(c, J), K, &v, &val, &del) && !del);
+    CU_ASSERT_FALSE(kv_peek(KV(c, L), K, &v, &val, &del));
+    kc_free(c);
+}
+
 /* ---------------------------------------------------------------- anti-entropy */
 
 /* Sends `op` on `key` with version v straight to replica `to` (kv_receive, now), as a request
@@ -1986,6 +2058,8 @@ int add_kvnode_suite(void)
         { "handoff: a key moved to a newcomer travels less than twice on average", test_handoff_value_travels_once },
         { "handoff: a replica restarted empty is refilled by its co-replicas",
           test_handoff_restarted_replica },
+        { "handoff: an answer from a target's earlier life does not count",
+          test_handoff_stale_answer_from_earlier_life },
         { "anti-entropy repairs replicas that missed a write", test_anti_entropy_repairs },
         { "anti-entropy off (sync_period 0): replicas stay behind", test_anti_entropy_off },
         { "malformed or stranger digests: counted, ignored, silent",

@@ -712,17 +712,29 @@ static void test_digest_round_trip(void)
     dents[1] = e[1];
     check_digest_back(len, froms[0], 2);
 
-    /* exact layout: magic, version, type, id (4 LE), port (2 LE), count (2 LE), then klen,
-     * key, flags, stamp (8 LE), node (4 LE) */
+    /* exact layout: magic, version, type, id (4 LE), port (2 LE), count (2 LE), tag (4 LE: 0
+     * in a digest), then klen, key, flags, stamp (8 LE), node (4 LE) */
     kv_digest_entry_t one = { 2, "ab", true, { 0x1122334455667788ULL, 0x99AABBCCu } };
     len = wire_digest_begin(dbuf, addr_make(0x04030201u, 0xBEEF));
     CU_ASSERT_EQUAL_FATAL(wire_digest_add(dbuf, sizeof dbuf, &len, &one), 0);
     const uint8_t want[] = { WIRE_MAGIC, WIRE_VERSION, MSG_KV_DIGEST, 0x01, 0x02, 0x03, 0x04,
-                             0xEF, 0xBE, 0x01, 0x00, 0x02, 'a', 'b', KV_FLAG_DELETED,
+                             0xEF, 0xBE, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+                             0x02, 'a', 'b', KV_FLAG_DELETED,
                              0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
                              0xCC, 0xBB, 0xAA, 0x99 };
     CU_ASSERT_EQUAL_FATAL(len, sizeof want);
     CU_ASSERT_EQUAL(memcmp(dbuf, want, sizeof want), 0);
+    /* an offer carries its tag (the incarnation the sender believes the receiver has), and an
+     * answer carries it back */
+    len = wire_digest_begin_as(dbuf, MSG_KV_OFFER, addr_make(0x04030201u, 0xBEEF), 0xA1B2C3D4u);
+    CU_ASSERT_EQUAL_FATAL(wire_digest_add(dbuf, sizeof dbuf, &len, &one), 0);
+    const uint8_t tag[] = { 0xD4, 0xC3, 0xB2, 0xA1 };
+    CU_ASSERT_EQUAL(dbuf[2], MSG_KV_OFFER);
+    CU_ASSERT_EQUAL(memcmp(dbuf + 11, tag, 4), 0);
+    CU_ASSERT_EQUAL(memcmp(dbuf + 15, want + 15, sizeof want - 15), 0);
+    addr_t from;
+    CU_ASSERT_EQUAL(wire_digest_check(dbuf, len, &from), 1);
+    CU_ASSERT_EQUAL(wire_digest_tag(dbuf), 0xA1B2C3D4u);
 }
 
 /* Refusals leave the digest exactly as it was: the buffer's bytes, *len and the count. */
@@ -1026,7 +1038,7 @@ static void test_digest_garbage(void)
         if (st >= 0) {
             ok++;
             size_t pos = WIRE_DIGEST_HEADER_SIZE;
-            size_t rlen = wire_digest_begin_as(rebuilt, (msg_type_t)copy[2], from);
+            size_t rlen = wire_digest_begin_as(rebuilt, (msg_type_t)copy[2], from, wire_digest_tag(copy));
             for (int i = 0; i < st; i++) {
                 kv_digest_entry_t e;
                 wire_digest_entry(copy, &pos, &e);
