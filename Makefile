@@ -118,7 +118,7 @@ test: all build/unit_tests build/faulty/Application
 sanitize: build/asan/unit_tests build/asan/Application build/asan/grade-membership \
           build/asan/grade-kv build/asan/check-state build/asan/check-history \
           build/asan/campaign build/asan/faulty/Application
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 REGRESSION_SEEDS=5 \
 	  tests/run-all build/asan/unit_tests build/asan/Application build/asan/grade-membership \
 	  build/asan/grade-kv build/asan/check-state build/asan/check-history build/asan/campaign \
 	  build/asan/faulty/Application

@@ -1,5 +1,5 @@
 /* log.h: writers for dbg.log (the graded event log) and stats.log.
- * dbg.log's format is a contract with log checkers: see README "Log format". */
+ * dbg.log's format is a contract with log checkers: see README "Outputs". */
 #ifndef LOG_H
 #define LOG_H
 

@@ -311,7 +311,6 @@ static void fail_non_replica(run_t *r, const char *key, uint32_t now)
     free(cand);
 }
 
-/* Logs the operation line under a random live coordinator and starts the operation there. */
 /* Remembers which event issued transaction txid, for its expectation. */
 static void track_op(run_t *r, uint32_t txid, int32_t event)
 {

@@ -2,15 +2,16 @@
 # tests/regressions.sh APP [CHECK_HISTORY]: every protocol bug found so far, as a minimal
 # scenario in tests/regressions/ (its comment says what went wrong). Each must pass all its
 # expectations on seeds 1..$SEEDS (default 20) and, when the history checker is given, leave a
-# history it finds clean (dbg.log and the --dump-state file). Prints "ok - NAME" /
-# "not ok - NAME", then "regressions: N passed, M failed".
+# history it finds clean (dbg.log and the --dump-state file). REGRESSION_SEEDS overrides the
+# seed count (make sanitize uses 5: the sanitizers make each run several times slower).
+# Prints "ok - NAME" / "not ok - NAME", then "regressions: N passed, M failed".
 set -u
 [ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 APP [CHECK_HISTORY]" >&2; exit 2; }
 abs() { (cd "$(dirname -- "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename -- "$1")"); }
 app=$(abs "$1")
 checker=${2:+$(abs "$2")}
 here=$(cd "$(dirname "$0")" && pwd)
-seeds=${SEEDS:-20}
+seeds=${REGRESSION_SEEDS:-${SEEDS:-20}}
 work=$(mktemp -d) || exit 2
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
