@@ -389,9 +389,9 @@ static void place_key(kv_node_t *n, const store_item_t *it, const ring_t *old, u
         ho_settle(n, h);
 }
 
-/* The item's version just changed here (a write or a transfer from `sender`; none: the node
- * itself is not one): targets that acknowledged an older version are due again. A node that is
- * not a replica hands the new version to every replica; a replica that got it by transfer
+/* The item's version just changed here: by a write this node served (sender NULL) or by a
+ * transfer from `sender`. Targets that acknowledged an older version are due again. A node that
+ * is not a replica hands the new version to every replica; a replica that got it by transfer
  * offers it to the other replicas, which the sender's view may have missed. */
 static void after_change(kv_node_t *n, const store_item_t *it, const addr_t *sender, uint32_t now)
 {
@@ -471,7 +471,7 @@ static int due_cmp(const void *a, const void *b)
 }
 
 /* Sends what is due: the value to targets known to be behind, offers (batched per target) to
- * the others; each is sent again after transfer_retry ticks until acknowledged. */
+ * the others; each is sent again, after waits that double (retry_after), until acknowledged. */
 static void send_due_handoffs(kv_node_t *n, uint32_t now)
 {
     if (now < n->ho_due || n->nho == 0)

@@ -179,17 +179,6 @@ static size_t first_at_or_after(const ring_t *r, uint64_t pos, uint64_t key)
     return lo == r->n ? 0 : lo;
 }
 
-size_t ring_replicas(const ring_t *r, uint64_t pos, addr_t out[RING_REPLICAS])
-{
-    size_t k = r->n < RING_REPLICAS ? r->n : RING_REPLICAS;
-    if (k == 0)
-        return 0;
-    size_t i = first_at_or_after(r, pos, 0);
-    for (size_t j = 0; j < k; j++)
-        out[j] = r->nodes[(i + j) % r->n].addr;
-    return k;
-}
-
 size_t ring_replica_nodes(const ring_t *r, uint64_t pos, ring_node_t out[RING_REPLICAS])
 {
     size_t k = r->n < RING_REPLICAS ? r->n : RING_REPLICAS;
@@ -198,6 +187,15 @@ size_t ring_replica_nodes(const ring_t *r, uint64_t pos, ring_node_t out[RING_RE
     size_t i = first_at_or_after(r, pos, 0);
     for (size_t j = 0; j < k; j++)
         out[j] = r->nodes[(i + j) % r->n];
+    return k;
+}
+
+size_t ring_replicas(const ring_t *r, uint64_t pos, addr_t out[RING_REPLICAS])
+{
+    ring_node_t nodes[RING_REPLICAS];
+    size_t k = ring_replica_nodes(r, pos, nodes);
+    for (size_t j = 0; j < k; j++)
+        out[j] = nodes[j].addr;
     return k;
 }
 

@@ -1253,18 +1253,36 @@ static void load_keys(kc_t *c, const char *const *keys, bool *live)
     CU_ASSERT_EQUAL(ok, NKEYS + 2);
 }
 
+/* The keys of a loaded cluster: names, pointers to them, and which are live (not deleted). */
+typedef struct {
+    char names[NKEYS][16];
+    const char *keys[NKEYS];
+    bool live[NKEYS];
+} keyset_t;
+
+/* n nodes, those in late[0..nlate) left unstarted; the others converge, then every key of ks
+ * is created (the last two deleted again) and placed. */
+static kc_t *loaded_cluster(uint32_t n, uint64_t seed, const uint32_t *late, size_t nlate,
+                            keyset_t *ks)
+{
+    kc_t *c = kc_new(n, seed);
+    for (size_t i = 0; i < nlate; i++)
+        c->nodes[late[i]].start = NEVER;
+    kc_converge(c, 80);
+    make_keys(ks->names, ks->keys);
+    load_keys(c, ks->keys, ks->live);
+    return c;
+}
+
 /* A replica of some keys fails and is removed from every list: each key ends up on exactly
  * the 3 replicas of the survivors' ring, with one version, and no result lines are logged by
  * the handoffs. */
 static void test_stabilize_after_failure(void)
 {
-    kc_t *c = kc_new(8, 511);
-    kc_converge(c, 80);
-    char names[NKEYS][16];
-    const char *keys[NKEYS];
-    bool live[NKEYS];
-    make_keys(names, keys);
-    load_keys(c, keys, live);
+    keyset_t ks;
+    kc_t *c = loaded_cluster(8, 511, NULL, 0, &ks);
+    const char *const *keys = ks.keys;
+    const bool *live = ks.live;
     CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "before failure"), 0);
 
     /* fail the primary of key00 */
@@ -1317,15 +1335,11 @@ static void test_stabilize_after_failure(void)
  * up, so every key is again on exactly its 3 replicas and nowhere else. */
 static void test_stabilize_after_join(void)
 {
-    kc_t *c = kc_new(8, 512);
     const uint32_t J = 8;
-    c->nodes[J].start = NEVER;
-    kc_converge(c, 80);
-    char names[NKEYS][16];
-    const char *keys[NKEYS];
-    bool live[NKEYS];
-    make_keys(names, keys);
-    load_keys(c, keys, live);
+    keyset_t ks;
+    kc_t *c = loaded_cluster(8, 512, &J, 1, &ks);
+    const char *const *keys = ks.keys;
+    const bool *live = ks.live;
     CU_ASSERT_EQUAL(check_placement(c, keys, live, NKEYS, "before join"), 0);
     unsigned lines_before = count_all_results(c);
     c->nodes[J].start = c->now;
@@ -1400,15 +1414,11 @@ static int key_moved_by_join(kc_t *c, const char *const *keys, const bool *live,
  * up on its 3 live replicas. */
 static void test_handoff_presumed_holder_dead(void)
 {
-    kc_t *c = kc_new(8, 521);
-    const uint32_t J1 = 7, J2 = 8;
-    c->nodes[J1].start = c->nodes[J2].start = NEVER;
-    kc_converge(c, 80);
-    char names[NKEYS][16];
-    const char *keys[NKEYS];
-    bool live[NKEYS];
-    make_keys(names, keys);
-    load_keys(c, keys, live);
+    const uint32_t J1 = 7, J2 = 8, late[] = { J1, J2 };
+    keyset_t ks;
+    kc_t *c = loaded_cluster(8, 521, late, 2, &ks);
+    const char *const *keys = ks.keys;
+    const bool *live = ks.live;
     const uint32_t all[] = { 1, 2, 3, 4, 5, 6, J1, J2 };
     int k = -1;
     uint32_t S = 0;
@@ -1439,15 +1449,11 @@ static void test_handoff_presumed_holder_dead(void)
  * displaced node gives it up. */
 static void test_handoff_waits_for_every_replica(void)
 {
-    kc_t *c = kc_new(9, 522);
     const uint32_t J = 9;
-    c->nodes[J].start = NEVER;
-    kc_converge(c, 80);
-    char names[NKEYS][16];
-    const char *keys[NKEYS];
-    bool live[NKEYS];
-    make_keys(names, keys);
-    load_keys(c, keys, live);
+    keyset_t ks;
+    kc_t *c = loaded_cluster(9, 522, &J, 1, &ks);
+    const char *const *keys = ks.keys;
+    const bool *live = ks.live;
     uint32_t S = 0, L = 0;
     int k = key_moved_by_join(c, keys, live, J, &S, &L);
     CU_ASSERT_FATAL(k >= 0);
@@ -1474,15 +1480,11 @@ static void test_handoff_waits_for_every_replica(void)
  * learn of the newcomer at different ticks, so some keys still travel twice. */
 static void test_handoff_value_travels_once(void)
 {
-    kc_t *c = kc_new(9, 523);
     const uint32_t J = 9;
-    c->nodes[J].start = NEVER;
-    kc_converge(c, 80);
-    char names[NKEYS][16];
-    const char *keys[NKEYS];
-    bool live[NKEYS];
-    make_keys(names, keys);
-    load_keys(c, keys, live);
+    keyset_t ks;
+    kc_t *c = loaded_cluster(9, 523, &J, 1, &ks);
+    const char *const *keys = ks.keys;
+    const bool *live = ks.live;
     uint64_t sent0 = 0;
     for (uint32_t id = 1; id <= c->n; id++)
         if (alive(c, id))
@@ -1541,13 +1543,9 @@ static void test_handoff_restarted_replica(void)
  * it. (Messages are injected, so the timing is exact.) */
 static void test_handoff_stale_answer_from_earlier_life(void)
 {
-    kc_t *c = kc_new(9, 525);
-    kc_converge(c, 80);
-    char names[NKEYS][16];
-    const char *keys[NKEYS];
-    bool live[NKEYS];
-    make_keys(names, keys);
-    load_keys(c, keys, live);
+    keyset_t ks;
+    kc_t *c = loaded_cluster(9, 525, NULL, 0, &ks);
+    const char *const *keys = ks.keys;
     const char *K = keys[0];
     addr_t reps[RING_REPLICAS];
     CU_ASSERT_EQUAL_FATAL(live_replicas(c, K, reps), 3);
