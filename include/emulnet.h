@@ -23,6 +23,7 @@ typedef struct en_msg {
 
 typedef struct {
     uint64_t sent;          /* send calls accepted from attached nodes */
+    uint64_t duplicated;    /* extra copies made by duplicate rules */
     uint64_t dropped;       /* lost by a loss window or a cut link (a partition) */
     uint64_t undeliverable; /* unknown destination, or destination down */
     uint64_t delivered;     /* taken out of an inbox by emulnet_recv */
@@ -52,15 +53,25 @@ void emulnet_set_up(emulnet_t *net, addr_t a);
 int emulnet_add_loss(emulnet_t *net, uint32_t from, uint32_t to, double p);
 /* A rule for the links between two groups of nodes, for messages sent at ticks [from, to).
  * groups[id] has bit 0 set for group A and bit 1 for group B (ids past the array's end are in
- * neither); a rule applies to messages from A to B and from B to A. groups NULL: every link.
- * cut: such messages are lost; otherwise they take `delay` more ticks. The array is copied. */
+ * neither); a rule applies to messages from A to B and from B to A (one_way: from A to B only).
+ * groups NULL: every link. What it does to such a message (fields left 0 do nothing):
+ *   cut       the message is lost (a partition);
+ *   delay     it takes `delay` more ticks (the largest of the rules that apply);
+ *   loss      it is lost with this probability;
+ *   duplicate with this probability a copy is delivered too, 0 to 3 ticks after it;
+ *   reorder   it takes 0 to `reorder` more ticks, at random, so messages overtake each other.
+ * The array is copied. */
 typedef struct {
     uint32_t from, to;
     bool cut;
     uint32_t delay;
     const uint8_t *groups;
     size_t ngroups;
+    bool one_way;
+    double loss, duplicate;
+    uint32_t reorder;
 } en_link_rule_t;
+#define EN_DUPLICATE_SPREAD 3 /* a duplicate arrives up to this many ticks after the original */
 int emulnet_add_link_rule(emulnet_t *net, const en_link_rule_t *rule);
 /* Ticks between send and delivery (>= 1; default 1). */
 int emulnet_set_delay(emulnet_t *net, uint32_t ticks);

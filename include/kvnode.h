@@ -93,6 +93,7 @@ typedef struct {
     uint64_t keys_dropped;    /* copies given up: not a replica, every replica acknowledged */
     uint64_t ignored_replies; /* late, duplicate or unknown replies */
     uint64_t stale_answers;   /* handoff answers from an earlier life of a restarted target */
+    uint64_t duplicate_requests; /* copies of a request already served, ignored */
     uint64_t malformed;       /* received messages the decoder rejected */
     uint64_t ring_rebuilds;
     uint64_t digests_sent;    /* anti-entropy digest messages */

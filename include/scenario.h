@@ -70,13 +70,18 @@ typedef struct {
     unsigned line, col; /* where the file says it; 0 for the classic DROP_MSG window */
 } loss_spec_t;
 
-/* A partition (cut) or a delay between two groups of nodes, or a delay on every link. */
+/* A fault on the links between two groups of nodes (or on every link): a partition (cut), a
+ * delay, loss, duplication or reordering; one way or both. */
 typedef struct {
     uint32_t from, to; /* ticks [from, to) */
     bool cut;
     uint32_t delay;
     uint8_t *groups; /* groups[id]: bit 0 group A, bit 1 group B; NULL: every link (owned) */
     size_t ngroups;
+    bool one_way;     /* only messages from group A to group B ("->") */
+    double loss;      /* "drop P between ...": lost with probability P */
+    double duplicate; /* "duplicate P": delivered twice with probability P */
+    uint32_t reorder; /* "reorder D": 0 to D extra ticks at random */
     unsigned line, col;
 } link_spec_t;
 

@@ -872,6 +872,7 @@ static void write_stats(run_t *r)
         kv.keys_dropped += s.keys_dropped;
         kv.ignored_replies += s.ignored_replies;
         kv.stale_answers += s.stale_answers;
+        kv.duplicate_requests += s.duplicate_requests;
         kv.malformed += s.malformed;
         kv.ring_rebuilds += s.ring_rebuilds;
         kv.digests_sent += s.digests_sent;
@@ -891,10 +892,10 @@ static void write_stats(run_t *r)
                  (unsigned long long)kv.keys_dropped, (unsigned long long)kv.ring_rebuilds,
                  (unsigned long long)kv.keys);
         log_stat(l, "kv_digests_sent=%llu kv_repairs_sent=%llu kv_offers_sent=%llu "
-                 "kv_keys_offered=%llu kv_stale_answers=%llu",
+                 "kv_keys_offered=%llu kv_stale_answers=%llu kv_duplicate_requests=%llu",
                  (unsigned long long)kv.digests_sent, (unsigned long long)kv.repairs_sent,
                  (unsigned long long)kv.offers_sent, (unsigned long long)kv.keys_offered,
-                 (unsigned long long)kv.stale_answers);
+                 (unsigned long long)kv.stale_answers, (unsigned long long)kv.duplicate_requests);
     }
     if (r->opts->out)
         fprintf(r->opts->out,
@@ -984,6 +985,34 @@ static void inject_faults(kv_cfg_t *cfg)
 }
 #endif
 
+/* The worst loss and delay a message can meet, for the probe timeout: loss windows and lossy
+ * links compound (each drops on its own), so the worst tick is the start of some window, with
+ * every window that covers it; delays take the longest rule, plus every reordering's most. */
+static void network_worst(const scenario_t *sc, double *loss, uint32_t *delay)
+{
+    *loss = 0.0;
+    *delay = 0;
+    for (size_t k = 0; k < sc->nloss + sc->nlinks; k++) {
+        uint32_t t = k < sc->nloss ? sc->loss[k].from : sc->links[k - sc->nloss].from;
+        double pass = 1.0;
+        for (size_t j = 0; j < sc->nloss; j++)
+            if (sc->loss[j].from <= t && t < sc->loss[j].to)
+                pass *= 1.0 - sc->loss[j].p;
+        for (size_t j = 0; j < sc->nlinks; j++)
+            if (sc->links[j].from <= t && t < sc->links[j].to)
+                pass *= 1.0 - sc->links[j].loss;
+        if (1.0 - pass > *loss)
+            *loss = 1.0 - pass;
+    }
+    uint32_t jitter = 0;
+    for (size_t k = 0; k < sc->nlinks; k++) {
+        if (!sc->links[k].cut && sc->links[k].delay > *delay)
+            *delay = sc->links[k].delay;
+        jitter += sc->links[k].reorder;
+    }
+    *delay += jitter;
+}
+
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
@@ -998,22 +1027,9 @@ static int setup(run_t *r)
         r->cfg.t_fail = sc->t_fail;
     if (sc->t_remove)
         r->cfg.t_remove = sc->t_remove;
-    /* Overlapping loss windows compound (each drops on its own): the worst tick is the start
-     * of some window, with every window that covers it. */
-    double worst_loss = 0.0;
-    uint32_t worst_delay = 0;
-    for (size_t k = 0; k < r->sc->nloss; k++) {
-        uint32_t t = r->sc->loss[k].from;
-        double pass = 1.0;
-        for (size_t j = 0; j < r->sc->nloss; j++)
-            if (r->sc->loss[j].from <= t && t < r->sc->loss[j].to)
-                pass *= 1.0 - r->sc->loss[j].p;
-        if (1.0 - pass > worst_loss)
-            worst_loss = 1.0 - pass;
-    }
-    for (size_t k = 0; k < sc->nlinks; k++)
-        if (!sc->links[k].cut && sc->links[k].delay > worst_delay)
-            worst_delay = sc->links[k].delay;
+    double worst_loss;
+    uint32_t worst_delay;
+    network_worst(sc, &worst_loss, &worst_delay);
     /* Probes must not mistake a slow link for a failure; a partition, on the other hand, is
      * meant to be detected. */
     member_cfg_for_network(&r->cfg, worst_loss, 1 + worst_delay);
@@ -1028,7 +1044,10 @@ static int setup(run_t *r)
     }
     for (size_t k = 0; k < sc->nlinks; k++) {
         const link_spec_t *l = &sc->links[k];
-        en_link_rule_t rule = { l->from, l->to, l->cut, l->delay, l->groups, l->ngroups };
+        en_link_rule_t rule = { .from = l->from, .to = l->to, .cut = l->cut, .delay = l->delay,
+                                .groups = l->groups, .ngroups = l->ngroups, .one_way = l->one_way,
+                                .loss = l->loss, .duplicate = l->duplicate,
+                                .reorder = l->reorder };
         if (emulnet_add_link_rule(r->net, &rule) != 0)
             return -1;
     }

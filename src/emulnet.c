@@ -27,8 +27,9 @@ typedef struct {
 
 typedef struct {
     uint32_t from, to;
-    bool cut;
-    uint32_t delay;
+    bool cut, one_way;
+    uint32_t delay, reorder;
+    double loss, duplicate;
     uint8_t *groups; /* NULL: every link */
     size_t ngroups;
 } link_rule_t;
@@ -173,6 +174,12 @@ int emulnet_add_loss(emulnet_t *net, uint32_t from, uint32_t to, double p)
     return 0;
 }
 
+/* The most extra ticks a rule can add to a message (a duplicate's lag included). */
+static uint32_t rule_reach(const link_rule_t *r)
+{
+    return r->delay + r->reorder + (r->duplicate > 0.0 ? EN_DUPLICATE_SPREAD : 0);
+}
+
 /* Re-buckets in-flight messages into a calendar large enough for the new delay. */
 static int grow_calendar(emulnet_t *net, uint32_t need)
 {
@@ -200,8 +207,8 @@ int emulnet_set_delay(emulnet_t *net, uint32_t ticks)
         return -1;
     uint32_t need = ticks;
     for (size_t i = 0; i < net->nrules; i++)
-        if (ticks + net->rules[i].delay > need)
-            need = ticks + net->rules[i].delay;
+        if (ticks + rule_reach(&net->rules[i]) > need)
+            need = ticks + rule_reach(&net->rules[i]);
     if (need >= net->cal_size && grow_calendar(net, need) != 0)
         return -1;
     net->delay = ticks;
@@ -236,15 +243,18 @@ static int grow_calendar(emulnet_t *net, uint32_t need);
 
 int emulnet_add_link_rule(emulnet_t *net, const en_link_rule_t *rule)
 {
-    if (rule->to < rule->from || rule->delay > 1000000 ||
-        (net->delay + rule->delay >= net->cal_size &&
-         grow_calendar(net, net->delay + rule->delay) != 0))
+    link_rule_t nr = { rule->from, rule->to, rule->cut, rule->one_way, rule->delay, rule->reorder,
+                       rule->loss, rule->duplicate, NULL, 0 };
+    if (rule->to < rule->from || rule->delay > 1000000 || rule->reorder > 1000000 ||
+        !(rule->loss >= 0.0 && rule->loss <= 1.0) ||
+        !(rule->duplicate >= 0.0 && rule->duplicate <= 1.0) ||
+        (net->delay + rule_reach(&nr) >= net->cal_size &&
+         grow_calendar(net, net->delay + rule_reach(&nr)) != 0))
         return -1;
     link_rule_t *r = realloc(net->rules, (net->nrules + 1) * sizeof *r);
     if (!r)
         return -1;
     net->rules = r;
-    link_rule_t nr = { rule->from, rule->to, rule->cut, rule->delay, NULL, 0 };
     if (rule->groups) {
         nr.groups = malloc(rule->ngroups ? rule->ngroups : 1);
         if (!nr.groups)
@@ -261,25 +271,48 @@ static uint8_t group_of(const link_rule_t *r, uint32_t id)
     return id < r->ngroups ? r->groups[id] : 0;
 }
 
-/* Applies the link rules to a message sent now: -1 if a cut drops it, else the extra delay. */
-static int64_t link_effect(const emulnet_t *net, addr_t src, addr_t dst, uint32_t now)
+/* Applies the link rules to a message sent now: -1 if a cut or a loss drops it, else the extra
+ * delay; *copy_lag is set to a duplicate's lag behind the message (-1: no duplicate). Random
+ * draws happen only for rules of loss, duplication and reordering that apply. */
+static int64_t link_effect(const emulnet_t *net, addr_t src, addr_t dst, uint32_t now,
+                           int *copy_lag)
 {
-    uint32_t extra = 0;
+    uint32_t extra = 0, jitter = 0;
+    *copy_lag = -1;
     for (size_t i = 0; i < net->nrules; i++) {
         const link_rule_t *r = &net->rules[i];
         if (now < r->from || now >= r->to)
             continue;
         if (r->groups) {
             uint8_t a = group_of(r, src.id), b = group_of(r, dst.id);
-            if (!(((a & 1) && (b & 2)) || ((a & 2) && (b & 1))))
+            bool a_to_b = (a & 1) && (b & 2), b_to_a = (a & 2) && (b & 1);
+            if (!a_to_b && (r->one_way || !b_to_a))
                 continue;
         }
         if (r->cut)
             return -1;
+        if (r->loss > 0.0 && rng_unit(net->rng) < r->loss)
+            return -1;
         if (r->delay > extra)
             extra = r->delay;
+        if (r->reorder > 0)
+            jitter += rng_below(net->rng, r->reorder + 1);
+        if (r->duplicate > 0.0 && rng_unit(net->rng) < r->duplicate)
+            *copy_lag = (int)rng_below(net->rng, EN_DUPLICATE_SPREAD + 1);
     }
-    return extra;
+    return (int64_t)extra + jitter;
+}
+
+/* A copy of m, delivered `lag` ticks after it; false without memory. */
+static bool queue_copy(emulnet_t *net, const en_msg_t *m, uint32_t lag)
+{
+    en_msg_t *c = malloc(sizeof *c + m->len);
+    if (!c)
+        return false;
+    memcpy(c, m, sizeof *c + m->len);
+    c->due_tick = m->due_tick + lag;
+    queue_push(&net->calendar[c->due_tick & (net->cal_size - 1)], c);
+    return true;
 }
 
 static int lost(emulnet_t *net, uint32_t now)
@@ -305,7 +338,8 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
         net->stats.dropped++;
         return EN_DROPPED;
     }
-    int64_t extra = net->nrules ? link_effect(net, src, dst, now) : 0;
+    int copy_lag = -1;
+    int64_t extra = net->nrules ? link_effect(net, src, dst, now, &copy_lag) : 0;
     if (extra < 0) {
         net->stats.dropped++;
         return EN_DROPPED;
@@ -328,6 +362,8 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
     if (len)
         memcpy(m->data, data, len);
     queue_push(&net->calendar[m->due_tick & (net->cal_size - 1)], m);
+    if (copy_lag >= 0 && queue_copy(net, m, (uint32_t)copy_lag))
+        net->stats.duplicated++;
     return EN_QUEUED;
 }
 

@@ -44,6 +44,14 @@ typedef struct {
     uint32_t ho;
 } ho_due_t;
 
+/* Transaction ids of requests served lately, in two generations that take turns: a request
+ * served while its id is in either is a copy the network made, and is ignored. */
+#define SERVED_TICKS 32 /* a generation's span; a duplicate arrives within 3 ticks */
+typedef struct {
+    uint32_t *ids; /* open addressing, 0 = empty (transaction ids start at 1) */
+    size_t cap, n;
+} txid_set_t;
+
 struct kv_node {
     kv_env_t env;
     addr_t self;
@@ -63,6 +71,10 @@ struct kv_node {
     addr_t *scratch;   /* member addresses and incarnations while building the ring */
     uint32_t *scratch_inc;
     size_t scratch_cap;
+
+    txid_set_t served[2]; /* [served_gen]: requests served lately; the other: before that */
+    int served_gen;
+    uint32_t served_since; /* tick the current generation started */
 
     uint32_t sync_turn; /* which neighbour the next anti-entropy round goes to */
     kv_stats_t stats;
@@ -114,6 +126,8 @@ void kv_free(kv_node_t *n)
     free(n->due);
     free(n->scratch);
     free(n->scratch_inc);
+    free(n->served[0].ids);
+    free(n->served[1].ids);
     ring_free(&n->ring);
     ring_free(&n->prev);
     store_free(n->store);
@@ -592,8 +606,68 @@ static void ensure_ring(kv_node_t *n, uint32_t now, bool needed)
 
 /* ---- server side ---- */
 
+static bool txid_in(const txid_set_t *s, uint32_t id)
+{
+    if (s->cap == 0)
+        return false;
+    size_t mask = s->cap - 1;
+    for (size_t i = (id * 0x9e3779b1u) & mask; s->ids[i]; i = (i + 1) & mask)
+        if (s->ids[i] == id)
+            return true;
+    return false;
+}
+
+/* Adds id (not there yet); false without memory (the request is then served once more if it
+ * comes again: a duplicate line, never a lost request). */
+static bool txid_add(txid_set_t *s, uint32_t id)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        uint32_t *ids = calloc(cap, sizeof *ids);
+        if (!ids)
+            return false;
+        for (size_t k = 0; k < s->cap; k++)
+            if (s->ids[k]) {
+                size_t i = (s->ids[k] * 0x9e3779b1u) & (cap - 1);
+                while (ids[i])
+                    i = (i + 1) & (cap - 1);
+                ids[i] = s->ids[k];
+            }
+        free(s->ids);
+        s->ids = ids;
+        s->cap = cap;
+    }
+    size_t i = (id * 0x9e3779b1u) & (s->cap - 1);
+    while (s->ids[i])
+        i = (i + 1) & (s->cap - 1);
+    s->ids[i] = id;
+    s->n++;
+    return true;
+}
+
+/* Whether request txid was served lately (a copy the network made); otherwise notes it. */
+static bool served_before(kv_node_t *n, uint32_t txid, uint32_t now)
+{
+    if (now - n->served_since >= SERVED_TICKS) { /* the older generation is forgotten */
+        txid_set_t *old = &n->served[!n->served_gen];
+        if (old->cap)
+            memset(old->ids, 0, old->cap * sizeof *old->ids);
+        old->n = 0;
+        n->served_gen = !n->served_gen;
+        n->served_since = now;
+    }
+    if (txid_in(&n->served[0], txid) || txid_in(&n->served[1], txid))
+        return true;
+    (void)txid_add(&n->served[n->served_gen], txid);
+    return false;
+}
+
 static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
 {
+    if (served_before(n, req->txid, now)) {
+        n->stats.duplicate_requests++;
+        return;
+    }
     ensure_ring(n, now, true);
     observe(n, req->version);
     const store_item_t *it = store_get(n->store, req->key, req->klen);

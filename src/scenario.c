@@ -299,11 +299,13 @@ static const char STATEMENT_FORMS[] =
     "'at T create|update KEY VALUE [via N] [expect success|fail]', "
     "'at T read KEY [via N] [expect success|fail|value VALUE]', "
     "'at T delete KEY [via N] [expect success|fail]', "
-    "'from T1 to T2 drop P', 'from T1 to T2 partition NODES | NODES', "
-    "'from T1 to T2 delay D [between NODES and NODES]', "
+    "'from T1 to T2 drop P [between NODES and NODES]', "
+    "'from T1 to T2 partition NODES | NODES', 'from T1 to T2 delay D [between NODES and NODES]', "
+    "'from T1 to T2 reorder D [between NODES and NODES]', "
+    "'from T1 to T2 duplicate P [between NODES and NODES]', "
     "'from T1 to T2 workload R per tick on K keys [mix READ/UPDATE/DELETE]', "
     "'expect node N removed by T', 'expect key KEY replicated by T', 'expect no lost writes' "
-    "(NODES: ids and ranges like 1-5,8)";
+    "(NODES: ids and ranges like 1-5,8; '->' in place of '|' or 'and': one way only)";
 
 /* How many of the token's bytes, from the start, are in `set` (never reads past the token). */
 static size_t tok_span(const tok_t *t, const char *set)
@@ -570,11 +572,79 @@ static int parse_group(parser_t *p, const tok_t *t, uint8_t bit, uint8_t **group
 }
 
 /* "from T1 to T2 drop P | partition A | B | delay D [between A and B] | workload ..." */
+/* A probability from 0 to 1 at token i. */
+static int need_prob(parser_t *p, const tok_t *toks, size_t n, size_t i, double *out)
+{
+    char num[32], *end;
+    double prob = -1.0;
+    if (i < n && toks[i].len < sizeof num && tok_span(&toks[i], "0123456789.") == toks[i].len) {
+        memcpy(num, toks[i].s, toks[i].len);
+        num[toks[i].len] = '\0';
+        prob = strtod(num, &end);
+        if (end == num || *end)
+            prob = -1.0;
+    }
+    if (prob < 0.0 || prob > 1.0)
+        return i < n ? fail_at(p, toks[i].col, "bad probability: expected a number from 0 to 1")
+                     : expected_at(p, toks, n, i, "a probability from 0 to 1", NULL, 0);
+    *out = prob;
+    return 0;
+}
+
+/* Optional from token i to the end: "between NODES and NODES" (the links both ways) or
+ * "between NODES -> NODES" (from the first group to the second only). Without it the window
+ * covers every link. *first_list: the column of the first node list. */
+static int parse_between(parser_t *p, const tok_t *toks, size_t n, size_t i, link_spec_t *l,
+                         unsigned *first_list)
+{
+    static const char *const seps[] = { "and", "->" };
+    if (i == n)
+        return 0;
+    if (!word_is(&toks[i], "between")) {
+        static const char *const words[] = { "between" };
+        return expected_at(p, toks, n, i, "the end of the statement or 'between'", words, 1);
+    }
+    if (i + 1 >= n)
+        return expected_at(p, toks, n, i + 1, "a node list like 1-5,8", NULL, 0);
+    if (i + 2 >= n || (!word_is(&toks[i + 2], "and") && !word_is(&toks[i + 2], "->")))
+        return expected_at(p, toks, n, i + 2, "'and' (both ways) or '->' (one way)", seps, 2);
+    if (i + 3 >= n)
+        return expected_at(p, toks, n, i + 3, "a node list like 1-5,8", NULL, 0);
+    if (i + 4 < n)
+        return expected_at(p, toks, n, i + 4, "the end of the statement", NULL, 0);
+    l->one_way = word_is(&toks[i + 2], "->");
+    *first_list = toks[i + 1].col;
+    if (parse_group(p, &toks[i + 1], 1, &l->groups, &l->ngroups) != 0)
+        return -1;
+    return parse_group(p, &toks[i + 3], 2, &l->groups, &l->ngroups);
+}
+
+/* Adds the parsed link window (rc: how its parse went; it is freed on failure). */
+static int add_link(parser_t *p, scenario_t *sc, link_spec_t *l, int rc, unsigned first_list)
+{
+    if (rc == 0 && l->groups) {
+        for (size_t id = 0; id < l->ngroups; id++)
+            if (l->groups[id] == 3) {
+                free(l->groups);
+                return fail_at(p, first_list, "node %zu is in both groups", id);
+            }
+    }
+    link_spec_t *nl = rc == 0 ? realloc(sc->links, (sc->nlinks + 1) * sizeof *nl) : NULL;
+    if (!nl) {
+        free(l->groups);
+        return rc != 0 ? -1 : fail_at(p, 0, "out of memory");
+    }
+    sc->links = nl;
+    sc->links[sc->nlinks++] = *l;
+    return 0;
+}
+
 static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n)
 {
     uint32_t from, to;
     char q[200];
-    static const char *const kinds[] = { "drop", "partition", "delay", "workload" };
+    static const char *const kinds[] = { "drop", "partition", "delay", "reorder", "duplicate",
+                                         "workload" };
     if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &from) != 0 ||
         need_word(p, toks, n, 2, "to") != 0 ||
         need_uint(p, toks, n, 3, "tick", 0, SCENARIO_MAX_TICKS, &to) != 0)
@@ -584,20 +654,18 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
                        "(the window covers ticks from T1 up to, not including, T2)",
                        (unsigned)from, (unsigned)to);
     if (n > 4 && word_is(&toks[4], "drop")) {
-        char num[32], *end;
-        double prob = -1.0;
-        if (n > 5 && toks[5].len < sizeof num && tok_span(&toks[5], "0123456789.") == toks[5].len) {
-            memcpy(num, toks[5].s, toks[5].len);
-            num[toks[5].len] = '\0';
-            prob = strtod(num, &end);
-            if (end == num || *end)
-                prob = -1.0;
+        double prob;
+        if (need_prob(p, toks, n, 5, &prob) != 0)
+            return -1;
+        if (n > 6) { /* on the links between two groups: a link rule */
+            link_spec_t l = { .from = from, .to = to, .loss = prob, .line = p->line,
+                              .col = toks[0].col };
+            unsigned first_list = 0;
+            int rc = parse_between(p, toks, n, 6, &l, &first_list);
+            if (rc == 0 && !l.groups)
+                rc = expected_at(p, toks, n, 6, "'between'", NULL, 0);
+            return add_link(p, sc, &l, rc, first_list);
         }
-        if (prob < 0.0 || prob > 1.0)
-            return n > 5 ? fail_at(p, toks[5].col, "bad probability: expected a number from 0 to 1")
-                         : expected_at(p, toks, n, 5, "a probability from 0 to 1", NULL, 0);
-        if (n > 6)
-            return expected_at(p, toks, n, 6, "the end of the statement", NULL, 0);
         loss_spec_t *l = realloc(sc->loss, (sc->nloss + 1) * sizeof *l);
         if (!l)
             return fail_at(p, 0, "out of memory");
@@ -639,55 +707,40 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
     }
     link_spec_t l = { .from = from, .to = to, .line = p->line, .col = toks[0].col };
     int rc = 0;
+    unsigned first_list = 0; /* column of the first node list, for errors about the groups */
     if (n > 4 && word_is(&toks[4], "partition")) {
+        static const char *const seps[] = { "|", "->" };
         l.cut = true;
-        if (n > 6 && !word_is(&toks[6], "|")) {
-            rc = need_word(p, toks, n, 6, "|");
-        } else if (n < 8 || n > 8) {
+        if (n > 6 && !word_is(&toks[6], "|") && !word_is(&toks[6], "->")) {
+            rc = expected_at(p, toks, n, 6, "'|' (both ways) or '->' (one way)", seps, 2);
+        } else if (n != 8) {
             rc = n > 8 ? expected_at(p, toks, n, 8, "the end of the statement", NULL, 0)
                        : expected_at(p, toks, n, n < 6 ? 5 : n < 7 ? 6 : 7,
-                                     "'NODES | NODES' (two node lists around a '|')", NULL, 0);
+                                     "'NODES | NODES' or 'NODES -> NODES' (two node lists)", NULL, 0);
         } else {
+            l.one_way = word_is(&toks[6], "->");
+            first_list = toks[5].col;
             rc = parse_group(p, &toks[5], 1, &l.groups, &l.ngroups);
             if (rc == 0)
                 rc = parse_group(p, &toks[7], 2, &l.groups, &l.ngroups);
         }
     } else if (n > 4 && word_is(&toks[4], "delay")) {
         rc = need_uint(p, toks, n, 5, "delay in ticks", 1, 1000, &l.delay);
-        if (rc == 0 && n > 6) {
-            if (!word_is(&toks[6], "between"))
-                rc = need_word(p, toks, n, 6, "between");
-            else if (n != 10 || !word_is(&toks[8], "and"))
-                rc = n > 10 ? expected_at(p, toks, n, 10, "the end of the statement", NULL, 0)
-                            : n > 8 && !word_is(&toks[8], "and")
-                                  ? need_word(p, toks, n, 8, "and")
-                                  : expected_at(p, toks, n, n < 8 ? 7 : 9, "a node list like 1-5,8",
-                                                NULL, 0);
-            else {
-                rc = parse_group(p, &toks[7], 1, &l.groups, &l.ngroups);
-                if (rc == 0)
-                    rc = parse_group(p, &toks[9], 2, &l.groups, &l.ngroups);
-            }
-        }
+        if (rc == 0)
+            rc = parse_between(p, toks, n, 6, &l, &first_list);
+    } else if (n > 4 && word_is(&toks[4], "reorder")) {
+        rc = need_uint(p, toks, n, 5, "the most extra ticks", 1, 1000, &l.reorder);
+        if (rc == 0)
+            rc = parse_between(p, toks, n, 6, &l, &first_list);
+    } else if (n > 4 && word_is(&toks[4], "duplicate")) {
+        rc = need_prob(p, toks, n, 5, &l.duplicate);
+        if (rc == 0)
+            rc = parse_between(p, toks, n, 6, &l, &first_list);
     } else {
-        return expected_at(p, toks, n, 4, "'drop', 'partition', 'delay' or 'workload'", kinds, 4);
+        return expected_at(p, toks, n, 4, "'drop', 'partition', 'delay', 'reorder', 'duplicate' or "
+                           "'workload'", kinds, sizeof kinds / sizeof kinds[0]);
     }
-    if (rc == 0 && l.groups) {
-        unsigned first = l.cut ? toks[5].col : toks[7].col; /* the first node list */
-        for (size_t id = 0; id < l.ngroups; id++)
-            if (l.groups[id] == 3) {
-                free(l.groups);
-                return fail_at(p, first, "node %zu is in both groups", id);
-            }
-    }
-    link_spec_t *nl = rc == 0 ? realloc(sc->links, (sc->nlinks + 1) * sizeof *nl) : NULL;
-    if (!nl) {
-        free(l.groups);
-        return rc != 0 ? -1 : fail_at(p, 0, "out of memory");
-    }
-    sc->links = nl;
-    sc->links[sc->nlinks++] = l;
-    return 0;
+    return add_link(p, sc, &l, rc, first_list);
 }
 
 /* One statement; `start` is where its first word begins in the line. */

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# tests/examples.sh APP: the example scenarios of testcases/ (every file with an `expect` line)
-# pass all their expectations on seeds 1..$SEEDS (default 20); --check accepts each of them and
+# tests/examples.sh APP [CHECK_HISTORY]: the example scenarios of testcases/ (every file with an
+# expectation) pass all their expectations on seeds 1..$SEEDS (default 20) and, when the history
+# checker is given, leave a history it finds clean; --check accepts each of them and
 # writes nothing; a wrong expectation makes the run print FAIL and exit 3; --check of a bad file
 # exits 2 and writes nothing. Prints "ok - NAME" / "not ok - NAME", then
 # "examples: N passed, M failed".
 set -u
-[ $# -eq 1 ] || { echo "usage: $0 APP" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 APP [CHECK_HISTORY]" >&2; exit 2; }
 app=$(cd "$(dirname -- "$1")" && pwd)/$(basename -- "$1")
+checker=${2:+$(cd "$(dirname -- "$2")" && pwd)/$(basename -- "$2")}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 seeds=${SEEDS:-20}
@@ -19,7 +21,7 @@ not_ok() { echo "not ok - $1"; printf '    %s\n' "$2" >&2; failed=$((failed + 1)
 
 cd "$work" || exit 2
 for f in "$top"/testcases/*.conf; do
-    grep -q '^[[:space:]]*expect' "$f" || continue
+    grep -q '^[[:space:]]*expect\|[[:space:]]expect[[:space:]]' "$f" || continue
     name=$(basename "$f")
     if out=$("$app" --check "$f" 2>&1) && [ ! -e dbg.log ] && echo "$out" | grep -q ': valid:'; then
         ok "$name: --check accepts it and writes nothing"
@@ -28,19 +30,25 @@ for f in "$top"/testcases/*.conf; do
     fi
     bad=""
     for s in $(seq 1 "$seeds"); do
-        "$app" "$f" --seed "$s" >run.txt 2>&1
+        "$app" "$f" --seed "$s" --dump-state state.txt >run.txt 2>&1
         rc=$?
         if [ $rc -ne 0 ] || grep -q '^FAIL' run.txt || ! grep -q '^expectations: [0-9]* passed, 0 failed' run.txt; then
             bad="seed $s (exit $rc): $(grep -m1 -E '^FAIL|rror' run.txt)"
             break
         fi
+        if [ -n "$checker" ] && ! "$checker" -q dbg.log state.txt >check.txt 2>&1; then
+            bad="seed $s: $(tail -n 1 check.txt)"
+            break
+        fi
     done
+    what="every expectation passes on seeds 1-$seeds"
+    [ -n "$checker" ] && what="$what, the history clean"
     if [ -z "$bad" ]; then
-        ok "$name: every expectation passes on seeds 1-$seeds"
+        ok "$name: $what"
     else
-        not_ok "$name: every expectation passes on seeds 1-$seeds" "$bad"
+        not_ok "$name: $what" "$bad"
     fi
-    rm -f dbg.log stats.log msgcount.log
+    rm -f dbg.log stats.log msgcount.log state.txt
 done
 
 # A wrong expectation is reported and sets the exit status.

@@ -451,6 +451,28 @@ run_in "$tmp" 1 failed.log "$fixtures/clean.state"
 grep -q '^check-history: stale-read: key bravo: ' "$tmp/out" || problem "no stale-read line: $(cat "$tmp/out")"
 end
 
+begin "allowance: a node that restarted serves a copy of a request its earlier life served"
+awk '{ print }
+     / 5\.0\.0\.0:0 \[101\] server: create success at time 101, transID=1,/ {
+         print " 5.0.0.0:0 [101] Node failed at time=101"
+         print " 5.0.0.0:0 [101] Node restarted at time=101"
+         print " 5.0.0.0:0 [102] server: create success at time 102, transID=1, key=alpha, value=value1"
+         for (i = 1; i <= 4; i++) printf " 5.0.0.0:0 [102] Node %d.0.0.0:0 joined at time 102\n", i
+     }' "$fixtures/clean.log" >"$tmp/relife.log"
+run_in "$tmp" 0 relife.log "$fixtures/clean.state"
+grep -q "protocol" "$tmp/out" && problem "a protocol violation: $(cat "$tmp/out")"
+end
+
+begin "protocol: two server lines from one node in one life"
+awk '{ print }
+     / 5\.0\.0\.0:0 \[101\] server: create success at time 101, transID=1,/ {
+         print " 5.0.0.0:0 [102] server: create success at time 102, transID=1, key=alpha, value=value1"
+     }' "$fixtures/clean.log" >"$tmp/twice.log"
+run_in "$tmp" 1 twice.log "$fixtures/clean.state"
+grep -q "^check-history: protocol: key alpha: transID 1: two server lines from 5.0.0.0:0" "$tmp/out" ||
+    problem "no protocol line: $(cat "$tmp/out")"
+end
+
 begin "not quiet: a failure at 650, placement not judged and stderr says why"
 run 0 not-quiet.log not-quiet.state
 out_is <<'EOF'

@@ -242,10 +242,12 @@ struct op {
     uint8_t outcome;           /* enum outcome */
 };
 
-/* A server line: (transID, server) pairs must be unique. */
+/* A server line: (transID, server, life) triples must be unique: a node that restarted may
+ * serve a copy of a request its earlier life served (the network can duplicate messages). */
 struct served {
     uint64_t transid;
     uint64_t server; /* dbglog_addr_order */
+    uint32_t life;   /* the server's restarts before this line */
     unsigned long line;
 };
 
@@ -264,6 +266,7 @@ struct early {
 struct views {
     uint64_t *order;  /* dbglog_addr_order of node i */
     bool *alive;      /* node i is running: seen, and not failed since its last restart */
+    uint32_t *life;   /* node i's restarts so far */
     uint64_t *lists;  /* row i: words [i * words, (i + 1) * words) */
     size_t n, cap, words;
     uint32_t *slot;   /* open addressing on the address order: node index + 1, 0 empty */
@@ -302,18 +305,19 @@ static const char *op_verb(const struct op *o)
     return dbglog_op_name((enum dbglog_op)o->kind);
 }
 
-static size_t served_hash(uint64_t transid, uint64_t server)
+static size_t served_hash(uint64_t transid, uint64_t server, uint32_t life)
 {
-    uint64_t k = transid * 0x9e3779b97f4a7c15ULL ^ server;
+    uint64_t k = transid * 0x9e3779b97f4a7c15ULL ^ server ^ ((uint64_t)life << 48);
     k ^= k >> 33;
     k *= 0xff51afd7ed558ccdULL;
     k ^= k >> 33;
     return (size_t)k;
 }
 
-/* Adds (transid, server) (transid > 0); returns 0 if new, else the line where it was first. */
+/* Adds (transid, server, life) (transid > 0); returns 0 if new, else the line where it was
+ * first. */
 static unsigned long served_add(struct history *h, uint64_t transid, uint64_t server,
-                                unsigned long line)
+                                uint32_t life, unsigned long line)
 {
     if ((h->nserved + 1) * 2 > h->servedcap) {
         size_t cap = h->servedcap ? h->servedcap * 2 : 1024;
@@ -322,7 +326,8 @@ static unsigned long served_add(struct history *h, uint64_t transid, uint64_t se
         for (size_t i = 0; i < h->servedcap; i++) {
             if (h->served[i].transid == 0)
                 continue;
-            size_t j = served_hash(h->served[i].transid, h->served[i].server) & (cap - 1);
+            size_t j = served_hash(h->served[i].transid, h->served[i].server,
+                                   h->served[i].life) & (cap - 1);
             while (slots[j].transid != 0)
                 j = (j + 1) & (cap - 1);
             slots[j] = h->served[i];
@@ -331,11 +336,12 @@ static unsigned long served_add(struct history *h, uint64_t transid, uint64_t se
         h->served = slots;
         h->servedcap = cap;
     }
-    size_t mask = h->servedcap - 1, j = served_hash(transid, server) & mask;
+    size_t mask = h->servedcap - 1, j = served_hash(transid, server, life) & mask;
     for (; h->served[j].transid != 0; j = (j + 1) & mask)
-        if (h->served[j].transid == transid && h->served[j].server == server)
+        if (h->served[j].transid == transid && h->served[j].server == server &&
+            h->served[j].life == life)
             return h->served[j].line;
-    h->served[j] = (struct served){ transid, server, line };
+    h->served[j] = (struct served){ transid, server, life, line };
     h->nserved++;
     return 0;
 }
@@ -390,6 +396,7 @@ static size_t view_node(struct views *v, struct dbglog_addr a)
         v->words = words;
         v->order = xrealloc(v->order, cap, sizeof *v->order);
         v->alive = xrealloc(v->alive, cap, sizeof *v->alive);
+        v->life = xrealloc(v->life, cap, sizeof *v->life);
         v->cap = cap;
         free(v->slot);
         v->nslots = cap * 2;
@@ -405,6 +412,7 @@ static size_t view_node(struct views *v, struct dbglog_addr a)
     size_t i = v->n++;
     v->order[i] = order;
     v->alive[i] = true;
+    v->life[i] = 0;
     size_t j = addr_slot(order, v->nslots);
     while (v->slot[j])
         j = (j + 1) & (v->nslots - 1);
@@ -436,6 +444,7 @@ static void follow_membership(struct history *h, const struct dbglog_line *l)
         if (v->alive[i])
             v->missing -= missing_around(v, i);
         memset(v->lists + i * v->words, 0, v->words * sizeof *v->lists); /* a new member */
+        v->life[i]++;
         if (!v->alive[i])
             v->nalive++;
         v->alive[i] = true;
@@ -562,7 +571,8 @@ static void add_result(struct history *h, const struct dbglog_line *l)
     }
     const struct op *o = &h->ops[l->transid - 1];
     const char *key = h->keys.s[o->key];
-    unsigned long first = served_add(h, l->transid, dbglog_addr_order(l->logger), l->lineno);
+    uint32_t life = h->views.life[view_node(&h->views, l->logger)];
+    unsigned long first = served_add(h, l->transid, dbglog_addr_order(l->logger), life, l->lineno);
     if (first != 0)
         violation(V_PROTOCOL, "key %s: transID %llu: two server lines from %s (%s:%lu and "
                   "%s:%lu)", show(key, k), (unsigned long long)l->transid,
@@ -658,6 +668,7 @@ static void history_free(struct history *h)
     free(h->split);
     free(h->views.order);
     free(h->views.alive);
+    free(h->views.life);
     free(h->views.lists);
     free(h->views.slot);
     free(h->served);

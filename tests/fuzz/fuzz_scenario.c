@@ -178,7 +178,16 @@ static void check_accepted(const scenario_t *sc)
     for (size_t i = 0; i < sc->nlinks; i++) {
         const link_spec_t *l = &sc->links[i];
         CHECK(l->from < l->to, sc, none);
-        CHECK(l->cut ? l->groups != NULL : l->delay >= 1, sc, none);
+        /* one kind per window: a partition (with groups), a delay, a reordering, a loss or a
+         * duplication on links (a loss without groups is a global window, not a link) */
+        unsigned kinds = l->cut + (l->delay > 0) + (l->reorder > 0);
+        CHECK(kinds <= 1, sc, none);
+        CHECK(!l->cut || l->groups != NULL, sc, none);
+        CHECK(l->delay <= 1000 && l->reorder <= 1000, sc, none);
+        CHECK(l->loss >= 0.0 && l->loss <= 1.0 && l->duplicate >= 0.0 && l->duplicate <= 1.0,
+              sc, none);
+        CHECK(l->loss == 0.0 || (kinds == 0 && l->groups != NULL), sc, none);
+        CHECK(!l->one_way || l->groups != NULL, sc, none);
         CHECK(l->groups == NULL || (l->ngroups >= 2 && l->ngroups <= all + 1), sc, none);
         if (l->groups) {
             unsigned seen = 0;

@@ -770,6 +770,166 @@ static void test_link_delay_all_and_overlap(void)
     CU_ASSERT_EQUAL(emulnet_add_link_rule(net, &bad), -1);
 }
 
+static int64_t model_one_way_cut(uint32_t s, uint32_t d, uint32_t t)
+{
+    bool a_to_b = (s == 1 || s == 2) && (d == 3 || d == 4);
+    return t >= 10 && t < 20 && a_to_b ? -1 : (int64_t)t + 1;
+}
+
+static int64_t model_one_way_delay(uint32_t s, uint32_t d, uint32_t t)
+{
+    bool b_to_a = (s == 3 || s == 4) && (d == 1 || d == 2);
+    return (int64_t)t + 1 + (t >= 10 && t < 20 && b_to_a ? 5 : 0);
+}
+
+/* One-way rules: a cut from A to B loses A's messages to B and lets B's through; a delay from
+ * B to A (groups swapped) slows only that direction. */
+static void test_link_one_way(void)
+{
+    fresh(LR_NODES);
+    lr_set_groups();
+    en_link_rule_t cut = { .from = 10, .to = 20, .cut = true, .one_way = true,
+                           .groups = lr_groups, .ngroups = sizeof lr_groups };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &cut), 0);
+    CU_ASSERT_EQUAL(run_link_traffic(5, 25, 30, model_one_way_cut, NULL), 0);
+    fresh(LR_NODES);
+    uint8_t swapped[6] = { 0, 2, 2, 1, 1, 0 };
+    en_link_rule_t slow = { .from = 10, .to = 20, .delay = 5, .one_way = true,
+                            .groups = swapped, .ngroups = sizeof swapped };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &slow), 0);
+    CU_ASSERT_EQUAL(run_link_traffic(5, 25, 35, model_one_way_delay, NULL), 0);
+}
+
+/* Random link faults between A = {1, 2} and B = {3, 4} for sends at [0, 400), 8 cross
+ * messages per tick (3,200 in all) and 12 others: counts what arrives when. out[s][d]: copies
+ * of each message seen, lag[k]: arrivals k ticks late (after send + 1), overtakes: messages on
+ * one link that arrived before one sent earlier on it. */
+typedef struct {
+    unsigned cross_sent, cross_seen, cross_once, cross_twice, other_late, other_lost;
+    unsigned lag[16];
+    unsigned overtakes;
+    uint64_t duplicated;
+} rand_stats_t;
+
+static void run_random_link(const en_link_rule_t *rule, rand_stats_t *st)
+{
+    fresh(LR_NODES);
+    lr_set_groups();
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, rule), 0);
+    memset(st, 0, sizeof *st);
+    enum { T = 400 };
+    static uint8_t seen[LR_NODES + 1][LR_NODES + 1][T];
+    static uint32_t last_sent[LR_NODES + 1][LR_NODES + 1];
+    memset(seen, 0, sizeof seen);
+    memset(last_sent, 0, sizeof last_sent);
+    for (uint32_t t = 0; t < T + 20; t++) {
+        emulnet_deliver(net, t);
+        for (uint32_t d = 1; d <= LR_NODES; d++) {
+            en_msg_t *m;
+            while ((m = emulnet_recv(net, A(d), t))) {
+                uint32_t s = m->src.id, sent = m->sent_tick;
+                seen[s][d][sent]++;
+                if (lr_cross(s, d)) {
+                    uint32_t late = t - sent - 1;
+                    st->lag[late < 16 ? late : 15]++;
+                    if (sent < last_sent[s][d])
+                        st->overtakes++;
+                    else
+                        last_sent[s][d] = sent;
+                } else if (t != sent + 1) {
+                    st->other_late++;
+                }
+                free(m);
+            }
+        }
+        if (t >= T)
+            continue;
+        for (uint32_t s = 1; s <= LR_NODES; s++)
+            for (uint32_t d = 1; d <= LR_NODES; d++)
+                if (s != d)
+                    emulnet_send(net, A(s), A(d), "x", 1, t);
+    }
+    for (uint32_t t = 0; t < T; t++)
+        for (uint32_t s = 1; s <= LR_NODES; s++)
+            for (uint32_t d = 1; d <= LR_NODES; d++) {
+                if (s == d)
+                    continue;
+                if (lr_cross(s, d)) {
+                    st->cross_sent++;
+                    st->cross_seen += seen[s][d][t];
+                    st->cross_once += seen[s][d][t] == 1;
+                    st->cross_twice += seen[s][d][t] == 2;
+                } else {
+                    st->other_lost += seen[s][d][t] != 1;
+                }
+            }
+    en_stats_t es;
+    emulnet_stats(net, &es);
+    st->duplicated = es.duplicated;
+}
+
+/* Loss 0.3 on the A-B links: about 30% of those messages lost (960 expected of 3,200; the
+ * bounds are 6 standard deviations), none of the others, nothing late or doubled. */
+static void test_link_loss(void)
+{
+    en_link_rule_t rule = { .from = 0, .to = 400, .loss = 0.3, .groups = lr_groups,
+                            .ngroups = sizeof lr_groups };
+    rand_stats_t st;
+    run_random_link(&rule, &st);
+    CU_ASSERT_EQUAL(st.cross_sent, 3200);
+    unsigned lost = st.cross_sent - st.cross_seen;
+    CU_ASSERT(lost > 800 && lost < 1120);
+    CU_ASSERT_EQUAL(st.cross_twice, 0);
+    CU_ASSERT_EQUAL(st.other_lost, 0);
+    CU_ASSERT_EQUAL(st.other_late, 0);
+    CU_ASSERT_EQUAL(st.lag[0], st.cross_seen);
+}
+
+/* Duplication: with probability 1 every A-B message arrives twice, the copy 0 to 3 ticks after
+ * the original (each lag seen); with 0.5 about half do; other links are untouched. */
+static void test_link_duplicate(void)
+{
+    en_link_rule_t all = { .from = 0, .to = 400, .duplicate = 1.0, .groups = lr_groups,
+                           .ngroups = sizeof lr_groups };
+    rand_stats_t st;
+    run_random_link(&all, &st);
+    CU_ASSERT_EQUAL(st.cross_twice, st.cross_sent);
+    CU_ASSERT_EQUAL(st.duplicated, st.cross_sent);
+    for (unsigned k = 0; k <= EN_DUPLICATE_SPREAD; k++)
+        CU_ASSERT(st.lag[k] > 0);
+    CU_ASSERT_EQUAL(st.lag[EN_DUPLICATE_SPREAD + 1], 0);
+    CU_ASSERT_EQUAL(st.other_lost, 0);
+    CU_ASSERT_EQUAL(st.other_late, 0);
+    en_link_rule_t half = all;
+    half.duplicate = 0.5;
+    run_random_link(&half, &st);
+    CU_ASSERT(st.cross_twice > 1350 && st.cross_twice < 1850);
+    CU_ASSERT_EQUAL(st.cross_once + st.cross_twice, st.cross_sent);
+}
+
+/* Reordering up to 5 ticks: every A-B message arrives once, 0 to 5 ticks late (each lag seen),
+ * and later messages overtake earlier ones; the others arrive on time. */
+static void test_link_reorder(void)
+{
+    en_link_rule_t rule = { .from = 0, .to = 400, .reorder = 5, .groups = lr_groups,
+                            .ngroups = sizeof lr_groups };
+    rand_stats_t st;
+    run_random_link(&rule, &st);
+    CU_ASSERT_EQUAL(st.cross_once, st.cross_sent);
+    for (unsigned k = 0; k <= 5; k++)
+        CU_ASSERT(st.lag[k] > 300);
+    CU_ASSERT_EQUAL(st.lag[6], 0);
+    CU_ASSERT(st.overtakes > 100);
+    CU_ASSERT_EQUAL(st.other_lost, 0);
+    CU_ASSERT_EQUAL(st.other_late, 0);
+    /* probabilities outside 0..1 are refused */
+    en_link_rule_t bad = { .from = 0, .to = 10, .loss = 1.5 };
+    CU_ASSERT_EQUAL(emulnet_add_link_rule(net, &bad), -1);
+    bad.loss = 0.0;
+    bad.duplicate = -0.1;
+    CU_ASSERT_EQUAL(emulnet_add_link_rule(net, &bad), -1);
+}
+
 /* Rules whose delay exceeds the calendar (16 buckets at first): added at tick 3 while
  * messages are in flight, +40 on every link at [3, 6) and A-B +100 at [4, 5); at tick 7 the
  * base delay becomes 3. Nothing is delivered early, late or lost. */
@@ -921,6 +1081,10 @@ int add_emulnet_suite(void)
                      test_long_delay_and_change_in_flight) ||
         !CU_add_test(s, "link rule: cut between groups, in its window only", test_link_cut) ||
         !CU_add_test(s, "link rule: delay between groups, send + 1 + delay", test_link_delay) ||
+        !CU_add_test(s, "link rules one way: a cut A->B, a delay B->A", test_link_one_way) ||
+        !CU_add_test(s, "link rule: loss on the A-B links only, at its rate", test_link_loss) ||
+        !CU_add_test(s, "link rule: duplicates 0-3 ticks after the original", test_link_duplicate) ||
+        !CU_add_test(s, "link rule: reordering 0-D ticks, messages overtake", test_link_reorder) ||
         !CU_add_test(s, "link rules: all links (NULL groups), overlaps take the maximum",
                      test_link_delay_all_and_overlap) ||
         !CU_add_test(s, "link rules: delays beyond the calendar, nothing early or lost",

@@ -1629,6 +1629,28 @@ static void inject_request(kc_t *c, uint32_t to, uint32_t from, uint32_t txid, k
     CU_ASSERT_EQUAL(kv_receive(KV(c, to), buf, (size_t)len, kc_last(c)), WIRE_OK);
 }
 
+/* A request the network delivered twice is served once: one server line, one reply, one write;
+ * the copy is counted and ignored. A different transaction on the same key is served. */
+static void test_duplicate_request_served_once(void)
+{
+    kc_t *c = cluster5(526);
+    const kv_version_t v = { (uint64_t)kc_last(c) << 16 | 1, 2 };
+    const unsigned before = count_all_results(c);
+    inject_request(c, 3, 2, 91020, KV_CREATE, "dupkey", "d1", v);
+    kc_run_to(c, kc_last(c) + 2);
+    inject_request(c, 3, 2, 91020, KV_CREATE, "dupkey", "d1", v); /* the copy, 2 ticks later */
+    kc_run_to(c, kc_last(c) + 2);
+    CU_ASSERT_EQUAL(count_lines(c, 0, 91020, 3), 1);
+    CU_ASSERT_EQUAL(count_all_results(c), before + 1);
+    CU_ASSERT_EQUAL(stats_of(c, 3).duplicate_requests, 1);
+    const kv_version_t v2 = { v.stamp + 1, 2 };
+    inject_request(c, 3, 2, 91021, KV_UPDATE, "dupkey", "d2", v2);
+    kc_run_to(c, kc_last(c) + 2);
+    CU_ASSERT_EQUAL(count_lines(c, 0, 91021, 3), 1);
+    CU_ASSERT_EQUAL(stats_of(c, 3).duplicate_requests, 1);
+    kc_free(c);
+}
+
 /* Whether node id holds exactly version v (and value, or a tombstone when value is NULL). */
 static bool holds(kc_t *c, uint32_t id, const char *key, kv_version_t v, const char *value)
 {
@@ -2058,6 +2080,7 @@ int add_kvnode_suite(void)
           test_handoff_restarted_replica },
         { "handoff: an answer from a target's earlier life does not count",
           test_handoff_stale_answer_from_earlier_life },
+        { "a request delivered twice is served once", test_duplicate_request_served_once },
         { "anti-entropy repairs replicas that missed a write", test_anti_entropy_repairs },
         { "anti-entropy off (sync_period 0): replicas stay behind", test_anti_entropy_off },
         { "malformed or stranger digests: counted, ignored, silent",

@@ -1925,6 +1925,67 @@ static void test_partition_and_delay(void)
     scenario_free(&sc);
 }
 
+/* The other link faults: loss, duplication and reordering on links, and one-way forms of every
+ * link window ('->' for '|' or 'and'). */
+static void test_link_faults(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 6\n"
+                                "from 10 to 20 partition 1-3 -> 4-6\n"           /* 2 */
+                                "from 10 to 20 drop 0.25 between 1,2 and 5\n"    /* 3 */
+                                "from 10 to 20 drop 1 between 6 -> 1-2\n"        /* 4 */
+                                "from 10 to 20 duplicate 0.5\n"                  /* 5 */
+                                "from 10 to 20 duplicate 0 between 1 and 2\n"    /* 6 */
+                                "from 10 to 20 reorder 7\n"                      /* 7 */
+                                "from 10 to 20 reorder 1000 between 3 -> 4\n"    /* 8 */
+                                "from 10 to 20 delay 2 between 1 -> 2\n"         /* 9 */
+                                "from 10 to 20 drop 0.5\n",                      /* 10: global */
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL(sc.nloss, 1);
+    CU_ASSERT_EQUAL_FATAL(sc.nlinks, 8);
+    const link_spec_t *l = sc.links;
+    check_link(&l[0], 10, 20, true, 0, 2, "111222");
+    CU_ASSERT_TRUE(l[0].one_way);
+    check_link(&l[1], 10, 20, false, 0, 3, "11002");
+    CU_ASSERT(l[1].loss == 0.25 && !l[1].one_way);
+    check_link(&l[2], 10, 20, false, 0, 4, "220001");
+    CU_ASSERT(l[2].loss == 1.0 && l[2].one_way);
+    check_link(&l[3], 10, 20, false, 0, 5, NULL);
+    CU_ASSERT(l[3].duplicate == 0.5 && l[3].loss == 0.0);
+    check_link(&l[4], 10, 20, false, 0, 6, "12");
+    CU_ASSERT(l[4].duplicate == 0.0);
+    check_link(&l[5], 10, 20, false, 0, 7, NULL);
+    CU_ASSERT_EQUAL(l[5].reorder, 7);
+    check_link(&l[6], 10, 20, false, 0, 8, "0012");
+    CU_ASSERT(l[6].reorder == 1000 && l[6].one_way);
+    check_link(&l[7], 10, 20, false, 2, 9, "12");
+    CU_ASSERT_TRUE(l[7].one_way);
+    scenario_free(&sc);
+}
+
+static void test_link_fault_errors(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 => 6-10\n", 2, 27, "'->'",
+                    "did you mean ->?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 drop 0.2 1-5\n", 2, 22, "'between'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 drop 0.2 betwen 1 and 2\n", 2, 22,
+                    "did you mean between?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 duplicate 1.5\n", 2, 23, "bad probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 duplicate\n", 2, 23, "ends early", "probability");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 reorder 0\n", 2, 21, "out-of-range");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 reorder 1001\n", 2, 21, "out-of-range");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 reorder 3 between 1 or 2\n", 2, 33, "'and'",
+                    "'->'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 reorder 3 between 1 -> 2 x\n", 2, 38,
+                    "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 duplicate 0.1 between 1-3 -> 3\n", 2, 35, "node 3",
+                    "both groups");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 drop 0.1 between 1 -> 11\n", 2, 1, "no node 11");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 reordr 3\n", 2, 13, "did you mean reorder?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 duplicat 0.1\n", 2, 13, "did you mean duplicate?");
+}
+
 static void test_partition_and_delay_errors(void)
 {
     /* Bad node lists, in either place of a partition or a delay. */
@@ -2345,6 +2406,8 @@ int add_scenario_suite(void)
                      test_restart_and_add_errors) ||
         !CU_add_test(s, "partition and delay: link entries, node lists", test_partition_and_delay) ||
         !CU_add_test(s, "partition and delay: errors", test_partition_and_delay_errors) ||
+        !CU_add_test(s, "link faults: loss, duplication, reordering, one way", test_link_faults) ||
+        !CU_add_test(s, "link faults: errors", test_link_fault_errors) ||
         !CU_add_test(s, "workload: event fields, default mix", test_workload) ||
         !CU_add_test(s, "workload: errors", test_workload_errors) ||
         !CU_add_test(s, "expect key replicated, expect no lost writes",
