@@ -59,6 +59,11 @@ typedef struct kv_node kv_node_t;
 
 kv_node_t *kv_new(addr_t self, const kv_env_t *env);
 void kv_free(kv_node_t *n);
+/* Crash-recovery: fresh node n (just made by kv_new) takes over the store of `old`, the node's
+ * previous life, as a durable disk would keep it; old is left with an empty store. Nothing
+ * else carries over (no handoff, no operation, no view): n starts like any new node, holding
+ * keys. */
+void kv_adopt_store(kv_node_t *n, kv_node_t *old);
 
 /* Handles one received KV message; malformed bytes are counted and otherwise ignored.
  * Returns WIRE_OK or the decoder's negative status. */

@@ -64,6 +64,11 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
 int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t now);
 /* Once per tick after the messages: heartbeat, timeouts, gossip, join retries. */
 void member_tick(member_node_t *m, uint32_t now);
+/* The node was frozen (paused) for the `ticks` ticks before `now` and runs again: for its
+ * timers the pause did not happen (every member's last news and every probe are that much
+ * younger), so it judges members by what it hears from now on, starting with the messages that
+ * waited for it. Call before it handles them. */
+void member_resume(member_node_t *m, uint32_t ticks, uint32_t now);
 
 bool member_in_group(const member_node_t *m);
 /* Changes whenever the list does (a member admitted or removed, or a member's incarnation

@@ -29,12 +29,14 @@ typedef enum {
     EV_FAIL_RANDOM,       /* `count` distinct live nodes chosen at random fail */
     EV_FAIL_ROLE,         /* replica `role` (0 primary, 1 secondary, 2 tertiary) of a key fails */
     EV_EXPECT_REMOVED,    /* check: no live node lists node `node` any more */
-    EV_RESTART,           /* failed node `node` runs again: new incarnation, empty store */
+    EV_RESTART,           /* failed node `node` runs again: new incarnation, empty store (or,
+                             with keep_data, the store it had when it failed) */
     EV_ADD_NODES,         /* `count` new nodes start (ids after the last existing one) */
     EV_WORKLOAD,          /* from `tick` until `until`: `rate` random operations per tick on
                              `nkeys` keys named w0, w1, ..., with read/update/delete mix `mix` */
     EV_EXPECT_REPLICATED, /* check: key_name is on exactly its 3 live replicas, one version */
     EV_EXPECT_NO_LOST_WRITES, /* check at the end: every acknowledged write is in place */
+    EV_PAUSE,             /* node `node` freezes for `count` ticks, then goes on as it was */
 } event_kind_t;
 
 typedef enum { EXPECT_NONE = 0, EXPECT_SUCCESS, EXPECT_FAIL, EXPECT_VALUE } expect_t;
@@ -54,6 +56,7 @@ typedef struct {
     uint32_t node;  /* EV_FAIL_NODE, EV_EXPECT_REMOVED, EV_RESTART, EV_KV_OP with via: node id
                        (1 = the introducer) */
     bool via;       /* EV_KV_OP: coordinated by `node`, not by a random live node */
+    bool keep_data; /* EV_RESTART: the node keeps its store (crash-recovery) */
     int role;       /* EV_FAIL_ROLE */
     expect_t expect;      /* EV_KV_OP: what the file expects of the outcome */
     char *expect_value;   /* EXPECT_VALUE: the value a read must return (owned) */

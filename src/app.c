@@ -51,6 +51,8 @@ typedef struct {
     bool started;
     bool failed;
     bool joining_to_fail; /* failed before it booted: it runs until it has joined, then stops */
+    bool paused;          /* frozen after tick paused_at; it runs again at resume_at */
+    uint32_t paused_at, resume_at;
 } app_node_t;
 
 typedef struct {
@@ -162,6 +164,7 @@ static void fail_node(run_t *r, uint32_t i, uint32_t now)
     if (node->failed)
         return;
     node->failed = true;
+    node->paused = false;
     r->nfailed++;
     log_event(&r->log, node_addr(i), now, "Node failed at time=%u", (unsigned)now);
     if (!node->started && now < node->start_tick)
@@ -170,10 +173,17 @@ static void fail_node(run_t *r, uint32_t i, uint32_t now)
         emulnet_set_down(r->net, node_addr(i));
 }
 
-static bool is_live(const run_t *r, uint32_t i)
+/* Started, not failed and not paused: a process that runs (its store counts in the checks). */
+static bool is_running(const run_t *r, uint32_t i)
 {
     const app_node_t *c = &r->nodes[i];
-    return c->started && !c->failed && member_in_group(c->member);
+    return c->started && !c->failed && !c->paused;
+}
+
+/* Running and in the group: a node that can coordinate an operation or answer a join. */
+static bool is_live(const run_t *r, uint32_t i)
+{
+    return is_running(r, i) && member_in_group(r->nodes[i].member);
 }
 
 /* A live node chosen at random; -1 if there is none. */
@@ -454,10 +464,11 @@ static void expect_removed(run_t *r, size_t event, uint32_t now)
 
 static int make_node(run_t *r, uint32_t i);
 
-/* A failed node runs again as a new member: new incarnation (its start tick), empty store.
- * A node whose failure came before it booted (still joining to fail, or not started yet) is
- * made whole again the same way: nothing of the failure may outlive the restart. */
-static void restart_node(run_t *r, uint32_t i, uint32_t now)
+/* A failed node runs again as a new member: new incarnation (its start tick), empty store, or
+ * with keep_data the store it had when it failed (crash-recovery: a durable disk). A node whose
+ * failure came before it booted (still joining to fail, or not started yet) is made whole again
+ * the same way: nothing of the failure may outlive the restart. */
+static void restart_node(run_t *r, uint32_t i, bool keep_data, uint32_t now)
 {
     app_node_t *node = &r->nodes[i];
     if (!node->failed)
@@ -471,14 +482,18 @@ static void restart_node(run_t *r, uint32_t i, uint32_t now)
         log_event(&r->log, node_addr(i), now, "Node restarted at time=%u", (unsigned)now);
         return;
     }
+    kv_node_t *old_kv = node->kv;
     member_free(node->member);
-    kv_free(node->kv);
     node->member = NULL;
     node->kv = NULL;
     if (make_node(r, i) != 0) {
         fprintf(stderr, "Application: out of memory restarting node %u\n", (unsigned)i + 1);
+        kv_free(old_kv);
         return;
     }
+    if (keep_data && node->kv && old_kv)
+        kv_adopt_store(node->kv, old_kv);
+    kv_free(old_kv);
     node->failed = false;
     node->joining_to_fail = false;
     r->nfailed--;
@@ -487,6 +502,26 @@ static void restart_node(run_t *r, uint32_t i, uint32_t now)
     log_event(&r->log, node_addr(i), now, "Node restarted at time=%u", (unsigned)now);
     node->start_tick = now + 1;
     node->started = false;
+}
+
+/* A running node freezes after this tick for `ticks` ticks: it handles no message (they wait in
+ * its inbox) and runs no timer, then goes on with its old state. A pause of a paused node
+ * ends at the later of the two ends; a node that is not running is left alone. */
+static void pause_node(run_t *r, uint32_t i, uint32_t ticks, uint32_t now)
+{
+    app_node_t *node = &r->nodes[i];
+    if (i >= r->n || !node->started || node->failed)
+        return;
+    uint32_t until = now + 1 + ticks;
+    if (!node->paused) {
+        node->paused = true;
+        node->paused_at = now;
+        node->resume_at = until;
+    } else if (until > node->resume_at) {
+        node->resume_at = until;
+    }
+    log_event(&r->log, node_addr(i), now, "Node paused at time=%u for %u ticks", (unsigned)now,
+              (unsigned)ticks);
 }
 
 /* The next `count` nodes beyond MAX_NNB start at the next tick. */
@@ -506,7 +541,7 @@ static size_t true_replicas(run_t *r, const char *key, addr_t out[RING_REPLICAS]
     if (!live)
         return 0;
     for (uint32_t i = 0; i < r->n; i++)
-        if (r->nodes[i].started && !r->nodes[i].failed)
+        if (is_running(r, i))
             live[nl++] = node_addr(i);
     if (ring_build(&ring, live, nl, r->positions) == 0)
         k = ring_replicas(&ring, ring_hash(key, strlen(key)), out);
@@ -525,7 +560,7 @@ static int check_key(run_t *r, const char *key, char *why, size_t cap)
     bool have_version = false;
     kv_version_t first = { 0, 0 };
     for (uint32_t i = 0; i < r->n; i++) {
-        if (!r->nodes[i].started || r->nodes[i].failed || !r->nodes[i].kv)
+        if (!is_running(r, i) || !r->nodes[i].kv)
             continue;
         bool replica = false;
         for (size_t j = 0; j < k; j++)
@@ -692,7 +727,10 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
         expect_removed(r, (size_t)(ev - r->sc->events), now);
         break;
     case EV_RESTART:
-        restart_node(r, ev->node - 1, now);
+        restart_node(r, ev->node - 1, ev->keep_data, now);
+        break;
+    case EV_PAUSE:
+        pause_node(r, ev->node - 1, ev->count, now);
         break;
     case EV_ADD_NODES:
         add_nodes(r, ev->count, now);
@@ -804,9 +842,15 @@ static void run_ticks(run_t *r)
             /* A node whose failure came before its start still boots and asks to join (again
              * every join_retry ticks until answered), then stays down: it joins the group and
              * must be detected like any other. */
+            if (node->paused && now == node->resume_at) {
+                node->paused = false;
+                log_event(&r->log, node_addr(i), now, "Node resumed at time=%u", (unsigned)now);
+                member_resume(node->member, node->resume_at - node->paused_at - 1, now);
+            }
             if (now == node->start_tick)
                 start_node(r, i, now);
-            else if (now > node->start_tick && (!node->failed || node->joining_to_fail))
+            else if (now > node->start_tick && !node->paused &&
+                     (!node->failed || node->joining_to_fail))
                 run_node(r, i, now);
         }
         while (next_event < r->sc->nevents && r->sc->events[next_event].tick == now)
@@ -1107,16 +1151,16 @@ static void write_state(run_t *r, FILE *f)
 {
     uint32_t live = 0;
     for (uint32_t i = 0; i < r->n; i++)
-        live += r->nodes[i].started && !r->nodes[i].failed;
+        live += is_running(r, i);
     fprintf(f, "# kvstate 2 tick=%u nodes=%u\n", (unsigned)(r->sc->ticks ? r->sc->ticks - 1 : 0),
             (unsigned)live);
     char a[ADDR_STRLEN];
     for (uint32_t i = 0; i < r->n; i++)
-        if (r->nodes[i].started && !r->nodes[i].failed)
+        if (is_running(r, i))
             fprintf(f, "node %s %016llx\n", addr_format(node_addr(i), a),
                     (unsigned long long)ring_node_position(node_addr(i)));
     for (uint32_t i = 0; i < r->n; i++)
-        if (r->nodes[i].kv && r->nodes[i].started && !r->nodes[i].failed)
+        if (r->nodes[i].kv && is_running(r, i))
             kv_dump(r->nodes[i].kv, f);
 }
 

@@ -142,6 +142,18 @@ static void observe(kv_node_t *n, kv_version_t v)
         n->clock = v.stamp;
 }
 
+void kv_adopt_store(kv_node_t *n, kv_node_t *old)
+{
+    store_t *s = n->store;
+    n->store = old->store;
+    old->store = s;
+    for (size_t i = 0; i < store_size(n->store); i++) { /* tags were the old node's handoffs */
+        const store_item_t *it = store_at(n->store, i);
+        store_set_tag(n->store, it->key, it->klen, 0);
+        observe(n, it->version);
+    }
+}
+
 static kv_version_t next_version(kv_node_t *n, uint32_t now)
 {
     uint64_t c = n->clock + 1, floor = (uint64_t)now << 16;
@@ -568,8 +580,8 @@ static void ensure_ring(kv_node_t *n, uint32_t now, bool needed)
     uint64_t v = member_version(m);
     if (n->have_ring && v == n->ring_version)
         return;
-    if (!needed && store_size(n->store) == 0)
-        return;
+    if (!needed && (store_size(n->store) == 0 || !member_in_group(m)))
+        return; /* nothing would move, or the list is not worth a view yet */
     size_t count = member_count(m) + 1;
     if (count > n->scratch_cap) {
         addr_t *p = realloc(n->scratch, count * sizeof *p);

@@ -867,6 +867,29 @@ void member_tick(member_node_t *m, uint32_t now)
         recheck_removed(m, now);
 }
 
+void member_resume(member_node_t *m, uint32_t ticks, uint32_t now)
+{
+    if (!m->started || ticks == 0)
+        return;
+    const member_cfg_t *c = m->env.cfg;
+    for (uint32_t k = 0; k < m->nlive; k++) {
+        uint32_t idx = m->live[k];
+        entry_t *ent = &m->entries[idx];
+        uint32_t shifted = ent->last_update + ticks;
+        ent->last_update = shifted < now ? shifted : now;
+        uint32_t due = ent->last_update + c->t_fail + 1;
+        if (ent->state == ST_SUSPECT)
+            due += c->t_remove;
+        schedule(m, idx, due > now ? due : now); /* the old checks, in skipped ticks, go stale */
+    }
+    for (uint32_t k = 0; k < m->nprobes; k++) {
+        uint32_t shifted = m->probe_since[k] + ticks;
+        m->probe_since[k] = shifted < now ? shifted : now;
+    }
+    if (!m->in_group)
+        m->join_sent_at = now;
+}
+
 /* ---- queries ---- */
 
 uint64_t member_version(const member_node_t *m)

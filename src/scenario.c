@@ -295,7 +295,7 @@ typedef struct {
 static const char STATEMENT_FORMS[] =
     "valid forms: 'at T fail node N', 'at T fail K random nodes', "
     "'at T fail primary|secondary|tertiary of KEY', 'at T fail non-replica of KEY', "
-    "'at T restart node N', 'at T add K nodes', "
+    "'at T restart node N [keep data]', 'at T pause node N for D', 'at T add K nodes', "
     "'at T create|update KEY VALUE [via N] [expect success|fail]', "
     "'at T read KEY [via N] [expect success|fail|value VALUE]', "
     "'at T delete KEY [via N] [expect success|fail]', "
@@ -796,7 +796,7 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
     }
     /* "at T ..." */
     static const char *const actions[] = { "fail", "create", "read", "update", "delete",
-                                           "restart", "add" };
+                                           "restart", "add", "pause" };
     if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0)
         return -1;
     if (n > 2 && word_is(&toks[2], "fail"))
@@ -815,8 +815,26 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         rc = need_word(p, toks, n, 3, "node");
         if (rc == 0)
             rc = need_node(p, toks, n, 4, &ev.node);
-        if (rc == 0 && n > 5)
-            rc = expected_at(p, toks, n, 5, "the end of the statement", NULL, 0);
+        if (rc == 0 && n > 5) {
+            static const char *const keep[] = { "keep" };
+            if (!word_is(&toks[5], "keep"))
+                rc = expected_at(p, toks, n, 5, "the end of the statement or 'keep data'", keep, 1);
+            else if ((rc = need_word(p, toks, n, 6, "data")) == 0 && n > 7)
+                rc = expected_at(p, toks, n, 7, "the end of the statement", NULL, 0);
+            ev.keep_data = true;
+        }
+    } else if (n > 2 && word_is(&toks[2], "pause")) {
+        ev.kind = EV_PAUSE;
+        ev.node_col = n > 4 ? toks[4].col : ev.col;
+        rc = need_word(p, toks, n, 3, "node");
+        if (rc == 0)
+            rc = need_node(p, toks, n, 4, &ev.node);
+        if (rc == 0)
+            rc = need_word(p, toks, n, 5, "for");
+        if (rc == 0)
+            rc = need_uint(p, toks, n, 6, "pause in ticks", 1, SCENARIO_MAX_TICKS, &ev.count);
+        if (rc == 0 && n > 7)
+            rc = expected_at(p, toks, n, 7, "the end of the statement", NULL, 0);
     } else if (n > 2 && word_is(&toks[2], "add")) {
         ev.kind = EV_ADD_NODES;
         rc = need_uint(p, toks, n, 3, "number of nodes", 1, SCENARIO_MAX_NODES, &ev.count);
@@ -830,8 +848,8 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         if (rc == 0)
             sc->added += ev.count;
     } else
-        rc = expected_at(p, toks, n, 2, "an action (fail, restart, add, create, read, update, "
-                         "delete)", actions, 7);
+        rc = expected_at(p, toks, n, 2, "an action (fail, restart, pause, add, create, read, "
+                         "update, delete)", actions, 8);
     if (rc != 0) {
         event_free(&ev);
         return -1;
@@ -1027,7 +1045,7 @@ static int check_statements(parser_t *p, scenario_t *sc)
         p->line = e->line;
         uint32_t all = sc->nodes + sc->added;
         if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED || e->kind == EV_RESTART ||
-             (e->kind == EV_KV_OP && e->via)) &&
+             e->kind == EV_PAUSE || (e->kind == EV_KV_OP && e->via)) &&
             e->node > all)
             return fail_at(p, e->node_col, "no node %u: there are %u nodes (MAX_NNB %u%s), numbered "
                            "from 1 (node 1 is the introducer, address 1.0.0.0:0)",

@@ -124,6 +124,10 @@ static void check_accepted(const scenario_t *sc)
         case EV_RESTART:
             CHECK(e->node >= 1 && e->node <= all, sc, i);
             break;
+        case EV_PAUSE:
+            CHECK(e->node >= 1 && e->node <= all, sc, i);
+            CHECK(e->count >= 1, sc, i);
+            break;
         case EV_FAIL_RANDOM:
         case EV_FAIL_RANDOM_BLOCK:
             CHECK(e->count >= 1 && e->count <= sc->nodes, sc, i);
@@ -142,6 +146,7 @@ static void check_accepted(const scenario_t *sc)
             break;
         case EV_KV_OP:
             CHECK(e->op >= KV_CREATE && e->op <= KV_DELETE, sc, i);
+            CHECK(!e->via || (e->node >= 1 && e->node <= all), sc, i);
             CHECK(e->key != EV_KEY_NAMED || text_ok(e->key_name, 1), sc, i);
             break;
         case EV_EXPECT_REPLICATED:

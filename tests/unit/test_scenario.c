@@ -707,6 +707,10 @@ static const want_t FORMS[] = {
       "k13", NULL, EXPECT_VALUE, "v13" },
     { "at 36 delete k14 via 7", 1, 0, 36, EV_KV_OP, 7, 0, 0, KV_DELETE, "k14", NULL, EXPECT_NONE,
       NULL },
+    { "at 37 pause node 4 for 60", 1, 0, 37, EV_PAUSE, 4, 60, 0, 0, NULL, NULL, EXPECT_NONE, NULL },
+    { "at 38 restart node 5 keep data", 1, 0, 38, EV_RESTART, 5, 0, 0, 0, NULL, NULL, EXPECT_NONE,
+      NULL },
+    { "at 39 restart node 6", 1, 0, 39, EV_RESTART, 6, 0, 0, 0, NULL, NULL, EXPECT_NONE, NULL },
     { "at 10000000 read kmax", 1, 0, 10000000, EV_KV_OP, 0, 0, 0, KV_READ, "kmax", NULL,
       EXPECT_NONE, NULL },
 };
@@ -738,8 +742,12 @@ static void check_form_event(const event_t *e, size_t i, unsigned line, unsigned
     CHECK_FIELD((names_node ? e->node_col : e->col) == col, i);
     if (names_node)
         CHECK_FIELD(e->node == w->node, i);
-    if (w->kind == EV_FAIL_RANDOM)
+    if (w->kind == EV_FAIL_RANDOM || w->kind == EV_PAUSE)
         CHECK_FIELD(e->count == w->count, i);
+    if (w->kind == EV_PAUSE || w->kind == EV_RESTART)
+        CHECK_FIELD(e->node == w->node, i);
+    if (w->kind == EV_RESTART)
+        CHECK_FIELD(e->keep_data == (strstr(w->text, "keep data") != NULL), i);
     if (w->kind == EV_FAIL_ROLE)
         CHECK_FIELD(e->role == w->role, i);
     if (w->kind == EV_KV_OP) {
@@ -1964,6 +1972,24 @@ static void test_link_faults(void)
     scenario_free(&sc);
 }
 
+static void test_pause_and_keep_data_errors(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause node 3\n", 2, 19, "ends early", "'for'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause node 3 for\n", 2, 23, "ends early", "pause in ticks");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause node 3 for 0\n", 2, 23, "out-of-range");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause node 3 fro 9\n", 2, 19, "expected 'for'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause node 3 for 9 now\n", 2, 25, "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause 3 for 9\n", 2, 12, "'node'");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nat 5 pause node 11 for 9\n", 2, 1, 17, "no node 11");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 paus node 3 for 9\n", 2, 6, "did you mean pause?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart node 3 keep\n", 2, 26, "ends early", "'data'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart node 3 keep date\n", 2, 26, "did you mean data?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart node 3 kep data\n", 2, 21, "'keep data'",
+                    "did you mean keep?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 restart node 3 keep data now\n", 2, 31,
+                    "end of the statement");
+}
+
 static void test_link_fault_errors(void)
 {
     EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-5 => 6-10\n", 2, 27, "'->'",
@@ -2408,6 +2434,7 @@ int add_scenario_suite(void)
         !CU_add_test(s, "partition and delay: errors", test_partition_and_delay_errors) ||
         !CU_add_test(s, "link faults: loss, duplication, reordering, one way", test_link_faults) ||
         !CU_add_test(s, "link faults: errors", test_link_fault_errors) ||
+        !CU_add_test(s, "pause and restart keep data: errors", test_pause_and_keep_data_errors) ||
         !CU_add_test(s, "workload: event fields, default mix", test_workload) ||
         !CU_add_test(s, "workload: errors", test_workload_errors) ||
         !CU_add_test(s, "expect key replicated, expect no lost writes",
