@@ -35,11 +35,17 @@ typedef enum {
     EV_WORKLOAD,          /* from `tick` until `until`: `rate` random operations per tick on
                              `nkeys` keys named w0, w1, ..., with read/update/delete mix `mix` */
     EV_EXPECT_REPLICATED, /* check: key_name is on exactly its 3 live replicas, one version */
-    EV_EXPECT_NO_LOST_WRITES, /* check at the end: every acknowledged write is in place */
+    EV_EXPECT_NO_LOST_WRITES, /* check at the end (or at `tick` when checkpoint): every
+                                 acknowledged write is in place */
     EV_PAUSE,             /* node `node` freezes for `count` ticks, then goes on as it was */
+    EV_EXPECT_CONVERGED,  /* check: every live node lists exactly the live nodes */
+    EV_EXPECT_LISTED,     /* check: every live node lists node `node` */
+    EV_EXPECT_KEY_ON,     /* check: exactly `count` live nodes hold key_name's value */
 } event_kind_t;
 
-typedef enum { EXPECT_NONE = 0, EXPECT_SUCCESS, EXPECT_FAIL, EXPECT_VALUE } expect_t;
+/* EXPECT_LATEST (reads): the newest acknowledged value of the key when the read is decided
+ * (by version), or a failure if there is none (never written, or deleted). */
+typedef enum { EXPECT_NONE = 0, EXPECT_SUCCESS, EXPECT_FAIL, EXPECT_VALUE, EXPECT_LATEST } expect_t;
 
 /* Key references of KV events: an index into the inserted keys in byte order, or these. */
 #define EV_KEY_INVALID (-1) /* the literal key "invalidKey", which is never created */
@@ -57,6 +63,11 @@ typedef struct {
                        (1 = the introducer) */
     bool via;       /* EV_KV_OP: coordinated by `node`, not by a random live node */
     bool keep_data; /* EV_RESTART: the node keeps its store (crash-recovery) */
+    bool checkpoint; /* EV_EXPECT_NO_LOST_WRITES: judged at `tick`, not at the end */
+    uint32_t node_name; /* events naming a node: its name's number plus one (node is then 0),
+                           or 0 when the node is given by id or address */
+    uint32_t *binds;    /* failures with 'as': the numbers of the names bound (owned) */
+    uint32_t nbinds;    /* to the nodes they fail, in the order they are picked */
     int role;       /* EV_FAIL_ROLE */
     expect_t expect;      /* EV_KV_OP: what the file expects of the outcome */
     char *expect_value;   /* EXPECT_VALUE: the value a read must return (owned) */
@@ -112,6 +123,8 @@ typedef struct {
     link_spec_t *links;
     size_t nlinks;
     uint32_t added; /* nodes added by `at T add K nodes`, in all */
+    char **names;   /* node names bound by 'as' (owned); events refer to them by number */
+    size_t nnames;
 } scenario_t;
 
 /* Parses the file at `path`. On failure returns -1, leaves *sc empty and writes one line

@@ -82,6 +82,7 @@ typedef struct {
     store_t *acked;      /* newest acknowledged write of every key: for "no lost writes" */
     workload_t *work;    /* workloads, active and finished */
     size_t nwork;
+    uint32_t *named;     /* per node name of the scenario: node index + 1 once bound, else 0 */
 } run_t;
 
 static addr_t node_addr(uint32_t i)
@@ -302,7 +303,23 @@ static void fail_replicas(run_t *r, const char *key, uint32_t count, uint32_t no
     }
 }
 
-static void fail_non_replica(run_t *r, const char *key, uint32_t now)
+/* Binds the k-th name of a failure with 'as' to node i. */
+static void bind_name(run_t *r, const event_t *ev, uint32_t k, uint32_t i)
+{
+    if (k < ev->nbinds && r->named)
+        r->named[ev->binds[k] - 1] = i + 1;
+}
+
+/* The node an event names (by id, address or name): its index, or -1 if a name's failure
+ * picked no node (or the id is past the nodes). */
+static int event_node(const run_t *r, const event_t *ev)
+{
+    if (ev->node_name)
+        return r->named ? (int)r->named[ev->node_name - 1] - 1 : -1;
+    return ev->node >= 1 && ev->node <= r->n ? (int)ev->node - 1 : -1;
+}
+
+static void fail_non_replica(run_t *r, const event_t *ev, const char *key, uint32_t now)
 {
     addr_t reps[RING_REPLICAS];
     size_t k = view_replicas(r, key, reps, now);
@@ -316,8 +333,11 @@ static void fail_non_replica(run_t *r, const char *key, uint32_t now)
         if (is_live(r, i) && !replica)
             cand[nc++] = i;
     }
-    if (nc > 0)
-        fail_node(r, cand[rng_below(&r->rng, nc)], now);
+    if (nc > 0) {
+        uint32_t i = cand[rng_below(&r->rng, nc)];
+        fail_node(r, i, now);
+        bind_name(r, ev, 0, i);
+    }
     free(cand);
 }
 
@@ -353,6 +373,33 @@ static void decide_verdict(run_t *r, size_t event, bool pass, const char *fmt, .
     va_end(ap);
 }
 
+/* A read expected to return the newest acknowledged value of its key when it is decided: a
+ * version at least as new (a later write may have reached the replicas before its quorum), or
+ * a failure when there is none (never written, or the newest is a deletion). */
+static void judge_latest(run_t *r, size_t e, const char *key, bool ok, const char *value,
+                         kv_version_t version, uint32_t now)
+{
+    const store_item_t *a = r->acked ? store_get(r->acked, key, strlen(key)) : NULL;
+    if (!a || a->deleted) {
+        if (ok)
+            decide_verdict(r, e, false, "read %s at tick %u, but %s", value, (unsigned)now,
+                           a ? "its newest acknowledged write deleted it" : "nothing was written");
+        else
+            decide_verdict(r, e, true, "the read failed at tick %u: %s", (unsigned)now,
+                           a ? "the key is deleted" : "nothing was written");
+        return;
+    }
+    if (!ok)
+        decide_verdict(r, e, false, "the read failed at tick %u; the newest acknowledged value "
+                       "is %s", (unsigned)now, a->value);
+    else if (kv_version_cmp(version, a->version) < 0)
+        decide_verdict(r, e, false, "read %s at tick %u, older than the acknowledged %s", value,
+                       (unsigned)now, a->value);
+    else
+        decide_verdict(r, e, true, "read %s at tick %u, the newest acknowledged value%s", value,
+                       (unsigned)now, kv_version_cmp(version, a->version) > 0 ? " or newer" : "");
+}
+
 /* kv_result_fn: a coordinator decided an operation; judge its expectation, if it has one. */
 static void on_result(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
                       const char *value, kv_version_t version, uint32_t now)
@@ -383,6 +430,9 @@ static void on_result(void *ctx, uint32_t txid, kv_op_t op, const char *key, boo
         else
             decide_verdict(r, e, false, "the read failed at tick %u", (unsigned)now);
         break;
+    case EXPECT_LATEST:
+        judge_latest(r, e, key, ok, value, version, now);
+        break;
     }
 }
 
@@ -392,11 +442,11 @@ static void client_op(run_t *r, const event_t *ev, uint32_t now)
     const char *key = ev->key == EV_KEY_NAMED ? ev->key_name : k ? k->key : INVALID_KEY;
     const char *value = ev->value ? ev->value : (k ? k->value : NULL);
     size_t event = (size_t)(ev - r->sc->events);
-    int c = ev->via ? (int)ev->node - 1 : random_live(r);
-    if (ev->via && (ev->node - 1 >= r->n || !is_live(r, ev->node - 1))) {
+    int c = ev->via ? event_node(r, ev) : random_live(r);
+    if (ev->via && (c < 0 || !is_live(r, (uint32_t)c))) {
         if (ev->expect != EXPECT_NONE)
-            decide_verdict(r, event, false, "node %u, its coordinator, is not a live member",
-                           (unsigned)ev->node);
+            decide_verdict(r, event, false, "%s, its coordinator, is not a live member",
+                           c < 0 ? "the node named" : "the node given");
         return;
     }
     if (c < 0) {
@@ -419,34 +469,44 @@ static const char *event_key(const run_t *r, const event_t *ev)
     return k ? k->key : NULL;
 }
 
-static void fail_random(run_t *r, uint32_t count, uint32_t now)
+static void fail_random(run_t *r, const event_t *ev, uint32_t now)
 {
-    for (uint32_t done = 0; done < count; done++) {
+    for (uint32_t done = 0; done < ev->count; done++) {
         int i = random_live(r);
         if (i < 0)
             return;
         fail_node(r, (uint32_t)i, now);
+        bind_name(r, ev, done, (uint32_t)i);
     }
 }
 
-/* Replica `role` of the key in the first live node's view, if it is still running. */
-static void fail_role(run_t *r, const char *key, int role, uint32_t now)
+/* Replica `role` of the key in the first live node's view (failing it again does nothing if
+ * it has failed already; a name still binds to it). */
+static void fail_role(run_t *r, const event_t *ev, uint32_t now)
 {
     addr_t reps[RING_REPLICAS];
-    size_t k = view_replicas(r, key, reps, now);
-    if ((size_t)role < k && reps[role].id - 1 < r->n)
-        fail_node(r, reps[role].id - 1, now);
+    size_t k = view_replicas(r, ev->key_name, reps, now);
+    if ((size_t)ev->role < k && reps[ev->role].id - 1 < r->n) {
+        fail_node(r, reps[ev->role].id - 1, now);
+        bind_name(r, ev, 0, reps[ev->role].id - 1);
+    }
 }
 
 /* Judged at its tick: no live node lists the node any more. */
 static void expect_removed(run_t *r, size_t event, uint32_t now)
 {
     const event_t *ev = &r->sc->events[event];
-    addr_t target = node_addr(ev->node - 1);
+    int node = event_node(r, ev);
+    if (node < 0) {
+        decide_verdict(r, event, false, "node name '%s' names no node: its failure picked none",
+                       r->sc->names[ev->node_name - 1]);
+        return;
+    }
+    addr_t target = node_addr((uint32_t)node);
     char list[96] = "", a[ADDR_STRLEN];
     uint32_t still = 0;
     for (uint32_t i = 0; i < r->n; i++) {
-        if (i == ev->node - 1 || !is_live(r, i) || !member_knows(r->nodes[i].member, target))
+        if (i == (uint32_t)node || !is_live(r, i) || !member_knows(r->nodes[i].member, target))
             continue;
         if (still++ < 3) {
             size_t o = strlen(list);
@@ -583,6 +643,77 @@ static int check_key(run_t *r, const char *key, char *why, size_t cap)
     return 0;
 }
 
+/* Judged at its tick: every live node lists exactly the live nodes. */
+static void expect_converged(run_t *r, size_t event, uint32_t now)
+{
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        live += is_live(r, i);
+    char a[ADDR_STRLEN], b[ADDR_STRLEN];
+    for (uint32_t i = 0; i < r->n; i++) {
+        if (!is_live(r, i))
+            continue;
+        for (uint32_t j = 0; j < r->n; j++)
+            if (j != i && is_live(r, j) && !member_knows(r->nodes[i].member, node_addr(j))) {
+                decide_verdict(r, event, false, "at tick %u %s does not list %s", (unsigned)now,
+                               addr_format(node_addr(i), a), addr_format(node_addr(j), b));
+                return;
+            }
+        if (member_count(r->nodes[i].member) != live - 1) {
+            decide_verdict(r, event, false, "at tick %u %s lists %zu members, %u are live",
+                           (unsigned)now, addr_format(node_addr(i), a),
+                           member_count(r->nodes[i].member), (unsigned)live - 1);
+            return;
+        }
+    }
+    decide_verdict(r, event, true, "all %u live nodes list each other and no one else at tick %u",
+                   (unsigned)live, (unsigned)now);
+}
+
+/* Judged at its tick: the node runs, and every other live node lists it. */
+static void expect_listed(run_t *r, size_t event, uint32_t now)
+{
+    const event_t *ev = &r->sc->events[event];
+    int node = event_node(r, ev);
+    char a[ADDR_STRLEN], b[ADDR_STRLEN];
+    if (node < 0) {
+        decide_verdict(r, event, false, "node name '%s' names no node: its failure picked none",
+                       r->sc->names[ev->node_name - 1]);
+        return;
+    }
+    addr_format(node_addr((uint32_t)node), a);
+    if (!is_live(r, (uint32_t)node)) {
+        decide_verdict(r, event, false, "%s is not a live member at tick %u (%s)", a,
+                       (unsigned)now, r->nodes[node].failed ? "failed" : r->nodes[node].paused
+                                                                             ? "paused"
+                                                                             : "not in the group");
+        return;
+    }
+    for (uint32_t i = 0; i < r->n; i++)
+        if (i != (uint32_t)node && is_live(r, i) && !member_knows(r->nodes[i].member, node_addr((uint32_t)node))) {
+            decide_verdict(r, event, false, "at tick %u %s does not list %s", (unsigned)now,
+                           addr_format(node_addr(i), b), a);
+            return;
+        }
+    decide_verdict(r, event, true, "every live node lists %s at tick %u", a, (unsigned)now);
+}
+
+/* Judged at its tick: exactly `count` running nodes hold a value of the key. */
+static void expect_key_on(run_t *r, size_t event, uint32_t now)
+{
+    const event_t *ev = &r->sc->events[event];
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        kv_version_t v;
+        const char *val;
+        bool del;
+        held += is_running(r, i) && r->nodes[i].kv &&
+                kv_peek(r->nodes[i].kv, ev->key_name, &v, &val, &del) && !del;
+    }
+    decide_verdict(r, event, held == ev->count, "%u node%s hold %s at tick %u", (unsigned)held,
+                   held == 1 ? "" : "s", ev->key_name, (unsigned)now);
+}
+
 static void expect_replicated(run_t *r, size_t event, uint32_t now)
 {
     const event_t *ev = &r->sc->events[event];
@@ -708,29 +839,31 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
         break;
     case EV_FAIL_NON_REPLICA:
         if (event_key(r, ev))
-            fail_non_replica(r, event_key(r, ev), now);
+            fail_non_replica(r, ev, event_key(r, ev), now);
         break;
     case EV_KV_OP:
         client_op(r, ev, now);
         break;
     case EV_FAIL_NODE:
-        if (ev->node - 1 < r->n)
-            fail_node(r, ev->node - 1, now);
+        if (event_node(r, ev) >= 0)
+            fail_node(r, (uint32_t)event_node(r, ev), now);
         break;
     case EV_FAIL_RANDOM:
-        fail_random(r, ev->count, now);
+        fail_random(r, ev, now);
         break;
     case EV_FAIL_ROLE:
-        fail_role(r, ev->key_name, ev->role, now);
+        fail_role(r, ev, now);
         break;
     case EV_EXPECT_REMOVED:
         expect_removed(r, (size_t)(ev - r->sc->events), now);
         break;
     case EV_RESTART:
-        restart_node(r, ev->node - 1, ev->keep_data, now);
+        if (event_node(r, ev) >= 0)
+            restart_node(r, (uint32_t)event_node(r, ev), ev->keep_data, now);
         break;
     case EV_PAUSE:
-        pause_node(r, ev->node - 1, ev->count, now);
+        if (event_node(r, ev) >= 0)
+            pause_node(r, (uint32_t)event_node(r, ev), ev->count, now);
         break;
     case EV_ADD_NODES:
         add_nodes(r, ev->count, now);
@@ -740,6 +873,15 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
         break;
     case EV_EXPECT_REPLICATED:
         expect_replicated(r, (size_t)(ev - r->sc->events), now);
+        break;
+    case EV_EXPECT_CONVERGED:
+        expect_converged(r, (size_t)(ev - r->sc->events), now);
+        break;
+    case EV_EXPECT_LISTED:
+        expect_listed(r, (size_t)(ev - r->sc->events), now);
+        break;
+    case EV_EXPECT_KEY_ON:
+        expect_key_on(r, (size_t)(ev - r->sc->events), now);
         break;
     case EV_EXPECT_NO_LOST_WRITES:
         expect_no_lost_writes(r, (size_t)(ev - r->sc->events));
@@ -951,28 +1093,61 @@ static void write_stats(run_t *r)
 }
 
 /* The statement an expectation belongs to, rebuilt from the event for the report. */
-static void describe(const event_t *ev, char *out, size_t cap)
+static void describe(const scenario_t *sc, const event_t *ev, char *out, size_t cap)
 {
-    static const char *const outcome[] = { "", "success", "fail", "value" };
-    if (ev->kind == EV_EXPECT_REMOVED) {
-        snprintf(out, cap, "expect node %u removed by %u", (unsigned)ev->node, (unsigned)ev->tick);
+    static const char *const outcome[] = { "", "success", "fail", "value", "latest" };
+    char node[48];
+    if (ev->node_name)
+        snprintf(node, sizeof node, "%s", sc->names[ev->node_name - 1]);
+    else
+        snprintf(node, sizeof node, "%u", (unsigned)ev->node);
+    switch (ev->kind) {
+    case EV_EXPECT_REMOVED:
+    case EV_EXPECT_LISTED:
+        snprintf(out, cap, "expect node %s %s by %u", node,
+                 ev->kind == EV_EXPECT_REMOVED ? "removed" : "listed", (unsigned)ev->tick);
         return;
-    }
-    if (ev->kind == EV_EXPECT_REPLICATED) {
+    case EV_EXPECT_REPLICATED:
         snprintf(out, cap, "expect key %s replicated by %u", ev->key_name, (unsigned)ev->tick);
         return;
-    }
-    if (ev->kind == EV_EXPECT_NO_LOST_WRITES) {
-        snprintf(out, cap, "expect no lost writes");
+    case EV_EXPECT_KEY_ON:
+        snprintf(out, cap, "expect key %s on %u nodes by %u", ev->key_name, (unsigned)ev->count,
+                 (unsigned)ev->tick);
         return;
+    case EV_EXPECT_CONVERGED:
+        snprintf(out, cap, "expect membership converged by %u", (unsigned)ev->tick);
+        return;
+    case EV_EXPECT_NO_LOST_WRITES:
+        if (ev->checkpoint)
+            snprintf(out, cap, "at %u expect no lost writes", (unsigned)ev->tick);
+        else
+            snprintf(out, cap, "expect no lost writes");
+        return;
+    default:
+        break;
     }
-    char via[24] = "";
+    char via[60] = "";
     if (ev->via)
-        snprintf(via, sizeof via, " via %u", (unsigned)ev->node);
+        snprintf(via, sizeof via, " via %s", node);
     snprintf(out, cap, "at %u %s %s%s%s%s expect %s%s%s", (unsigned)ev->tick,
              kv_op_name((kv_op_t)ev->op), ev->key_name ? ev->key_name : "?",
              ev->value ? " " : "", ev->value ? ev->value : "", via, outcome[ev->expect],
              ev->expect_value ? " " : "", ev->expect_value ? ev->expect_value : "");
+}
+
+static bool is_expectation(const event_t *e)
+{
+    switch (e->kind) {
+    case EV_EXPECT_REMOVED:
+    case EV_EXPECT_REPLICATED:
+    case EV_EXPECT_NO_LOST_WRITES:
+    case EV_EXPECT_CONVERGED:
+    case EV_EXPECT_LISTED:
+    case EV_EXPECT_KEY_ON:
+        return true;
+    default:
+        return e->expect != EXPECT_NONE;
+    }
 }
 
 /* One PASS or FAIL line per expectation, in file order, then a count. Returns the failures. */
@@ -985,8 +1160,7 @@ static uint32_t report_expectations(run_t *r)
     if (!order)
         return 1;
     for (size_t i = 0; i < sc->nevents; i++)
-        if (sc->events[i].kind == EV_EXPECT_REMOVED || sc->events[i].kind == EV_EXPECT_REPLICATED ||
-            sc->events[i].kind == EV_EXPECT_NO_LOST_WRITES || sc->events[i].expect != EXPECT_NONE)
+        if (is_expectation(&sc->events[i]))
             order[n++] = i;
     for (size_t i = 1; i < n; i++) /* insertion sort by line: expectations are few */
         for (size_t j = i; j > 0 && sc->events[order[j]].line < sc->events[order[j - 1]].line; j--) {
@@ -999,7 +1173,7 @@ static uint32_t report_expectations(run_t *r)
         const event_t *ev = &sc->events[order[i]];
         const verdict_t *v = &r->verdicts[order[i]];
         char what[400];
-        describe(ev, what, sizeof what);
+        describe(sc, ev, what, sizeof what);
         bool pass = v->decided && v->pass;
         failed += !pass;
         fprintf(r->opts->out, "%s %s:%u: %s: %s\n", pass ? "PASS" : "FAIL",
@@ -1100,7 +1274,8 @@ static int setup(run_t *r)
         event_kind_t kind = r->sc->events[k].kind;
         kv |= kind == EV_KV_INSERT || kind == EV_FAIL_REPLICAS || kind == EV_FAIL_NON_REPLICA ||
               kind == EV_KV_OP || kind == EV_FAIL_ROLE || kind == EV_WORKLOAD ||
-              kind == EV_EXPECT_REPLICATED || kind == EV_EXPECT_NO_LOST_WRITES;
+              kind == EV_EXPECT_REPLICATED || kind == EV_EXPECT_NO_LOST_WRITES ||
+              kind == EV_EXPECT_KEY_ON;
     }
     r->kv = kv;
     if (kv && !(r->acked = store_new()))
@@ -1113,6 +1288,8 @@ static int setup(run_t *r)
 #endif
     r->verdicts = calloc(sc->nevents ? sc->nevents : 1, sizeof *r->verdicts);
     if (!r->verdicts)
+        return -1;
+    if (sc->nnames && !(r->named = calloc(sc->nnames, sizeof *r->named)))
         return -1;
     if (kv && !(r->positions = ring_poscache_new()))
         return -1;
@@ -1174,6 +1351,7 @@ static void teardown(run_t *r)
     free(r->nodes);
     free(r->keys);
     free(r->verdicts);
+    free(r->named);
     free(r->op_event);
     store_free(r->acked);
     for (size_t i = 0; i < r->nwork; i++)

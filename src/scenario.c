@@ -77,6 +77,7 @@ typedef struct {
     size_t errlen;
     unsigned set_on[NSETTINGS]; /* line where each key was set, 0 if not */
     unsigned statements;        /* statement lines seen */
+    scenario_t *sc;             /* what is being read (its table of node names) */
 } parser_t;
 
 static int fail_at(parser_t *p, unsigned col, const char *fmt, ...)
@@ -257,6 +258,7 @@ static void event_free(event_t *e)
     free(e->key_name);
     free(e->value);
     free(e->expect_value);
+    free(e->binds);
 }
 
 /* Appends the event, which then owns its strings (freed here if memory runs out). */
@@ -297,14 +299,16 @@ static const char STATEMENT_FORMS[] =
     "'at T fail primary|secondary|tertiary of KEY', 'at T fail non-replica of KEY', "
     "'at T restart node N [keep data]', 'at T pause node N for D', 'at T add K nodes', "
     "'at T create|update KEY VALUE [via N] [expect success|fail]', "
-    "'at T read KEY [via N] [expect success|fail|value VALUE]', "
+    "'at T read KEY [via N] [expect success|fail|value VALUE|latest]', "
     "'at T delete KEY [via N] [expect success|fail]', "
     "'from T1 to T2 drop P [between NODES and NODES]', "
     "'from T1 to T2 partition NODES | NODES', 'from T1 to T2 delay D [between NODES and NODES]', "
     "'from T1 to T2 reorder D [between NODES and NODES]', "
     "'from T1 to T2 duplicate P [between NODES and NODES]', "
     "'from T1 to T2 workload R per tick on K keys [mix READ/UPDATE/DELETE]', "
-    "'expect node N removed by T', 'expect key KEY replicated by T', 'expect no lost writes' "
+    "'expect node N removed|listed by T', 'expect key KEY replicated by T', "
+    "'expect key KEY on N nodes by T', 'expect membership converged by T', "
+    "'expect no lost writes', 'at T expect no lost writes' "
     "(NODES: ids and ranges like 1-5,8; '->' in place of '|' or 'and': one way only)";
 
 /* How many of the token's bytes, from the start, are in `set` (never reads past the token). */
@@ -399,6 +403,97 @@ static int need_uint(parser_t *p, const tok_t *toks, size_t n, size_t i, const c
     return 0;
 }
 
+/* The number (plus one) of node name `t` in the scenario's table, adding it if new; 0 if
+ * memory runs out. */
+static uint32_t intern_name(parser_t *p, const tok_t *t)
+{
+    scenario_t *sc = p->sc;
+    for (size_t k = 0; k < sc->nnames; k++)
+        if (strlen(sc->names[k]) == t->len && memcmp(sc->names[k], t->s, t->len) == 0)
+            return (uint32_t)k + 1;
+    char **names = realloc(sc->names, (sc->nnames + 1) * sizeof *names);
+    if (!names)
+        return 0;
+    sc->names = names;
+    char *copy = strndup(t->s, t->len);
+    if (!copy)
+        return 0;
+    sc->names[sc->nnames++] = copy;
+    return (uint32_t)sc->nnames;
+}
+
+/* Whether a word is a node name: a letter, then letters, digits, '_' or '-', at most 32. */
+static bool is_name(const tok_t *t)
+{
+    if (t->len == 0 || t->len > 32 || !isalpha((unsigned char)t->s[0]))
+        return false;
+    return tok_span(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == t->len;
+}
+
+static int need_node(parser_t *p, const tok_t *toks, size_t n, size_t i, uint32_t *id);
+
+/* A node reference: an id, an address, or a name bound by an earlier 'as' (*name_ref: the
+ * name's number plus one, *id 0); whether the name is bound in time is checked later. */
+static int need_node_ref(parser_t *p, const tok_t *toks, size_t n, size_t i, uint32_t *id,
+                         uint32_t *name_ref)
+{
+    *name_ref = 0;
+    if (i < n && is_name(&toks[i])) {
+        *id = 0;
+        *name_ref = intern_name(p, &toks[i]);
+        return *name_ref ? 0 : fail_at(p, 0, "out of memory");
+    }
+    return need_node(p, toks, n, i, id);
+}
+
+/* Optional "as NAME[,NAME...]" at token i, binding `count` names to the nodes the failure picks;
+ * then the end of the statement. */
+static int parse_as(parser_t *p, const tok_t *toks, size_t n, size_t i, uint32_t count,
+                    event_t *ev)
+{
+    if (i == n)
+        return 0;
+    static const char *const words[] = { "as" };
+    if (!word_is(&toks[i], "as"))
+        return expected_at(p, toks, n, i, "the end of the statement or 'as NAME'", words, 1);
+    if (i + 1 >= n)
+        return expected_at(p, toks, n, i + 1, count == 1 ? "a node name" : "node names like a,b",
+                           NULL, 0);
+    if (i + 2 < n)
+        return expected_at(p, toks, n, i + 2, "the end of the statement", NULL, 0);
+    const tok_t *t = &toks[i + 1];
+    ev->binds = calloc(count, sizeof *ev->binds);
+    if (!ev->binds)
+        return fail_at(p, 0, "out of memory");
+    size_t at = 0;
+    char q[200];
+    for (uint32_t k = 0; k < count; k++) {
+        size_t end = at;
+        while (end < t->len && t->s[end] != ',')
+            end++;
+        tok_t name = { t->s + at, end - at, t->col + (unsigned)at };
+        if (!is_name(&name))
+            return fail_at(p, name.col, "bad node name '%s': a letter, then letters, digits, '_' "
+                           "or '-' (at most 32)", quote(name.s, name.len, q, sizeof q));
+        for (uint32_t j = 0; j < k; j++)
+            if (strlen(p->sc->names[ev->binds[j] - 1]) == name.len &&
+                memcmp(p->sc->names[ev->binds[j] - 1], name.s, name.len) == 0)
+                return fail_at(p, name.col, "node name '%s' twice in one statement",
+                               quote(name.s, name.len, q, sizeof q));
+        if (!(ev->binds[k] = intern_name(p, &name)))
+            return fail_at(p, 0, "out of memory");
+        ev->nbinds++;
+        if (end == t->len && k + 1 < count)
+            return fail_at(p, t->col, "%u node names needed, one for each node this fails, "
+                           "separated by commas: found %u", (unsigned)count, (unsigned)k + 1);
+        if (end < t->len && k + 1 == count)
+            return fail_at(p, t->col + (unsigned)end, "%u node name%s needed, one for each node "
+                           "this fails: found more", (unsigned)count, count == 1 ? "" : "s");
+        at = end + 1;
+    }
+    return 0;
+}
+
 /* A node: its id ("3") or its address ("3.0.0.0:0"); ids are checked against MAX_NNB later. */
 static int need_node(parser_t *p, const tok_t *toks, size_t n, size_t i, uint32_t *id)
 {
@@ -445,10 +540,12 @@ static int parse_expectation(parser_t *p, const tok_t *toks, size_t n, size_t i,
                            ev->via ? "the end of the statement or 'expect'"
                                    : "the end of the statement, 'via N' or 'expect'",
                            forms, ev->via ? 1 : 2);
-    static const char *const outcomes[] = { "success", "fail", "value" };
-    size_t nout = ev->op == KV_READ ? 3 : 2;
+    static const char *const outcomes[] = { "success", "fail", "value", "latest" };
+    size_t nout = ev->op == KV_READ ? 4 : 2;
     if (i + 1 < n && word_is(&toks[i + 1], "success"))
         ev->expect = EXPECT_SUCCESS;
+    else if (ev->op == KV_READ && i + 1 < n && word_is(&toks[i + 1], "latest"))
+        ev->expect = EXPECT_LATEST;
     else if (i + 1 < n && word_is(&toks[i + 1], "fail"))
         ev->expect = EXPECT_FAIL;
     else if (ev->op == KV_READ && i + 1 < n && word_is(&toks[i + 1], "value")) {
@@ -458,7 +555,7 @@ static int parse_expectation(parser_t *p, const tok_t *toks, size_t n, size_t i,
         i++;
     } else
         return expected_at(p, toks, n, i + 1,
-                           ev->op == KV_READ ? "'success', 'fail' or 'value VALUE'"
+                           ev->op == KV_READ ? "'success', 'fail', 'value VALUE' or 'latest'"
                                              : "'success' or 'fail'", outcomes, nout);
     if (i + 2 < n)
         return expected_at(p, toks, n, i + 2, "the end of the statement", NULL, 0);
@@ -471,7 +568,7 @@ static int parse_fail(parser_t *p, const tok_t *toks, size_t n, event_t *ev)
     if (n > 3 && word_is(&toks[3], "node")) {
         ev->kind = EV_FAIL_NODE;
         ev->node_col = n > 4 ? toks[4].col : ev->col;
-        if (need_node(p, toks, n, 4, &ev->node) != 0)
+        if (need_node_ref(p, toks, n, 4, &ev->node, &ev->node_name) != 0)
             return -1;
         return n > 5 ? expected_at(p, toks, n, 5, "the end of the statement", NULL, 0) : 0;
     }
@@ -482,14 +579,21 @@ static int parse_fail(parser_t *p, const tok_t *toks, size_t n, event_t *ev)
             ev->key = EV_KEY_NAMED;
             if (need_word(p, toks, n, 4, "of") != 0 || need_text(p, toks, n, 5, true, &ev->key_name) != 0)
                 return -1;
-            return n > 6 ? expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) : 0;
+            return parse_as(p, toks, n, 6, 1, ev);
         }
     if (n > 3 && word_is(&toks[3], "non-replica")) {
         ev->kind = EV_FAIL_NON_REPLICA;
         ev->key = EV_KEY_NAMED;
         if (need_word(p, toks, n, 4, "of") != 0 || need_text(p, toks, n, 5, true, &ev->key_name) != 0)
             return -1;
-        return n > 6 ? expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) : 0;
+        return parse_as(p, toks, n, 6, 1, ev);
+    }
+    if (n > 3 && word_is(&toks[3], "random")) { /* "fail random node": one */
+        ev->kind = EV_FAIL_RANDOM;
+        ev->count = 1;
+        if (n <= 4 || !(word_is(&toks[4], "node") || word_is(&toks[4], "nodes")))
+            return need_word(p, toks, n, 4, "node");
+        return parse_as(p, toks, n, 5, 1, ev);
     }
     if (n > 3 && toks[3].len > 0 && tok_span(&toks[3], "0123456789") == toks[3].len) {
         ev->kind = EV_FAIL_RANDOM;
@@ -498,7 +602,7 @@ static int parse_fail(parser_t *p, const tok_t *toks, size_t n, event_t *ev)
             return -1;
         if (n <= 5 || !(word_is(&toks[5], "nodes") || word_is(&toks[5], "node")))
             return need_word(p, toks, n, 5, "nodes");
-        return n > 6 ? expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) : 0;
+        return parse_as(p, toks, n, 6, ev->count, ev);
     }
     return expected_at(p, toks, n, 3, "'node N', 'K random nodes', 'primary|secondary|tertiary "
                        "of KEY' or 'non-replica of KEY'", what, 5);
@@ -520,7 +624,7 @@ static int parse_op(parser_t *p, const tok_t *toks, size_t n, int op, event_t *e
     if (next < n && word_is(&toks[next], "via")) {
         ev->via = true;
         ev->node_col = next + 1 < n ? toks[next + 1].col : ev->col;
-        if (need_node(p, toks, n, next + 1, &ev->node) != 0)
+        if (need_node_ref(p, toks, n, next + 1, &ev->node, &ev->node_name) != 0)
             return -1;
         next += 2;
     }
@@ -743,6 +847,65 @@ static int parse_window(parser_t *p, scenario_t *sc, const tok_t *toks, size_t n
     return add_link(p, sc, &l, rc, first_list);
 }
 
+/* "expect ..." from token i: a check of the run's state at a tick ("by T"), or at the end. */
+static int parse_expect(parser_t *p, const tok_t *toks, size_t n, size_t i, event_t *ev)
+{
+    static const char *const subjects[] = { "node", "key", "no", "membership" };
+    if (i < n && word_is(&toks[i], "no")) { /* "expect no lost writes": judged at the end */
+        ev->kind = EV_EXPECT_NO_LOST_WRITES;
+        if (need_word(p, toks, n, i + 1, "lost") != 0 || need_word(p, toks, n, i + 2, "writes") != 0)
+            return -1;
+        ev->tick = UINT32_MAX; /* placed last */
+        return i + 3 < n ? expected_at(p, toks, n, i + 3, "the end of the statement", NULL, 0) : 0;
+    }
+    size_t by; /* where "by T" is */
+    if (i < n && word_is(&toks[i], "membership")) {
+        ev->kind = EV_EXPECT_CONVERGED;
+        if (need_word(p, toks, n, i + 1, "converged") != 0)
+            return -1;
+        by = i + 2;
+    } else if (i < n && word_is(&toks[i], "key")) {
+        static const char *const what[] = { "replicated", "on" };
+        ev->key = EV_KEY_NAMED;
+        if (need_text(p, toks, n, i + 1, true, &ev->key_name) != 0)
+            return -1;
+        if (i + 2 < n && word_is(&toks[i + 2], "on")) {
+            ev->kind = EV_EXPECT_KEY_ON;
+            if (need_uint(p, toks, n, i + 3, "number of nodes", 0, SCENARIO_MAX_NODES,
+                          &ev->count) != 0)
+                return -1;
+            if (i + 4 >= n || !(word_is(&toks[i + 4], "nodes") || word_is(&toks[i + 4], "node")))
+                return need_word(p, toks, n, i + 4, "nodes");
+            by = i + 5;
+        } else if (i + 2 < n && word_is(&toks[i + 2], "replicated")) {
+            ev->kind = EV_EXPECT_REPLICATED;
+            by = i + 3;
+        } else {
+            return expected_at(p, toks, n, i + 2, "'replicated' or 'on N nodes'", what, 2);
+        }
+    } else if (i < n && word_is(&toks[i], "node")) {
+        static const char *const what[] = { "removed", "listed" };
+        ev->node_col = i + 1 < n ? toks[i + 1].col : ev->col;
+        if (need_node_ref(p, toks, n, i + 1, &ev->node, &ev->node_name) != 0)
+            return -1;
+        if (i + 2 < n && word_is(&toks[i + 2], "listed"))
+            ev->kind = EV_EXPECT_LISTED;
+        else if (i + 2 < n && word_is(&toks[i + 2], "removed"))
+            ev->kind = EV_EXPECT_REMOVED;
+        else
+            return expected_at(p, toks, n, i + 2, "'removed' or 'listed'", what, 2);
+        by = i + 3;
+    } else {
+        return expected_at(p, toks, n, i, "'node N removed|listed by T', 'key KEY replicated by "
+                           "T', 'key KEY on N nodes by T', 'membership converged by T' or 'no "
+                           "lost writes'", subjects, 4);
+    }
+    if (need_word(p, toks, n, by, "by") != 0 ||
+        need_uint(p, toks, n, by + 1, "tick", 0, SCENARIO_MAX_TICKS, &ev->tick) != 0)
+        return -1;
+    return by + 2 < n ? expected_at(p, toks, n, by + 2, "the end of the statement", NULL, 0) : 0;
+}
+
 /* One statement; `start` is where its first word begins in the line. */
 static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t start,
                            size_t len)
@@ -755,42 +918,11 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
     int rc = -1;
     if (word_is(&toks[0], "from"))
         return parse_window(p, sc, toks, n);
-    if (word_is(&toks[0], "expect") && n > 1 && word_is(&toks[1], "key")) {
-        ev.kind = EV_EXPECT_REPLICATED;
-        ev.key = EV_KEY_NAMED;
-        if (need_text(p, toks, n, 2, true, &ev.key_name) != 0 ||
-            need_word(p, toks, n, 3, "replicated") != 0 || need_word(p, toks, n, 4, "by") != 0 ||
-            need_uint(p, toks, n, 5, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0 ||
-            (n > 6 && expected_at(p, toks, n, 6, "the end of the statement", NULL, 0) != 0)) {
+    if (word_is(&toks[0], "expect")) {
+        if (parse_expect(p, toks, n, 1, &ev) != 0) {
             event_free(&ev);
             return -1;
         }
-        sc->nexpect++;
-        return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
-    }
-    if (word_is(&toks[0], "expect") && n > 1 && word_is(&toks[1], "no")) {
-        ev.kind = EV_EXPECT_NO_LOST_WRITES;
-        if (need_word(p, toks, n, 2, "lost") != 0 || need_word(p, toks, n, 3, "writes") != 0)
-            return -1;
-        if (n > 4)
-            return expected_at(p, toks, n, 4, "the end of the statement", NULL, 0);
-        ev.tick = UINT32_MAX; /* judged when the run ends: placed last */
-        sc->nexpect++;
-        return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
-    }
-    if (word_is(&toks[0], "expect")) {
-        static const char *const subjects[] = { "node", "key", "no" };
-        if (n < 2 || !(word_is(&toks[1], "node")))
-            return expected_at(p, toks, n, 1, "'node N removed by T', 'key KEY replicated by T' "
-                               "or 'no lost writes'", subjects, 3);
-        ev.kind = EV_EXPECT_REMOVED;
-        ev.node_col = n > 2 ? toks[2].col : ev.col;
-        if (need_word(p, toks, n, 1, "node") != 0 || need_node(p, toks, n, 2, &ev.node) != 0 ||
-            need_word(p, toks, n, 3, "removed") != 0 || need_word(p, toks, n, 4, "by") != 0 ||
-            need_uint(p, toks, n, 5, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0)
-            return -1;
-        if (n > 6)
-            return expected_at(p, toks, n, 6, "the end of the statement", NULL, 0);
         sc->nexpect++;
         return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
     }
@@ -799,6 +931,17 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
                                            "restart", "add", "pause" };
     if (need_uint(p, toks, n, 1, "tick", 0, SCENARIO_MAX_TICKS, &ev.tick) != 0)
         return -1;
+    if (n > 2 && word_is(&toks[2], "expect")) { /* a checkpoint: "at T expect no lost writes" */
+        ev.kind = EV_EXPECT_NO_LOST_WRITES;
+        if (need_word(p, toks, n, 3, "no") != 0 || need_word(p, toks, n, 4, "lost") != 0 ||
+            need_word(p, toks, n, 5, "writes") != 0)
+            return -1;
+        if (n > 6)
+            return expected_at(p, toks, n, 6, "the end of the statement", NULL, 0);
+        ev.checkpoint = true;
+        sc->nexpect++;
+        return add_event(sc, ev) == 0 ? 0 : fail_at(p, 0, "out of memory");
+    }
     if (n > 2 && word_is(&toks[2], "fail"))
         rc = parse_fail(p, toks, n, &ev);
     else if (n > 2 && word_is(&toks[2], "create"))
@@ -814,7 +957,7 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         ev.node_col = n > 4 ? toks[4].col : ev.col;
         rc = need_word(p, toks, n, 3, "node");
         if (rc == 0)
-            rc = need_node(p, toks, n, 4, &ev.node);
+            rc = need_node_ref(p, toks, n, 4, &ev.node, &ev.node_name);
         if (rc == 0 && n > 5) {
             static const char *const keep[] = { "keep" };
             if (!word_is(&toks[5], "keep"))
@@ -828,7 +971,7 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
         ev.node_col = n > 4 ? toks[4].col : ev.col;
         rc = need_word(p, toks, n, 3, "node");
         if (rc == 0)
-            rc = need_node(p, toks, n, 4, &ev.node);
+            rc = need_node_ref(p, toks, n, 4, &ev.node, &ev.node_name);
         if (rc == 0)
             rc = need_word(p, toks, n, 5, "for");
         if (rc == 0)
@@ -1045,7 +1188,7 @@ static int check_statements(parser_t *p, scenario_t *sc)
         p->line = e->line;
         uint32_t all = sc->nodes + sc->added;
         if ((e->kind == EV_FAIL_NODE || e->kind == EV_EXPECT_REMOVED || e->kind == EV_RESTART ||
-             e->kind == EV_PAUSE || (e->kind == EV_KV_OP && e->via)) &&
+             e->kind == EV_PAUSE || e->kind == EV_EXPECT_LISTED || (e->kind == EV_KV_OP && e->via)) &&
             e->node > all)
             return fail_at(p, e->node_col, "no node %u: there are %u nodes (MAX_NNB %u%s), numbered "
                            "from 1 (node 1 is the introducer, address 1.0.0.0:0)",
@@ -1078,6 +1221,44 @@ static int check_links(parser_t *p, scenario_t *sc)
     return 0;
 }
 
+/* Node names, with the events in the order they happen: a name is used only after the failure
+ * that binds it, and bound once. */
+static int check_names(parser_t *p, scenario_t *sc)
+{
+    if (sc->nnames == 0)
+        return 0;
+    const event_t **by = calloc(sc->nnames, sizeof *by); /* the event that binds each name */
+    if (!by)
+        return fail_at(p, 0, "out of memory");
+    int rc = 0;
+    for (size_t pass = 0; pass < 2 && rc == 0; pass++) /* 0: find the binders; 1: judge */
+        for (size_t i = 0; i < sc->nevents && rc == 0; i++) {
+            const event_t *e = &sc->events[i];
+            p->line = e->line;
+            if (pass == 1 && e->node_name) {
+                const event_t *b = by[e->node_name - 1];
+                const char *nm = sc->names[e->node_name - 1];
+                if (!b)
+                    rc = fail_at(p, e->node_col, "node name '%s' is not bound: bind it with "
+                                 "'as %s' on a failure (like 'at 120 fail random node as %s')",
+                                 nm, nm, nm);
+                else if (b > e)
+                    rc = fail_at(p, e->node_col, "node name '%s' is used before it is bound: "
+                                 "line %u binds it at tick %u, after this statement (tick %u)",
+                                 nm, b->line, (unsigned)b->tick, (unsigned)e->tick);
+            }
+            for (uint32_t k = 0; pass == 0 && k < e->nbinds && rc == 0; k++) {
+                if (by[e->binds[k] - 1])
+                    rc = fail_at(p, e->col, "node name '%s' is bound twice (line %u binds it "
+                                 "already)", sc->names[e->binds[k] - 1], by[e->binds[k] - 1]->line);
+                else
+                    by[e->binds[k] - 1] = e;
+            }
+        }
+    free(by);
+    return rc;
+}
+
 static int event_order(const void *a, const void *b)
 {
     const event_t *x = a, *y = b;
@@ -1096,7 +1277,7 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
     for (size_t i = 0; i < sc->nevents; i++) {
         const event_t *e = &sc->events[i];
         uint32_t end = e->kind == EV_WORKLOAD ? e->until : e->tick;
-        if (e->kind != EV_EXPECT_NO_LOST_WRITES && end > last)
+        if ((e->kind != EV_EXPECT_NO_LOST_WRITES || e->checkpoint) && end > last)
             last = end;
     }
     for (size_t i = 0; i < sc->nlinks; i++)
@@ -1108,7 +1289,8 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
     if (sc->ticks_setting) {
         for (size_t i = 0; i < sc->nevents; i++) {
             const event_t *e = &sc->events[i];
-            if (e->tick < sc->ticks_setting || e->kind == EV_EXPECT_NO_LOST_WRITES)
+            if (e->tick < sc->ticks_setting || (e->kind == EV_EXPECT_NO_LOST_WRITES &&
+                                                 !e->checkpoint))
                 continue;
             p->line = e->line;
             if (e->line)
@@ -1157,7 +1339,7 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
 {
     memset(sc, 0, sizeof *sc);
     sc->keys = SCENARIO_CLASSIC_KEYS;
-    parser_t p = { .name = name, .err = err, .errlen = errlen };
+    parser_t p = { .name = name, .err = err, .errlen = errlen, .sc = sc };
     size_t pos = 0;
     while (pos < len) {
         p.line++;
@@ -1176,7 +1358,7 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
     }
     sc->seed_set = p.set_on[setting_index("SEED")] != 0;
     if (check_statements(&p, sc) != 0 || check_links(&p, sc) != 0 || derive_timeline(&p, sc) != 0 ||
-        settle_timeline(&p, sc) != 0) {
+        settle_timeline(&p, sc) != 0 || check_names(&p, sc) != 0) {
         scenario_free(sc);
         return -1;
     }
@@ -1232,6 +1414,9 @@ void scenario_free(scenario_t *sc)
         free(sc->links[i].groups);
     free(sc->links);
     free(sc->loss);
+    for (size_t i = 0; i < sc->nnames; i++)
+        free(sc->names[i]);
+    free(sc->names);
     memset(sc, 0, sizeof *sc);
 }
 

@@ -71,7 +71,8 @@ static void violated(const char *what, const scenario_t *sc, size_t i)
 static int is_expectation(const event_t *e)
 {
     return e->kind == EV_EXPECT_REMOVED || e->kind == EV_EXPECT_REPLICATED ||
-           e->kind == EV_EXPECT_NO_LOST_WRITES || e->expect != EXPECT_NONE;
+           e->kind == EV_EXPECT_NO_LOST_WRITES || e->kind == EV_EXPECT_CONVERGED ||
+           e->kind == EV_EXPECT_LISTED || e->kind == EV_EXPECT_KEY_ON || e->expect != EXPECT_NONE;
 }
 
 static int text_ok(const char *s, int is_key)
@@ -114,18 +115,24 @@ static void check_accepted(const scenario_t *sc)
         }
         /* Inside the run; "expect no lost writes" is judged when the run ends and is placed
          * after every other event, at tick UINT32_MAX (src/scenario.c). */
-        if (e->kind == EV_EXPECT_NO_LOST_WRITES)
+        if (e->kind == EV_EXPECT_NO_LOST_WRITES && !e->checkpoint)
             CHECK(e->tick == UINT32_MAX, sc, i);
         else
             CHECK(e->tick < sc->ticks, sc, i);
+        /* A node given by id is in range; one given by name has node 0 and a known name. */
+#define NODE_OK(e) ((e)->node_name ? (e)->node == 0 && (e)->node_name <= sc->nnames \
+                                   : (e)->node >= 1 && (e)->node <= all)
+        for (uint32_t k = 0; k < e->nbinds; k++)
+            CHECK(e->binds[k] >= 1 && e->binds[k] <= sc->nnames, sc, i);
         switch (e->kind) {
         case EV_FAIL_NODE:
         case EV_EXPECT_REMOVED:
+        case EV_EXPECT_LISTED:
         case EV_RESTART:
-            CHECK(e->node >= 1 && e->node <= all, sc, i);
+            CHECK(NODE_OK(e), sc, i);
             break;
         case EV_PAUSE:
-            CHECK(e->node >= 1 && e->node <= all, sc, i);
+            CHECK(NODE_OK(e), sc, i);
             CHECK(e->count >= 1, sc, i);
             break;
         case EV_FAIL_RANDOM:
@@ -146,7 +153,7 @@ static void check_accepted(const scenario_t *sc)
             break;
         case EV_KV_OP:
             CHECK(e->op >= KV_CREATE && e->op <= KV_DELETE, sc, i);
-            CHECK(!e->via || (e->node >= 1 && e->node <= all), sc, i);
+            CHECK(!e->via || NODE_OK(e), sc, i);
             CHECK(e->key != EV_KEY_NAMED || text_ok(e->key_name, 1), sc, i);
             break;
         case EV_EXPECT_REPLICATED:

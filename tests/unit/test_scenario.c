@@ -1375,7 +1375,7 @@ static void test_statement_error_missing_words(void)
         { "at 5 update k", 15, "a value" },
         { "at 5 read", 11, "a key" },
         { "at 5 delete", 13, "a key" },
-        { "at 5 read k expect", 20, "'success', 'fail' or 'value VALUE'" },
+        { "at 5 read k expect", 20, "'success', 'fail', 'value VALUE' or 'latest'" },
         { "at 5 read k expect value", 26, "a value" },
         { "at 5 create k v expect", 24, "'success' or 'fail'" },
         { "at 5 create k v via", 21, "node" },
@@ -1432,7 +1432,8 @@ static void test_statement_error_extra_words(void)
                     "end of the statement");
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k via 3 via 4\n", 2, 19, "'via'", "'expect'");
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v via 0\n", 2, 21, "out-of-range node id 0");
-    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v via x\n", 2, 21, "node id");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v via 3x\n", 2, 21, "node id");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v via x\n", 2, 21, "node name 'x' is not bound");
     /* Too many words: reported at a word past the limit (no statement has more than 16), on
      * the line, whatever the line's length. */
     char *long_line = malloc(20000);
@@ -1530,7 +1531,7 @@ static void test_statement_error_nodes(void)
     CU_ASSERT_EQUAL(sc.events[0].count, 10);
     scenario_free(&sc);
     /* "expect" must be followed by "node". */
-    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect 3 removed by 5\n", 2, 8, "'node N removed by T'",
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect 3 removed by 5\n", 2, 8, "'node N removed|listed by T'",
                     "'3'", "valid forms");
     EXPECT_ERROR_AT("MAX_NNB: 10\nexpect nodes 3 removed by 5\n", 2, 8, "'nodes'",
                     "did you mean node?");
@@ -1584,7 +1585,7 @@ static void test_statement_error_keys_values(void)
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 delete k expect value v\n", 2, 22, "'value'",
                     "'success' or 'fail'");
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 read k expect maybe\n", 2, 20, "'maybe'",
-                    "'success', 'fail' or 'value VALUE'");
+                    "'success', 'fail', 'value VALUE' or 'latest'");
 }
 
 static void test_statement_error_loss_windows(void)
@@ -1972,6 +1973,121 @@ static void test_link_faults(void)
     scenario_free(&sc);
 }
 
+/* Named random choices and the checks of issue 9: names bound by 'as' are used by later
+ * statements (in tick order, whatever the file order); the checks land in their events. */
+static void test_names_and_checks(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\n"
+                                "at 130 restart node x\n"                    /* 2: uses x */
+                                "at 120 fail random node as x\n"             /* 3: binds x */
+                                "at 121 fail 2 random nodes as a,b-2\n"      /* 4 */
+                                "at 122 fail primary of k1 as p\n"           /* 5 */
+                                "at 123 fail non-replica of k1 as q\n"       /* 6 */
+                                "expect node p removed by 200\n"             /* 7 */
+                                "expect node x listed by 300\n"              /* 8 */
+                                "at 140 pause node a for 5\n"                /* 9 */
+                                "at 150 read k1 via b-2 expect latest\n"     /* 10 */
+                                "expect membership converged by 310\n"       /* 11 */
+                                "expect key k1 on 2 nodes by 320\n"          /* 12 */
+                                "at 330 expect no lost writes\n"             /* 13 */
+                                "expect no lost writes\n"                    /* 14 */
+                                "at 124 fail node q\n",                      /* 15 */
+                                &sc),
+                          0);
+    CU_ASSERT_EQUAL_FATAL(sc.nnames, 5);
+    CU_ASSERT_EQUAL(sc.nexpect, 7);
+    const event_t *e = NULL;
+#define FIND(l) do { e = NULL; for (size_t i = 0; i < sc.nevents; i++) if (sc.events[i].line == (l)) e = &sc.events[i]; CU_ASSERT_PTR_NOT_NULL_FATAL(e); } while (0)
+#define NAME_OF(ref) ((ref) ? sc.names[(ref) - 1] : "")
+    FIND(3);
+    CU_ASSERT(e->kind == EV_FAIL_RANDOM && e->count == 1 && e->nbinds == 1);
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->binds[0]), "x");
+    FIND(4);
+    CU_ASSERT(e->kind == EV_FAIL_RANDOM && e->count == 2 && e->nbinds == 2);
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->binds[0]), "a");
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->binds[1]), "b-2");
+    FIND(5);
+    CU_ASSERT(e->kind == EV_FAIL_ROLE && e->role == 0 && e->nbinds == 1);
+    FIND(6);
+    CU_ASSERT(e->kind == EV_FAIL_NON_REPLICA && e->nbinds == 1);
+    FIND(2);
+    CU_ASSERT(e->kind == EV_RESTART && e->node == 0);
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->node_name), "x");
+    FIND(7);
+    CU_ASSERT(e->kind == EV_EXPECT_REMOVED && e->tick == 200);
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->node_name), "p");
+    FIND(8);
+    CU_ASSERT(e->kind == EV_EXPECT_LISTED && e->tick == 300);
+    FIND(9);
+    CU_ASSERT(e->kind == EV_PAUSE && e->count == 5);
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->node_name), "a");
+    FIND(10);
+    CU_ASSERT(e->kind == EV_KV_OP && e->via && e->expect == EXPECT_LATEST);
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->node_name), "b-2");
+    FIND(11);
+    CU_ASSERT(e->kind == EV_EXPECT_CONVERGED && e->tick == 310);
+    FIND(12);
+    CU_ASSERT(e->kind == EV_EXPECT_KEY_ON && e->count == 2 && e->tick == 320);
+    CU_ASSERT_STRING_EQUAL(e->key_name, "k1");
+    FIND(13);
+    CU_ASSERT(e->kind == EV_EXPECT_NO_LOST_WRITES && e->checkpoint && e->tick == 330);
+    FIND(14);
+    CU_ASSERT(e->kind == EV_EXPECT_NO_LOST_WRITES && !e->checkpoint && e->tick == UINT32_MAX);
+    FIND(15);
+    CU_ASSERT_STRING_EQUAL(NAME_OF(e->node_name), "q");
+#undef FIND
+#undef NAME_OF
+    CU_ASSERT_EQUAL(sc.ticks, 700);
+    scenario_free(&sc);
+    /* a checkpoint counts for the run's length */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nat 900 expect no lost writes\n", &sc), 0);
+    CU_ASSERT_EQUAL(sc.ticks, 950);
+    scenario_free(&sc);
+}
+
+static void test_names_and_checks_errors(void)
+{
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 100 restart node x\n", 2, 21, "node name 'x' is not bound",
+                    "as x");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 100 restart node x\nat 120 fail random node as x\n", 2, 21,
+                    "node name 'x' is used before it is bound", "line 3", "tick 120");
+    /* same tick: file order decides */
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 120 restart node x\nat 120 fail random node as x\n", 2, 21,
+                    "used before it is bound");
+    {
+        scenario_t ok;
+        CU_ASSERT_EQUAL(parse("MAX_NNB: 10\nat 120 fail random node as x\nat 120 restart node "
+                              "x\n", &ok), 0);
+        scenario_free(&ok);
+    }
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail random node as x\nat 2 fail random node as x\n", 3,
+                    1, "bound twice", "line 2");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail 2 random nodes as a\n", 2, 29, "2 node names needed",
+                    "found 1");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail 2 random nodes as a,b,c\n", 2, 32, "found more");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail 2 random nodes as a,a\n", 2, 31, "twice in one");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail random node as 3x\n", 2, 26, "bad node name '3x'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail random node as\n", 2, 26, "ends early", "node name");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail random node ass x\n", 2, 23, "'as NAME'",
+                    "did you mean as?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail node 3 as x\n", 2, 18, "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 1 fail random nodd\n", 2, 18, "'node'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect node 3 listd by 9\n", 2, 15, "'removed' or 'listed'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect membership convergd by 9\n", 2, 19, "'converged'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k on 2 by 9\n", 2, 19, "'nodes'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect key k in 2 nodes by 9\n", 2, 14,
+                    "'replicated' or 'on N nodes'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect membrship converged by 9\n", 2, 8,
+                    "did you mean membership?");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 expect no lost\n", 2, 21, "ends early", "'writes'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 expect no lost writes now\n", 2, 28, "end of the statement");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 update k v expect latest\n", 2, 24, "'success' or 'fail'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 100\nat 150 expect no lost writes\n", 3, 1,
+                    "not inside the run");
+    EXPECT_ERROR_AT2("MAX_NNB: 10\nexpect node 11 listed by 50\n", 2, 1, 13, "no node 11");
+}
+
 static void test_pause_and_keep_data_errors(void)
 {
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause node 3\n", 2, 19, "ends early", "'for'");
@@ -2264,7 +2380,7 @@ static void test_expect_key_and_no_lost_writes(void)
     EXPECT_ERROR_AT("MAX_NNB: 10\nexpect keys k replicated by 5\n", 2, 8, "did you mean key?",
                     "'key KEY replicated by T'", "'no lost writes'");
     EXPECT_ERROR_AT("MAX_NNB: 10\nexpect noo lost writes\n", 2, 8, "did you mean no?");
-    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect everything\n", 2, 8, "'everything'", "'node N removed by T'",
+    EXPECT_ERROR_AT("MAX_NNB: 10\nexpect everything\n", 2, 8, "'everything'", "'node N removed|listed by T'",
                     "'key KEY replicated by T'", "'no lost writes'");
     CU_ASSERT_PTR_NULL(strstr(err, "did you mean"));
     /* A bare "expect": what may follow it, not a suggestion of the very word written. */
@@ -2435,6 +2551,8 @@ int add_scenario_suite(void)
         !CU_add_test(s, "link faults: loss, duplication, reordering, one way", test_link_faults) ||
         !CU_add_test(s, "link faults: errors", test_link_fault_errors) ||
         !CU_add_test(s, "pause and restart keep data: errors", test_pause_and_keep_data_errors) ||
+        !CU_add_test(s, "node names and the new checks", test_names_and_checks) ||
+        !CU_add_test(s, "node names and the new checks: errors", test_names_and_checks_errors) ||
         !CU_add_test(s, "workload: event fields, default mix", test_workload) ||
         !CU_add_test(s, "workload: errors", test_workload_errors) ||
         !CU_add_test(s, "expect key replicated, expect no lost writes",
