@@ -125,6 +125,7 @@ typedef struct {
     uint32_t added; /* nodes added by `at T add K nodes`, in all */
     char **names;   /* node names bound by 'as' (owned); events refer to them by number */
     size_t nnames;
+    char *warnings; /* "file:line:col: warning: ..." lines, or NULL (owned) */
 } scenario_t;
 
 /* Parses the file at `path`. On failure returns -1, leaves *sc empty and writes one line

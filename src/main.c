@@ -69,6 +69,55 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* --check's summary: what the file makes the run do, every kind counted. */
+static void print_summary(const char *testcase, const scenario_t *sc)
+{
+    static const char *const names[] = {
+        [EV_FAIL_RANDOM_NODE] = "random failure", [EV_FAIL_RANDOM_BLOCK] = "block failure",
+        [EV_KV_INSERT] = "key insertion", [EV_FAIL_REPLICAS] = "replica failure",
+        [EV_FAIL_NON_REPLICA] = "non-replica failure", [EV_KV_OP] = "operation",
+        [EV_FAIL_NODE] = "node failure", [EV_FAIL_RANDOM] = "random failure",
+        [EV_FAIL_ROLE] = "replica failure", [EV_EXPECT_REMOVED] = "removal check",
+        [EV_RESTART] = "restart", [EV_ADD_NODES] = "addition", [EV_WORKLOAD] = "workload",
+        [EV_EXPECT_REPLICATED] = "replication check", [EV_EXPECT_NO_LOST_WRITES] = "lost-write check",
+        [EV_PAUSE] = "pause", [EV_EXPECT_CONVERGED] = "membership check",
+        [EV_EXPECT_LISTED] = "listing check", [EV_EXPECT_KEY_ON] = "key count check",
+    };
+    enum { NKINDS = sizeof names / sizeof names[0] };
+    size_t count[NKINDS] = { 0 };
+    for (size_t i = 0; i < sc->nevents; i++)
+        if ((size_t)sc->events[i].kind < NKINDS)
+            count[sc->events[i].kind]++;
+    /* the same name for kinds that read the same: counted once, under the first */
+    for (size_t k = 0; k < NKINDS; k++)
+        for (size_t j = k + 1; j < NKINDS; j++)
+            if (names[k] && names[j] && strcmp(names[k], names[j]) == 0) {
+                count[k] += count[j];
+                count[j] = 0;
+            }
+    size_t w[6] = { sc->nloss, 0, 0, 0, 0, 0 }; /* loss, partition, delay, reorder, dup, link loss */
+    for (size_t i = 0; i < sc->nlinks; i++) {
+        const link_spec_t *l = &sc->links[i];
+        w[l->cut ? 1 : l->delay ? 2 : l->reorder ? 3 : l->duplicate > 0.0 ? 4 : 5]++;
+    }
+    printf("%s: valid: %u nodes, %u ticks, %zu events (%zu with expectations)", testcase,
+           (unsigned)sc->nodes, (unsigned)sc->ticks, sc->nevents, sc->nexpect);
+    const char *sep = ": ";
+    for (size_t k = 0; k < NKINDS; k++)
+        if (count[k] && names[k]) {
+            printf("%s%zu %s%s", sep, count[k], names[k], count[k] == 1 ? "" : "s");
+            sep = ", ";
+        }
+    static const char *const wnames[] = { "loss window", "partition", "delay window",
+                                          "reorder window", "duplication window",
+                                          "lossy-link window" };
+    printf("; %zu loss window%s", w[0], w[0] == 1 ? "" : "s");
+    for (size_t k = 1; k < 6; k++)
+        if (w[k])
+            printf(", %zu %s%s", w[k], wnames[k], w[k] == 1 ? "" : "s");
+    printf("\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *testcase = NULL;
@@ -126,11 +175,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
+    if (sc.warnings)
+        fputs(sc.warnings, stderr);
     if (check_only) {
-        size_t expectations = sc.nexpect;
-        printf("%s: valid: %u nodes, %u ticks, %zu events (%zu with expectations), %zu loss "
-               "window%s\n", testcase, (unsigned)sc.nodes, (unsigned)sc.ticks, sc.nevents,
-               expectations, sc.nloss, sc.nloss == 1 ? "" : "s");
+        print_summary(testcase, &sc);
         scenario_free(&sc);
         return 0;
     }

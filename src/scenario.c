@@ -78,6 +78,7 @@ typedef struct {
     unsigned set_on[NSETTINGS]; /* line where each key was set, 0 if not */
     unsigned statements;        /* statement lines seen */
     scenario_t *sc;             /* what is being read (its table of node names) */
+    const char *forms;          /* the valid forms of the statement being read */
 } parser_t;
 
 static int fail_at(parser_t *p, unsigned col, const char *fmt, ...)
@@ -94,6 +95,31 @@ static int fail_at(parser_t *p, unsigned col, const char *fmt, ...)
         va_end(ap);
     }
     return -1;
+}
+
+/* Appends "name:line:col: warning: ..." to the scenario's warnings (dropped without memory:
+ * a warning never stops a run). */
+static void warn_at(parser_t *p, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void warn_at(parser_t *p, unsigned line, unsigned col, const char *fmt, ...)
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof msg, "%s:%u:%u: warning: ", p->name, line, col);
+    if (n < 0 || (size_t)n >= sizeof msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    size_t old = p->sc->warnings ? strlen(p->sc->warnings) : 0, add = strlen(msg);
+    char *w = realloc(p->sc->warnings, old + add + 2);
+    if (!w)
+        return;
+    memcpy(w + old, msg, add);
+    w[old + add] = '\n';
+    w[old + add + 1] = '\0';
+    p->sc->warnings = w;
 }
 
 /* Copies up to 40 bytes of s into out for a message, escaping what is not printable. */
@@ -294,22 +320,27 @@ typedef struct {
     unsigned col; /* 1-based column in the line */
 } tok_t;
 
-static const char STATEMENT_FORMS[] =
-    "valid forms: 'at T fail node N', 'at T fail K random nodes', "
-    "'at T fail primary|secondary|tertiary of KEY', 'at T fail non-replica of KEY', "
+/* The valid forms, by the statement's first word: an error lists those of its statement. */
+#define NODES_NOTE "(NODES: ids and ranges like 1-5,8; '->' for '|' or 'and': one way only; N: an " \
+                   "id, an address or a name bound by 'as')"
+static const char FORMS_AT[] =
+    "valid forms: 'at T fail node N', 'at T fail [K] random nodes [as NAME,...]', "
+    "'at T fail primary|secondary|tertiary of KEY [as NAME]', "
+    "'at T fail non-replica of KEY [as NAME]', "
     "'at T restart node N [keep data]', 'at T pause node N for D', 'at T add K nodes', "
     "'at T create|update KEY VALUE [via N] [expect success|fail]', "
     "'at T read KEY [via N] [expect success|fail|value VALUE|latest]', "
-    "'at T delete KEY [via N] [expect success|fail]', "
-    "'from T1 to T2 drop P [between NODES and NODES]', "
+    "'at T delete KEY [via N] [expect success|fail]', 'at T expect no lost writes' " NODES_NOTE;
+static const char FORMS_FROM[] =
+    "valid forms: 'from T1 to T2 drop P [between NODES and NODES]', "
     "'from T1 to T2 partition NODES | NODES', 'from T1 to T2 delay D [between NODES and NODES]', "
     "'from T1 to T2 reorder D [between NODES and NODES]', "
     "'from T1 to T2 duplicate P [between NODES and NODES]', "
-    "'from T1 to T2 workload R per tick on K keys [mix READ/UPDATE/DELETE]', "
-    "'expect node N removed|listed by T', 'expect key KEY replicated by T', "
+    "'from T1 to T2 workload R per tick on K keys [mix READ/UPDATE/DELETE]' " NODES_NOTE;
+static const char FORMS_EXPECT[] =
+    "valid forms: 'expect node N removed|listed by T', 'expect key KEY replicated by T', "
     "'expect key KEY on N nodes by T', 'expect membership converged by T', "
-    "'expect no lost writes', 'at T expect no lost writes' "
-    "(NODES: ids and ranges like 1-5,8; '->' in place of '|' or 'and': one way only)";
+    "'expect no lost writes' " NODES_NOTE;
 
 /* How many of the token's bytes, from the start, are in `set` (never reads past the token). */
 static size_t tok_span(const tok_t *t, const char *set)
@@ -349,8 +380,7 @@ static int tokenize(parser_t *p, const char *line, size_t start, size_t len, tok
         while (i < len && !is_blank(line[i]))
             i++;
         if (*n == MAX_TOKENS)
-            return fail_at(p, (unsigned)b + 1, "too many words in a statement; %s",
-                           STATEMENT_FORMS);
+            return fail_at(p, (unsigned)b + 1, "too many words in a statement; %s", p->forms);
         toks[(*n)++] = (tok_t){ line + b, i - b, (unsigned)b + 1 };
     }
     return 0;
@@ -363,14 +393,14 @@ static int expected_at(parser_t *p, const tok_t *toks, size_t n, size_t i, const
     char q[200];
     if (i >= n) {
         unsigned col = n ? toks[n - 1].col + (unsigned)toks[n - 1].len + 1 : 1;
-        return fail_at(p, col, "statement ends early: expected %s; %s", what, STATEMENT_FORMS);
+        return fail_at(p, col, "statement ends early: expected %s; %s", what, p->forms);
     }
     const char *near = words ? nearest(toks[i].s, toks[i].len, words, nwords) : NULL;
     if (near)
         return fail_at(p, toks[i].col, "expected %s, found '%s' (did you mean %s?); %s", what,
-                       quote(toks[i].s, toks[i].len, q, sizeof q), near, STATEMENT_FORMS);
+                       quote(toks[i].s, toks[i].len, q, sizeof q), near, p->forms);
     return fail_at(p, toks[i].col, "expected %s, found '%s'; %s", what,
-                   quote(toks[i].s, toks[i].len, q, sizeof q), STATEMENT_FORMS);
+                   quote(toks[i].s, toks[i].len, q, sizeof q), p->forms);
 }
 
 static int need_word(parser_t *p, const tok_t *toks, size_t n, size_t i, const char *w)
@@ -912,6 +942,12 @@ static int parse_statement(parser_t *p, scenario_t *sc, const char *line, size_t
 {
     tok_t toks[MAX_TOKENS];
     size_t n;
+    size_t w = 0;
+    while (start + w < len && !is_blank(line[start + w]))
+        w++;
+    p->forms = w == 4 && memcmp(line + start, "from", 4) == 0     ? FORMS_FROM
+               : w == 6 && memcmp(line + start, "expect", 6) == 0 ? FORMS_EXPECT
+                                                                   : FORMS_AT;
     if (tokenize(p, line, start, len, toks, &n) != 0)
         return -1;
     event_t ev = { .line = p->line, .col = toks[0].col };
@@ -1259,6 +1295,65 @@ static int check_names(parser_t *p, scenario_t *sc)
     return rc;
 }
 
+/* Statements that will do nothing, settings that make every operation fail, very long runs:
+ * warnings, not errors. Node states are followed through the sorted events as far as they are
+ * known: after a failure of a node chosen at random (or named), a restart may concern any node,
+ * and is not warned about. */
+static void find_warnings(parser_t *p, scenario_t *sc)
+{
+    uint32_t all = sc->nodes + sc->added;
+    bool kv = sc->crud_test != CRUD_NONE;
+    for (size_t i = 0; i < sc->nevents; i++)
+        kv |= sc->events[i].kind == EV_KV_OP || sc->events[i].kind == EV_WORKLOAD;
+    unsigned at = p->set_on[setting_index("MAX_NNB")];
+    if (kv && sc->nodes == 1 && sc->added == 0)
+        warn_at(p, at, 1, "MAX_NNB 1: every operation fails, a quorum needs 2 replicas");
+    else if (kv && sc->nodes == 2 && sc->added == 0)
+        warn_at(p, at, 1, "MAX_NNB 2: an operation needs both nodes (a quorum of 2 of 2), so "
+                "any failure stops every operation");
+    if (sc->ticks > 100000) {
+        unsigned line = p->set_on[setting_index("TICKS")];
+        warn_at(p, line ? line : 1, 1, "the run lasts %u ticks: longer than 100000, it may take "
+                "a long time", (unsigned)sc->ticks);
+    }
+    enum { UNSTARTED, RUNNING, FAILED };
+    uint8_t *state = calloc((size_t)all + 1, 1);
+    if (!state)
+        return;
+    for (uint32_t id = 1; id <= sc->nodes; id++)
+        state[id] = RUNNING;
+    uint32_t added = 0;
+    bool unknown = false; /* some failure of a node not known here has happened */
+    for (size_t i = 0; i < sc->nevents; i++) {
+        const event_t *e = &sc->events[i];
+        uint32_t id = e->node_name ? 0 : e->node;
+        if (e->kind == EV_ADD_NODES) {
+            for (uint32_t k = 0; k < e->count && sc->nodes + added < all; k++)
+                state[sc->nodes + ++added] = RUNNING;
+        } else if (e->kind == EV_FAIL_RANDOM || e->kind == EV_FAIL_ROLE ||
+                   e->kind == EV_FAIL_NON_REPLICA || e->kind == EV_FAIL_RANDOM_NODE ||
+                   e->kind == EV_FAIL_RANDOM_BLOCK || e->kind == EV_FAIL_REPLICAS ||
+                   (e->kind == EV_FAIL_NODE && !id)) {
+            unknown = true;
+        } else if (e->kind == EV_FAIL_NODE && id <= all) {
+            if (state[id] == FAILED)
+                warn_at(p, e->line, e->col, "node %u has failed already at tick %u: this "
+                        "failure does nothing", (unsigned)id, (unsigned)e->tick);
+            state[id] = FAILED;
+        } else if (e->kind == EV_RESTART && id && id <= all) {
+            if (state[id] == RUNNING && !unknown)
+                warn_at(p, e->line, e->col, "node %u is running at tick %u: this restart does "
+                        "nothing (only a failed node restarts)", (unsigned)id, (unsigned)e->tick);
+            state[id] = RUNNING;
+        } else if (e->kind == EV_PAUSE && id && id <= all && state[id] != RUNNING) {
+            warn_at(p, e->line, e->col, "node %u is not running at tick %u (%s): this pause "
+                    "does nothing", (unsigned)id, (unsigned)e->tick,
+                    state[id] == FAILED ? "it failed" : "it is not added yet");
+        }
+    }
+    free(state);
+}
+
 static int event_order(const void *a, const void *b)
 {
     const event_t *x = a, *y = b;
@@ -1352,9 +1447,9 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
         pos = end + 1;
     }
     if (!p.set_on[0]) {
-        p.line = 0;
+        p.line = 1;
         scenario_free(sc);
-        return fail_at(&p, 0, "missing MAX_NNB (the number of nodes): add a line 'MAX_NNB: 10'");
+        return fail_at(&p, 1, "missing MAX_NNB (the number of nodes): add a line 'MAX_NNB: 10'");
     }
     sc->seed_set = p.set_on[setting_index("SEED")] != 0;
     if (check_statements(&p, sc) != 0 || check_links(&p, sc) != 0 || derive_timeline(&p, sc) != 0 ||
@@ -1362,6 +1457,7 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
         scenario_free(sc);
         return -1;
     }
+    find_warnings(&p, sc);
     return 0;
 }
 
@@ -1417,6 +1513,7 @@ void scenario_free(scenario_t *sc)
     for (size_t i = 0; i < sc->nnames; i++)
         free(sc->names[i]);
     free(sc->names);
+    free(sc->warnings);
     memset(sc, 0, sizeof *sc);
 }
 

@@ -410,7 +410,7 @@ bad "line without a colon" t.conf "t.conf:2:" "expected|colon|KEY: value|missing
 
 newcase
 printf 'SINGLE_FAILURE: 1\nDROP_MSG: 0\nMSG_DROP_PROB: 0.1\n' >"$d/t.conf"
-bad "missing MAX_NNB" t.conf "t.conf:" 'MAX_NNB'
+bad "missing MAX_NNB" t.conf "t.conf:1:1:" 'MAX_NNB'
 
 newcase
 printf 'MAX_NNB: 10\n\177ELF\002\001\001\000\000\000\377\376\n\001\002\n' >"$d/t.conf"
@@ -602,6 +602,25 @@ variant "comment lines and trailing comments" 4 "printf '# classic scenario\n#MA
 variant "CRLF line endings" 5 "sed 's/\$/\r/'"
 variant "no newline at the end of the file" 6 "printf '%s' \"\$(cat)\""
 variant "all of the above at once" 7 "printf '# all at once\r\n'; tac | sed 's/^/ /; s/\$/ # note\r/'; printf '\r\n  \t\r\n# end'"
+
+# Warnings: a valid file with statements that do nothing runs as usual (same exit status, same
+# output on stdout), and says so on stderr as file:line:col: warning: ..., from --check and the run.
+begin "warnings: statements that do nothing, on stderr; the exit status unchanged"
+wd=$tmp/warn
+mkdir -p "$wd"
+printf 'MAX_NNB: 10\nat 100 fail node 3\nat 110 fail node 3\nat 120 restart node 4\n' >"$wd/w.conf"
+(cd "$wd" && "$APP" --check w.conf >check.out 2>check.err)
+crc=$?
+(cd "$wd" && "$APP" w.conf --seed 1 >run.out 2>run.err)
+rrc=$?
+[ "$crc" = 0 ] && [ "$rrc" = 0 ] || problem "exit status $crc (--check) and $rrc (run), wanted 0"
+for f in check.err run.err; do
+    grep -q '^w.conf:3:1: warning: node 3 has failed already' "$wd/$f" &&
+        grep -q '^w.conf:4:1: warning: node 4 is running' "$wd/$f" ||
+        problem "$f lacks the warnings:"$'\n'"$(show "$wd/$f" 4)"
+done
+grep -q ': valid:' "$wd/check.out" || problem "--check printed no summary: $(show "$wd/check.out" 2)"
+end
 
 # ------------------------------------------------------------------------------------------
 

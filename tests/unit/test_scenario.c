@@ -404,7 +404,7 @@ static void test_load_file(void)
     path = temp_file("", 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(path);
     CU_ASSERT_EQUAL(scenario_load(path, &sc, err, sizeof err), -1);
-    snprintf(prefix, sizeof prefix, "%s: ", path);
+    snprintf(prefix, sizeof prefix, "%s:1:1: ", path);
     CU_ASSERT(starts_with(err, prefix));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "MAX_NNB"));
     unlink(path);
@@ -510,11 +510,11 @@ static void test_error_missing_value(void)
 
 static void test_error_missing_max_nnb(void)
 {
-    /* Not tied to a line: "t.conf: missing MAX_NNB ...". */
-    EXPECT_ERROR("SINGLE_FAILURE: 1\nDROP_MSG: 0\nMSG_DROP_PROB: 0.1\n", 0, "missing MAX_NNB");
-    EXPECT_ERROR("CRUD_TEST: READ\n", 0, "missing MAX_NNB");
-    EXPECT_ERROR("", 0, "missing MAX_NNB");
-    EXPECT_ERROR("\n\n# only comments\n", 0, "missing MAX_NNB");
+    /* Reported at the top of the file, where the setting belongs: "t.conf:1:1: missing ...". */
+    EXPECT_ERROR("SINGLE_FAILURE: 1\nDROP_MSG: 0\nMSG_DROP_PROB: 0.1\n", 1, "t.conf:1:1: missing MAX_NNB");
+    EXPECT_ERROR("CRUD_TEST: READ\n", 1, "t.conf:1:1: missing MAX_NNB");
+    EXPECT_ERROR("", 1, "t.conf:1:1: missing MAX_NNB");
+    EXPECT_ERROR("\n\n# only comments\n", 1, "t.conf:1:1: missing MAX_NNB");
 }
 
 static void test_error_nul_byte(void)
@@ -2088,6 +2088,63 @@ static void test_names_and_checks_errors(void)
     EXPECT_ERROR_AT2("MAX_NNB: 10\nexpect node 11 listed by 50\n", 2, 1, 13, "no node 11");
 }
 
+/* An error lists the forms of its own statement only; a stray word is pointed at itself. */
+static void test_error_forms_by_first_word(void)
+{
+    EXPECT_ERROR("MAX_NNB: 10\nfrom 1 to 9 dorp 0.1\n", 2, "'from T1 to T2 drop P");
+    CU_ASSERT_PTR_NULL(strstr(err, "'at T"));
+    CU_ASSERT_PTR_NULL(strstr(err, "'expect "));
+    EXPECT_ERROR("MAX_NNB: 10\nexpect nodes 3 removed by 9\n", 2, "'expect node N removed|listed");
+    CU_ASSERT_PTR_NULL(strstr(err, "'at T"));
+    CU_ASSERT_PTR_NULL(strstr(err, "'from T1"));
+    EXPECT_ERROR("MAX_NNB: 10\nat 5 fial node 3\n", 2, "'at T fail node N'");
+    CU_ASSERT_PTR_NULL(strstr(err, "'from T1"));
+    CU_ASSERT_PTR_NULL(strstr(err, "'expect node"));
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 delay 4 between 1-3 xx and 6-10\n", 2, 33, "'xx'");
+    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 1 to 9 partition 1-3 xx | 6-10\n", 2, 27, "'xx'");
+}
+
+/* Warnings: statements that do nothing, settings that stop every operation, long runs; the
+ * file is still valid. */
+static void test_warnings(void)
+{
+    scenario_t sc;
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 2\n"                      /* 1 */
+                                "at 100 create k v\n"              /* 2 */
+                                "at 150 fail node 2\n"             /* 3 */
+                                "at 160 fail node 2\n"             /* 4: failed already */
+                                "at 170 restart node 1\n"          /* 5: running */
+                                "at 180 pause node 2 for 5\n"      /* 6: not running */
+                                "at 200 restart node 2\n"          /* 7 */
+                                "TICKS: 200000\n",                 /* 8: long */
+                                &sc),
+                          0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc.warnings);
+    const char *want[] = { "t.conf:1:1: warning: MAX_NNB 2: an operation needs both nodes",
+                           "t.conf:8:1: warning: the run lasts 200000 ticks",
+                           "t.conf:4:1: warning: node 2 has failed already at tick 160",
+                           "t.conf:5:1: warning: node 1 is running at tick 170",
+                           "t.conf:6:1: warning: node 2 is not running at tick 180 (it failed)" };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(sc.warnings, want[i]));
+        if (!strstr(sc.warnings, want[i]))
+            fprintf(stderr, "\n  no warning '%s' in:\n%s", want[i], sc.warnings);
+    }
+    CU_ASSERT_PTR_NULL(strstr(sc.warnings, "t.conf:7:"));
+    scenario_free(&sc);
+    /* after a failure of a node chosen at random, a restart may concern any node: no warning */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nat 100 fail 1 random node\nat 150 restart node 3\n",
+                                &sc), 0);
+    CU_ASSERT_PTR_NULL(sc.warnings);
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 1\nat 100 read k\n", &sc), 0);
+    CU_ASSERT_PTR_NOT_NULL(sc.warnings && strstr(sc.warnings, "every operation fails"));
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 1\n", &sc), 0); /* no operation: nothing to warn */
+    CU_ASSERT_PTR_NULL(sc.warnings);
+    scenario_free(&sc);
+}
+
 static void test_pause_and_keep_data_errors(void)
 {
     EXPECT_ERROR_AT("MAX_NNB: 10\nat 5 pause node 3\n", 2, 19, "ends early", "'for'");
@@ -2551,6 +2608,8 @@ int add_scenario_suite(void)
         !CU_add_test(s, "link faults: loss, duplication, reordering, one way", test_link_faults) ||
         !CU_add_test(s, "link faults: errors", test_link_fault_errors) ||
         !CU_add_test(s, "pause and restart keep data: errors", test_pause_and_keep_data_errors) ||
+        !CU_add_test(s, "errors list the forms of their statement only", test_error_forms_by_first_word) ||
+        !CU_add_test(s, "warnings: statements that do nothing, quorum, long runs", test_warnings) ||
         !CU_add_test(s, "node names and the new checks", test_names_and_checks) ||
         !CU_add_test(s, "node names and the new checks: errors", test_names_and_checks_errors) ||
         !CU_add_test(s, "workload: event fields, default mix", test_workload) ||
