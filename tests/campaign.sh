@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/campaign.sh APP CAMPAIGN: checks tools/campaign (random fault schedules) with the
 # Application APP. Schedules are deterministic and valid (APP --check accepts 30 of each
-# profile), W matches the probe timeout the simulator reports, usage errors exit 2, a small
+# profile, and among them is every fault the scenario language has), W matches the probe
+# timeout the simulator reports (with link loss, compound loss and reordering), usage errors
+# exit 2, a small
 # real campaign ends with its summary line, and with stand-in programs (an Application that
 # reports a failed expectation, crashes or hangs; a checker that reports violations) failing
 # schedules are saved, replay byte for byte, and shrink. Prints "ok - NAME" / "not ok - NAME"
@@ -40,15 +42,50 @@ check "--print: a schedule has SEED, TICKS and the final checks" "$(head -12 a.t
              grep -q "^expect no lost writes$" a.txt && grep -q "update k1 k1.final expect success" a.txt'
 
 bad=""
+: >all.conf
 for profile in standard chaos; do
     for i in $(seq 0 29); do
         "$campaign" --print "$i" --seed 7 --profile "$profile" >s.conf 2>err.txt ||
             { bad="$profile $i: --print failed: $(cat err.txt)"; break 2; }
         "$app" --check s.conf >out.txt 2>&1 ||
             { bad="$profile $i: $(cat out.txt)"; cp s.conf "bad-$profile-$i.conf"; break 2; }
+        cat s.conf >>all.conf
     done
 done
 check "APP --check accepts 30 schedules of each profile" "$bad" test -z "$bad"
+
+# Every fault of the scenario language appears among those 60 schedules, in each of its forms.
+n='[0-9]+' g='[0-9,-]+' t='^(at [0-9]+|from [0-9]+ to [0-9]+)'
+missing=""
+while IFS=';' read -r name pattern; do
+    grep -Eq "$pattern" all.conf || missing="$missing, $name"
+done <<EOF
+fail node;$t fail node $n\$
+fail random node;$t fail 1 random node\$
+fail replica role;$t fail (primary|secondary|tertiary) of k$n\$
+fail non-replica;$t fail non-replica of k$n\$
+restart (crash-stop);$t restart node $n\$
+restart keep data;$t restart node $n keep data\$
+pause;$t pause node $n for $n\$
+add nodes;$t add $n nodes?\$
+partition both ways;$t partition $g [|] $g\$
+partition one way;$t partition $g -> $g\$
+drop everywhere;$t drop [0-9.]+\$
+drop between, both ways;$t drop [0-9.]+ between $g and $g\$
+drop between, one way;$t drop [0-9.]+ between $g -> $g\$
+delay everywhere;$t delay $n\$
+delay between, both ways;$t delay $n between $g and $g\$
+delay between, one way;$t delay $n between $g -> $g\$
+duplicate everywhere;$t duplicate [0-9.]+\$
+duplicate between, both ways;$t duplicate [0-9.]+ between $g and $g\$
+duplicate between, one way;$t duplicate [0-9.]+ between $g -> $g\$
+reorder everywhere;$t reorder $n\$
+reorder between, both ways;$t reorder $n between $g and $g\$
+reorder between, one way;$t reorder $n between $g -> $g\$
+COORDINATOR_TIMEOUT;^COORDINATOR_TIMEOUT: $n\$
+EOF
+check "every fault of the scenario language appears in those 60 schedules" \
+    "missing: ${missing#, }" test -z "$missing"
 
 # Regression: chaos schedule 15 of seed 2026 once drew a slow-link window between all nodes and
 # nobody ("delay 1 between  and 1-22"), which the Application rejects.
@@ -56,19 +93,37 @@ check "APP --check accepts 30 schedules of each profile" "$bad" test -z "$bad"
 check "a slow-link window never has an empty group (chaos 15, seed 2026)" "$(cat err.txt; grep between r.conf)" \
     bash -c '"$0" --check r.conf >/dev/null 2>&1 && ! grep -q "between  and\| and $" r.conf' "$app"
 
-# W in the header is 2 * probe_timeout + 60 with the simulator's probe timeout (a schedule with
-# both loss and delay).
-lossy=""
-for i in $(seq 0 60); do
+# W in the header is 2 * probe_timeout + 60 with the simulator's probe timeout, and a file
+# with slow links sets COORDINATOR_TIMEOUT 2 * (1 + worst delay) + 10: on a schedule with loss
+# on links and both delay and reordering, and on one whose worst loss compounds overlapping
+# windows (not a multiple of 0.05).
+w_check() { # NAME FILE: runs FILE in a directory of its own and compares
+    local name=$1 file=$2 w probe d timeout
+    w=$(sed -n 's/.* W = \([0-9]*\) ticks.*/\1/p' "$file")
+    d=$(sed -n 's/.* worst delay \([0-9]*\):.*/\1/p' "$file")
+    timeout=$(sed -n 's/^COORDINATOR_TIMEOUT: //p' "$file")
+    rm -rf wrun && mkdir wrun && (cd wrun && "$app" "../$file" >/dev/null 2>&1)
+    probe=$(grep -o 'probe_timeout=[0-9]*' wrun/stats.log 2>/dev/null | cut -d= -f2)
+    check "W = 2 * probe_timeout + 60 as the simulator computes it, $name (W $w)" \
+        "$(sed -n 2p "$file"); probe_timeout '$probe', COORDINATOR_TIMEOUT '$timeout'" \
+        test -n "$probe" -a "$w" = "$((2 * ${probe:-0} + 60))" -a \
+        "$timeout" = "$((2 * (1 + ${d:-0}) + 10))"
+}
+found=""
+for i in $(seq 0 80); do
     "$campaign" --print "$i" --seed 5 >w.conf
-    if grep -q "worst loss 0\.[1-9][0-9]*, longest delay [1-9]" w.conf; then lossy=$i; break; fi
+    if grep -q "worst loss 0\.[1-9][0-9]*, worst delay [0-9]*: longest delay [1-9][0-9]*, reordering [1-9]" w.conf &&
+        grep -Eq '^from .* drop [0-9.]+ between ' w.conf; then found=$i; break; fi
 done
-w=$(sed -n 's/.* W = \([0-9]*\) ticks.*/\1/p' w.conf)
-mkdir -p wrun && (cd wrun && "$app" ../w.conf >/dev/null 2>&1)
-probe=$(grep -o 'probe_timeout=[0-9]*' wrun/stats.log 2>/dev/null | cut -d= -f2)
-check "W = 2 * probe_timeout + 60 as the simulator computes it, with loss and delay (W $w)" \
-    "probe_timeout '$probe', W '$w'" \
-    test -n "$lossy" -a -n "$probe" -a "$w" = "$((2 * ${probe:-0} + 60))"
+if [ -n "$found" ]; then w_check "with link loss, delay and reordering (standard $found)" w.conf
+else not_ok "W: a schedule with link loss, delay and reordering" "none in seed 5, 0-80"; fi
+found=""
+for i in $(seq 0 200); do
+    "$campaign" --print "$i" --seed 5 --profile chaos >c.conf
+    if grep -Eq "worst loss 0\.[0-9]{2}[1-9]|worst loss 0\.[0-9]{3}[1-9]" c.conf; then found=$i; break; fi
+done
+if [ -n "$found" ]; then w_check "with compound loss (chaos $found)" c.conf
+else not_ok "W: a schedule with compound loss" "none in chaos seed 5, 0-200"; fi
 
 # ---- usage errors
 
@@ -117,6 +172,14 @@ case "\$1" in --check) exec "$app" "\$@";; esac
 if grep -q '^at [0-9]* fail node' "\$1"; then echo "FAIL \$1: a named failure"; exit 3; fi
 exit 0
 EOF
+# Fails when the file has a line matching each of the extended regular expressions in $NEED1
+# and $NEED2.
+cat >need-app <<EOF
+#!/bin/sh
+case "\$1" in --check) exec "$app" "\$@";; esac
+if grep -Eq "\$NEED1" "\$1" && grep -Eq "\$NEED2" "\$1"; then echo "FAIL \$1: both"; exit 3; fi
+exit 0
+EOF
 printf '#!/bin/sh\ncase "$1" in --check) exit 0;; esac\nkill -SEGV $$\n' >crash-app
 printf '#!/bin/sh\ncase "$1" in --check) exit 0;; esac\nexec sleep 30\n' >hang-app
 printf '#!/bin/sh\ncase "$1" in --check) exit 0;; esac\n: >dbg.log; : >state.txt; exit 0\n' >quiet-app
@@ -129,7 +192,7 @@ echo "check-history: 10 operations (5 acknowledged), 3 keys; 3 violations (stale
 exit 1
 EOF
 printf '#!/bin/sh\necho "check-history: dbg.log:1: unreadable" >&2\nexit 2\n' >broken-checker
-chmod +x failing-app grep-app crash-app hang-app quiet-app fake-checker broken-checker
+chmod +x failing-app grep-app need-app crash-app hang-app quiet-app fake-checker broken-checker
 
 "$campaign" --runs 2 --seed 3 --jobs 2 --checker none --app "$work/failing-app" --out out --keep \
     >out.txt 2>&1
@@ -169,6 +232,26 @@ check "--shrink: the shrunk file is valid, keeps SEED and TICKS, and still fails
     "$("$app" --check "$min" 2>&1)" \
     bash -c "'$app' --check '$min' >/dev/null && grep -q '^SEED: ' '$min' && grep -q '^TICKS: ' '$min' &&
              ! '$work/grep-app' '$min' >/dev/null"
+
+# The shrinker reads the new statements: a failure that needs a pause (or a keep-data restart)
+# and a one-way window on links shrinks to those two (and the `add` statements that create
+# the nodes they name).
+export NEED1='^at [0-9]+ (pause node [0-9]+ for [0-9]+|restart node [0-9]+ keep data)$'
+export NEED2='^from [0-9]+ to [0-9]+ (drop|delay|duplicate|reorder) [0-9.]+ between [0-9,-]+ -> [0-9,-]+$'
+first=""
+for i in $(seq 0 40); do
+    "$campaign" --print "$i" --seed 5 --profile chaos >n.conf
+    if grep -Eq "$NEED1" n.conf && grep -Eq "$NEED2" n.conf; then first=$i; break; fi
+done
+"$campaign" --runs $((${first:-0} + 1)) --seed 5 --profile chaos --jobs 2 --checker none \
+    --app "$work/need-app" --out nd --shrink >nd.txt 2>&1
+min=nd/fail-$first.min.conf
+check "--shrink: a failure that needs a pause or keep-data restart and a one-way link window keeps just those" \
+    "chaos $first: $(cat nd.txt; grep -Ev '^#' "$min" 2>&1 | head -12)" \
+    bash -c "[ -n '$first' ] && [ \$(grep -Ec \"\$NEED1\" $min) = 1 ] && [ \$(grep -Ec \"\$NEED2\" $min) = 1 ] &&
+             [ \$(grep -E '^(at|from|expect) ' $min | grep -Evc '^at [0-9]+ add [0-9]+ nodes?$') = 2 ] &&
+             '$app' --check $min >/dev/null 2>&1 && ! '$work/need-app' $min >/dev/null"
+unset NEED1 NEED2
 
 "$campaign" --runs 1 --seed 1 --checker none --app "$work/crash-app" --out cr >cr.txt 2>&1
 rc=$?

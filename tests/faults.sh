@@ -57,18 +57,19 @@ fault early-drop "$here/regressions/presumed-holder.conf" lost-write
 fault quorum-one "$here/faults/quorum-one.conf" stale-read
 fault no-anti-entropy "$here/faults/no-anti-entropy.conf" stale-replica
 
-# A small campaign against each fault: it must find violations (the schedules are deterministic
-# for the seed: with this seed each fault is caught by at least 3 of the 24 schedules).
+# A small campaign against each fault: it must find violations. The schedules are deterministic
+# for the seed; a quorum of one is the hardest to catch (about one schedule in twelve shows a
+# stale read), so 48 schedules: with this seed each fault is caught by at least 6 of them.
 for f in early-drop quorum-one no-anti-entropy; do
-    KV_FAULTS=$f "$campaign" --runs 24 --seed 3 --jobs 2 --app "$app" --checker "$checker" \
+    KV_FAULTS=$f "$campaign" --runs 48 --seed 3 --jobs 2 --app "$app" --checker "$checker" \
         --out "out-$f" >campaign.txt 2>&1
     rc=$?
     last=$(tail -n 1 campaign.txt)
-    if [ $rc -eq 1 ] && echo "$last" | grep -q '^campaign: [0-9]*/24 schedules clean, [1-9][0-9]* violations' &&
+    if [ $rc -eq 1 ] && echo "$last" | grep -q '^campaign: [0-9]*/48 schedules clean, [1-9][0-9]* violations\{0,1\} ' &&
         ls "out-$f"/fail-*.conf >/dev/null 2>&1; then
-        ok "$f: a 24-schedule campaign finds violations ($last)"
+        ok "$f: a 48-schedule campaign finds violations ($last)"
     else
-        not_ok "$f: a 24-schedule campaign finds violations" "exit $rc: $last"
+        not_ok "$f: a 48-schedule campaign finds violations" "exit $rc: $last"
     fi
 done
 

@@ -7,26 +7,46 @@
  * Schedule i depends only on the campaign seed, i and the profile. A schedule never asks the
  * impossible; these rules hold for every generated schedule, and the shrinker keeps them:
  *  - W, the stabilization time, is 2 * probe_timeout + 60, where probe_timeout is computed as
- *    the simulator does (member_cfg_for_network) from the worst loss p and longest delay d of
- *    the file: q = 1 - (1-p)^2, pings = 4 or the smallest pings >= 4 with q^pings <= 1e-12
- *    (100000 when q >= 0.999), probe_timeout = 2 * pings + 2 * (1 + d).
- *  - At least max(5, MAX_NNB / 2) live nodes at every tick; failures whose node the campaign
- *    does not choose (random nodes, replica roles, non-replicas) count as failures of unknown
- *    nodes: they are subtracted from every count below.
- *  - Failures of any kind, a quick restart (which loses the node's store) included, are at
- *    least W ticks apart, so no two replicas of one key fail within W; a quick restart
- *    counts from the tick the node comes back empty. The one exception is a
- *    pair of `fail node N` failures less than W apart whose nodes are at least 4 + u places
+ *    the simulator does (src/app.c network_worst, src/membership.c member_cfg_for_network)
+ *    from the worst loss p and the worst delay d of the file. p: at the start tick of each
+ *    loss window (global or on links), 1 - the product of (1 - p_i) over every loss window
+ *    covering that tick, global and on any links alike; the largest of these. d: the longest
+ *    delay window plus the D of every reorder window (overlapping or not). Then
+ *    q = 1 - (1-p)^2, pings = 4 or the smallest pings >= 4 with q^pings <= 1e-12 (100000 when
+ *    q >= 0.999), probe_timeout = 2 * pings + 2 * (1 + d). The generator plans W from the
+ *    worst loss and delay it will draw, and keeps the file within them: overlapping loss
+ *    windows never lose more together than that loss, and the D of the reorder windows add
+ *    up to no more than planned.
+ *  - A file with delay or reorder windows sets COORDINATOR_TIMEOUT to 2 * (1 + d) + 10, so
+ *    that a round trip at the worst delay fits in it (the final updates and reads come after
+ *    every window has ended anyway).
+ *  - At least max(5, MAX_NNB / 2) live nodes at every tick; a paused node is not live.
+ *    Failures whose node the campaign does not choose (random nodes, replica roles,
+ *    non-replicas) count as failures of unknown nodes: they are subtracted from every count
+ *    below.
+ *  - Failures of any kind, a quick restart without data (which loses the node's store)
+ *    included, are at least W ticks apart, so no two replicas of one key fail within W; a
+ *    quick restart without data counts from the tick the node comes back empty, one with its
+ *    data (keep data) from the failure, as the node comes back as it was. The one exception is
+ *    a pair of `fail node N` failures less than W apart whose nodes are at least 4 + u places
  *    apart on the ring of the live nodes (u: unknown failures so far; positions are the first
  *    8 bytes of SHA-256 of the address text), both started more than W ticks earlier, with no
- *    other failure, restart or added node in the W ticks before the pair and no partition
- *    from W ticks before it to W ticks after it.
- *  - Partitions split the nodes into two groups of at least 3 live nodes each, for the whole
- *    window; partitions do not overlap one another. Overlapping loss windows never lose more
- *    than the worst single window (losses compound in EmulNet; probes are sized for the worst).
- *  - Restarts only of nodes failed by name; at most 10000 nodes in all.
- *  - Every fault (failure, restart, added node, loss, partition, delay) ends at least W + 100
- *    ticks before the final update of the named keys; the final reads and checks follow it. */
+ *    other failure, restart or added node in the W ticks before the pair and no partition or
+ *    pause from W ticks before it to W ticks after it.
+ *  - Pauses only of started nodes that are neither failed nor paused, and no failure, restart
+ *    or pause of a node while it is paused. A pause loses no data, so pauses are not spaced
+ *    from failures; but a paused node hands nothing over, and it may hold the only copy of a
+ *    write when it resumes: a node does not fail within W ticks after it resumed, a failure of
+ *    an unknown node is not within W ticks after any pause ended, and a replica role does not
+ *    fail while any node is paused (the role may name the paused node until it is removed).
+ *  - Partitions, both ways (A | B) or one way (A -> B), split the nodes into two groups of at
+ *    least 3 live nodes each, for the whole window; partitions do not overlap one another.
+ *    Windows on links (loss, delay, duplication, reordering, each both ways or one way) have
+ *    two groups of existing nodes.
+ *  - Restarts (with or without data) only of nodes failed by name; at most 10000 nodes in all.
+ *  - Every fault (failure, restart, added node, pause, and every window: loss, partition,
+ *    delay, duplication, reordering) ends at least W + 100 ticks before the final update of
+ *    the named keys; the final reads and checks follow it. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -276,12 +296,15 @@ typedef enum {
     ST_FAIL_RANDOM,      /* at T fail C random node(s) */
     ST_FAIL_ROLE,        /* at T fail primary|secondary|tertiary of K */
     ST_FAIL_NON_REPLICA, /* at T fail non-replica of K */
-    ST_RESTART,          /* at T restart node N */
+    ST_RESTART,          /* at T restart node N [keep data] */
+    ST_PAUSE,            /* at T pause node N for D */
     ST_ADD,              /* at T add C node(s) */
     ST_OP,               /* at T create|read|update|delete K [V] [expect ...] */
-    ST_DROP,             /* from T to U drop P */
-    ST_PARTITION,        /* from T to U partition A | B */
-    ST_DELAY,            /* from T to U delay D [between A and B] */
+    ST_DROP,             /* from T to U drop P [between A and|-> B] */
+    ST_PARTITION,        /* from T to U partition A | B, or A -> B */
+    ST_DELAY,            /* from T to U delay D [between A and|-> B] */
+    ST_DUPLICATE,        /* from T to U duplicate P [between A and|-> B] */
+    ST_REORDER,          /* from T to U reorder D [between A and|-> B] */
     ST_WORKLOAD,         /* from T to U workload R per tick on C keys [mix r/u/d] */
     ST_EXPECT_REPLICATED, /* expect key K replicated by T */
     ST_EXPECT_NO_LOST,    /* expect no lost writes */
@@ -297,15 +320,18 @@ static const char *const role_names[] = { "primary", "secondary", "tertiary" };
 typedef struct {
     st_kind_t kind;
     uint32_t tick, until; /* at T; from T to U; expect ... by T */
-    uint32_t node, count; /* the node named; nodes failed or added */
-    uint32_t delay;       /* ST_DELAY */
+    uint32_t node, count; /* the node named; nodes failed or added; ST_PAUSE: its ticks */
+    uint32_t delay;       /* ST_DELAY: extra ticks; ST_REORDER: the most extra ticks */
     uint32_t rate, mix[3];
     bool has_mix;
+    bool keep;            /* ST_RESTART: keep data (crash-recovery) */
     int role, op, expect;
-    double p;                             /* ST_DROP */
+    double p;                             /* ST_DROP, ST_DUPLICATE */
     char *key, *value, *expect_value;     /* owned */
-    uint8_t *groups;                      /* groups[id]: 1 first group, 2 second (owned) */
+    uint8_t *groups;                      /* groups[id]: 1 first group, 2 second (owned); NULL:
+                                             every link (a window without `between`) */
     uint32_t ngroups;                     /* entries of groups: the largest id + 1 */
+    bool one_way;                         /* only the first group's messages to the second */
     char *text;                           /* the statement as written (owned) */
 } stmt_t;
 
@@ -331,9 +357,25 @@ static bool stmt_is_failure(const stmt_t *s)
            s->kind == ST_FAIL_NON_REPLICA;
 }
 
+/* A network window (not the workload). */
 static bool stmt_is_window(const stmt_t *s)
 {
-    return s->kind == ST_DROP || s->kind == ST_PARTITION || s->kind == ST_DELAY;
+    return s->kind == ST_DROP || s->kind == ST_PARTITION || s->kind == ST_DELAY ||
+           s->kind == ST_DUPLICATE || s->kind == ST_REORDER;
+}
+
+/* The first tick at which a fault is over: the end of a window, the tick a paused node runs
+ * again (a pause at T for D freezes it for ticks T+1 .. T+D), the tick after a failure,
+ * restart or added node; 0 for statements that are no fault. */
+static uint32_t stmt_fault_end(const stmt_t *s)
+{
+    if (stmt_is_window(s))
+        return s->until;
+    if (s->kind == ST_PAUSE)
+        return s->tick + s->count + 1;
+    if (stmt_is_failure(s) || s->kind == ST_RESTART || s->kind == ST_ADD)
+        return s->tick + 1;
+    return 0;
 }
 
 /* A node list as the scenario language writes it: ids and ranges, "1-5,8". */
@@ -354,6 +396,17 @@ static void render_group(buf_t *b, const uint8_t *groups, uint32_t n, uint8_t wh
     }
 }
 
+/* " between A and B" or " between A -> B" when the window is on some links only. */
+static void render_between(buf_t *b, const stmt_t *s)
+{
+    if (!s->groups)
+        return;
+    buf_printf(b, " between ");
+    render_group(b, s->groups, s->ngroups, 1);
+    buf_printf(b, s->one_way ? " -> " : " and ");
+    render_group(b, s->groups, s->ngroups, 2);
+}
+
 /* Writes s->text from the fields. */
 static void stmt_render(stmt_t *s)
 {
@@ -367,7 +420,10 @@ static void stmt_render(stmt_t *s)
         buf_printf(&b, "at %u fail %s of %s", s->tick, role_names[s->role], s->key);
         break;
     case ST_FAIL_NON_REPLICA: buf_printf(&b, "at %u fail non-replica of %s", s->tick, s->key); break;
-    case ST_RESTART: buf_printf(&b, "at %u restart node %u", s->tick, s->node); break;
+    case ST_RESTART:
+        buf_printf(&b, "at %u restart node %u%s", s->tick, s->node, s->keep ? " keep data" : "");
+        break;
+    case ST_PAUSE: buf_printf(&b, "at %u pause node %u for %u", s->tick, s->node, s->count); break;
     case ST_ADD: buf_printf(&b, "at %u add %u node%s", s->tick, s->count, plural(s->count)); break;
     case ST_OP:
         buf_printf(&b, "at %u %s %s", s->tick, op_names[s->op], s->key);
@@ -382,21 +438,25 @@ static void stmt_render(stmt_t *s)
         break;
     case ST_DROP:
         buf_printf(&b, "from %u to %u drop %.2f", s->tick, s->until, s->p);
+        render_between(&b, s);
         break;
     case ST_PARTITION:
         buf_printf(&b, "from %u to %u partition ", s->tick, s->until);
         render_group(&b, s->groups, s->ngroups, 1);
-        buf_printf(&b, " | ");
+        buf_printf(&b, s->one_way ? " -> " : " | ");
         render_group(&b, s->groups, s->ngroups, 2);
         break;
     case ST_DELAY:
         buf_printf(&b, "from %u to %u delay %u", s->tick, s->until, s->delay);
-        if (s->groups) {
-            buf_printf(&b, " between ");
-            render_group(&b, s->groups, s->ngroups, 1);
-            buf_printf(&b, " and ");
-            render_group(&b, s->groups, s->ngroups, 2);
-        }
+        render_between(&b, s);
+        break;
+    case ST_DUPLICATE:
+        buf_printf(&b, "from %u to %u duplicate %.2f", s->tick, s->until, s->p);
+        render_between(&b, s);
+        break;
+    case ST_REORDER:
+        buf_printf(&b, "from %u to %u reorder %u", s->tick, s->until, s->delay);
+        render_between(&b, s);
         break;
     case ST_WORKLOAD:
         buf_printf(&b, "from %u to %u workload %u per tick on %u keys", s->tick, s->until, s->rate,
@@ -474,20 +534,63 @@ static char *sched_text(const sched_t *sc, const char *extra_header, const size_
     return buf_take(&b);
 }
 
-/* Worst loss and longest delay among the selected statements. */
-static void sched_network(const sched_t *sc, const size_t *sel, size_t nsel, double *p,
-                          uint32_t *d)
+/* What the network of a file does at its worst, as the simulator computes it for its probe
+ * timeout (src/app.c, network_worst). */
+typedef struct {
+    double loss;      /* the worst compound loss */
+    uint32_t delay;   /* the worst delay: longest + reorder */
+    uint32_t longest; /* the longest delay window */
+    uint32_t reorder; /* the sum of every reorder window's D */
+    bool slow;        /* the file has delay or reorder windows */
+} network_t;
+
+/* The loss at tick t of the selected loss windows: 1 - the product of (1 - p) over every
+ * window covering t, global windows first, then windows on links, each in file order (the
+ * simulator's order: the same double, so the same number of pings). */
+static double loss_at(const sched_t *sc, const size_t *sel, size_t n, uint32_t t)
 {
-    *p = 0.0;
-    *d = 0;
+    double pass = 1.0;
+    for (int links = 0; links <= 1; links++)
+        for (size_t i = 0; i < n; i++) {
+            const stmt_t *s = &sc->st[sel ? sel[i] : i];
+            if (s->kind == ST_DROP && (s->groups != NULL) == links && s->tick <= t &&
+                t < s->until)
+                pass *= 1.0 - s->p;
+        }
+    return 1.0 - pass;
+}
+
+/* The network of the selected statements: the worst loss is the largest loss_at over the
+ * start ticks of the loss windows (global or on links; the loss only grows where one
+ * starts), the worst delay the longest delay window plus the D of every reorder window,
+ * whether they overlap or not. */
+static network_t sched_network(const sched_t *sc, const size_t *sel, size_t nsel)
+{
+    network_t net = { 0 };
     size_t n = sel ? nsel : sc->n;
     for (size_t i = 0; i < n; i++) {
         const stmt_t *s = &sc->st[sel ? sel[i] : i];
-        if (s->kind == ST_DROP && s->p > *p)
-            *p = s->p;
-        if (s->kind == ST_DELAY && s->delay > *d)
-            *d = s->delay;
+        if (s->kind == ST_DROP) {
+            double l = loss_at(sc, sel, n, s->tick);
+            if (l > net.loss)
+                net.loss = l;
+        }
+        if (s->kind == ST_DELAY && s->delay > net.longest)
+            net.longest = s->delay;
+        if (s->kind == ST_REORDER)
+            net.reorder += s->delay;
+        net.slow |= s->kind == ST_DELAY || s->kind == ST_REORDER;
     }
+    net.delay = net.longest + net.reorder;
+    return net;
+}
+
+/* The coordinator timeout a file with slow links sets, so that the final updates and reads
+ * can reach their quorum even if a window were still on: two messages each way of the worst
+ * delay, plus the default 10 ticks. */
+static uint32_t coordinator_timeout(uint32_t worst_delay)
+{
+    return 2 * (1 + worst_delay) + 10;
 }
 
 /* ---------------------------------------------------------------- parsing a schedule */
@@ -550,6 +653,30 @@ static bool word_is(char **w, size_t n, size_t i, const char *s)
     return i < n && strcmp(w[i], s) == 0;
 }
 
+/* A probability from 0 to 1, written with digits and a point. */
+static bool parse_prob(const char *word, double *p)
+{
+    char *end;
+    if (!*word || strspn(word, "0123456789.") != strlen(word))
+        return false;
+    *p = strtod(word, &end);
+    return *end == '\0' && end != word && *p >= 0.0 && *p <= 1.0;
+}
+
+/* Words i.. of a window: nothing (every link), or "between A and B" (both ways) or
+ * "between A -> B" (one way). */
+static bool parse_between(char **w, size_t n, size_t i, stmt_t *s)
+{
+    if (i == n)
+        return true;
+    if (n != i + 4 || !word_is(w, n, i, "between") ||
+        !(word_is(w, n, i + 2, "and") || word_is(w, n, i + 2, "->")))
+        return false;
+    s->one_way = word_is(w, n, i + 2, "->");
+    return parse_group(w[i + 1], 1, &s->groups, &s->ngroups) &&
+           parse_group(w[i + 3], 2, &s->groups, &s->ngroups);
+}
+
 /* One statement of the forms the campaign writes, from its words; the text is kept as is. */
 static bool parse_statement(char **w, size_t n, stmt_t *s)
 {
@@ -575,24 +702,21 @@ static bool parse_statement(char **w, size_t n, stmt_t *s)
         if (n < 5 || !parse_u32(w[1], &s->tick) || !word_is(w, n, 2, "to") ||
             !parse_u32(w[3], &s->until) || s->until <= s->tick)
             return false;
-        if (word_is(w, n, 4, "drop") && n == 6) {
-            char *end;
-            s->kind = ST_DROP;
-            s->p = strtod(w[5], &end);
-            return *end == '\0' && end != w[5] && s->p >= 0.0 && s->p <= 1.0;
+        if ((word_is(w, n, 4, "drop") || word_is(w, n, 4, "duplicate")) && n >= 6) {
+            s->kind = word_is(w, n, 4, "drop") ? ST_DROP : ST_DUPLICATE;
+            return parse_prob(w[5], &s->p) && parse_between(w, n, 6, s);
         }
-        if (word_is(w, n, 4, "partition") && n == 8 && word_is(w, n, 6, "|")) {
+        if (word_is(w, n, 4, "partition") && n == 8 &&
+            (word_is(w, n, 6, "|") || word_is(w, n, 6, "->"))) {
             s->kind = ST_PARTITION;
+            s->one_way = word_is(w, n, 6, "->");
             return parse_group(w[5], 1, &s->groups, &s->ngroups) &&
                    parse_group(w[7], 2, &s->groups, &s->ngroups);
         }
-        if (word_is(w, n, 4, "delay") && (n == 6 || n == 10) && parse_u32(w[5], &s->delay)) {
-            s->kind = ST_DELAY;
-            if (n == 6)
-                return true;
-            return word_is(w, n, 6, "between") && word_is(w, n, 8, "and") &&
-                   parse_group(w[7], 1, &s->groups, &s->ngroups) &&
-                   parse_group(w[9], 2, &s->groups, &s->ngroups);
+        if ((word_is(w, n, 4, "delay") || word_is(w, n, 4, "reorder")) && n >= 6 &&
+            parse_u32(w[5], &s->delay)) {
+            s->kind = word_is(w, n, 4, "delay") ? ST_DELAY : ST_REORDER;
+            return s->delay >= 1 && parse_between(w, n, 6, s);
         }
         if (word_is(w, n, 4, "workload") && (n == 11 || n == 13) && parse_u32(w[5], &s->rate) &&
             word_is(w, n, 6, "per") && word_is(w, n, 7, "tick") && word_is(w, n, 8, "on") &&
@@ -632,10 +756,16 @@ static bool parse_statement(char **w, size_t n, stmt_t *s)
         }
         return false;
     }
-    if (word_is(w, n, 2, "restart") && n == 5 && word_is(w, n, 3, "node") &&
+    if (word_is(w, n, 2, "restart") && (n == 5 || n == 7) && word_is(w, n, 3, "node") &&
         parse_u32(w[4], &s->node)) {
         s->kind = ST_RESTART;
-        return s->node >= 1;
+        s->keep = n == 7;
+        return s->node >= 1 && (n == 5 || (word_is(w, n, 5, "keep") && word_is(w, n, 6, "data")));
+    }
+    if (word_is(w, n, 2, "pause") && n == 7 && word_is(w, n, 3, "node") &&
+        parse_u32(w[4], &s->node) && word_is(w, n, 5, "for") && parse_u32(w[6], &s->count)) {
+        s->kind = ST_PAUSE;
+        return s->node >= 1 && s->count >= 1;
     }
     if (word_is(w, n, 2, "add") && n == 5 && parse_u32(w[3], &s->count) &&
         (word_is(w, n, 4, "node") || word_is(w, n, 4, "nodes"))) {
@@ -769,11 +899,15 @@ typedef struct { /* a loss window */
     double p;
 } mdrop_t;
 
-typedef struct { /* a partition */
+typedef struct { /* a partition (either direction) */
     uint32_t from, to;
     uint8_t *groups; /* owned copy */
     uint32_t ngroups;
 } mpart_t;
+
+typedef struct { /* a pause: the node is not live at ticks [from, to) and runs again at to */
+    uint32_t from, to, node;
+} mpause_t;
 
 typedef struct { /* a named key */
     char *key;
@@ -782,12 +916,12 @@ typedef struct { /* a named key */
 } mkey_t;
 
 /* What the campaign knows of a run while it reads a schedule in file order: which nodes it
- * failed by name, how many failures of unknown nodes happened, the windows so far. It checks
- * every statement against the rules at the top of this file before applying it. */
+ * failed by name, how many failures of unknown nodes happened, the windows and pauses so far.
+ * It checks every statement against the rules at the top of this file before applying it. */
 typedef struct {
     uint32_t w, min_live;
     uint32_t final_tick; /* faults end W + 100 before it; 0: not checked */
-    double p_max;        /* the worst single loss of the file */
+    double p_max;        /* the most the loss windows may lose together at any tick */
     uint32_t n_nodes;    /* nodes 1..n_nodes exist (MAX_NNB plus those added so far) */
     uint8_t *failed;     /* failed[id]: failed by name and not restarted */
     uint32_t *start;     /* start[id]: the tick it started (again) */
@@ -801,6 +935,8 @@ typedef struct {
     size_t ndrops;
     mpart_t *parts;
     size_t nparts;
+    mpause_t *pauses;
+    size_t npauses;
     mkey_t *keys;
     size_t nkeys;
 } model_t;
@@ -834,6 +970,7 @@ static void model_free(model_t *m)
     }
     free(m->keys);
     free(m->parts);
+    free(m->pauses);
     free(m->drops);
     free(m->failed);
     free(m->start);
@@ -842,25 +979,53 @@ static void model_free(model_t *m)
     memset(m, 0, sizeof *m);
 }
 
-static bool model_live(const model_t *m, uint32_t id)
+/* The pause of node id that covers tick t, or NULL. */
+static const mpause_t *model_paused(const model_t *m, uint32_t id, uint32_t t)
 {
-    return id >= 1 && id <= m->n_nodes && !m->failed[id];
+    for (size_t i = 0; i < m->npauses; i++)
+        if (m->pauses[i].node == id && m->pauses[i].from <= t && t < m->pauses[i].to)
+            return &m->pauses[i];
+    return NULL;
 }
 
-/* Live nodes as far as the campaign can tell: those not failed by name, less the unknown. */
-static int64_t model_live_count(const model_t *m)
+/* The latest tick at which a pause of node id (any node when id is 0) ended, at or before
+ * t: true when one did. */
+static bool model_resumed(const model_t *m, uint32_t id, uint32_t t, uint32_t *at)
+{
+    bool any = false;
+    *at = 0;
+    for (size_t i = 0; i < m->npauses; i++) {
+        const mpause_t *p = &m->pauses[i];
+        if ((id == 0 || p->node == id) && p->to <= t && (!any || p->to > *at)) {
+            *at = p->to;
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* Not failed by name and not paused at tick t. */
+static bool model_live(const model_t *m, uint32_t id, uint32_t t)
+{
+    return id >= 1 && id <= m->n_nodes && !m->failed[id] && !model_paused(m, id, t);
+}
+
+/* Live nodes at tick t as far as the campaign can tell: those not failed by name and not
+ * paused, less the unknown failures. */
+static int64_t model_live_count(const model_t *m, uint32_t t)
 {
     int64_t live = 0;
     for (uint32_t id = 1; id <= m->n_nodes; id++)
-        live += !m->failed[id];
+        live += model_live(m, id, t);
     return live - m->unknown;
 }
 
-static int64_t group_live(const model_t *m, const mpart_t *p, uint8_t which)
+/* Live nodes at tick t on side `which` of a partition. */
+static int64_t group_live(const model_t *m, const mpart_t *p, uint8_t which, uint32_t t)
 {
     int64_t live = 0;
     for (uint32_t id = 1; id < p->ngroups && id <= m->n_nodes; id++)
-        live += p->groups[id] == which && !m->failed[id];
+        live += p->groups[id] == which && model_live(m, id, t);
     return live - m->unknown;
 }
 
@@ -928,6 +1093,12 @@ static int check_pair(model_t *m, uint32_t t2, uint32_t y, char *why)
         if ((uint64_t)p->from < (uint64_t)t2 + m->w && (uint64_t)p->to + m->w > t1)
             return reject(why, "a pair of failures at %u and %u within W of a partition", t1, t2);
     }
+    for (size_t i = 0; i < m->npauses; i++) {
+        const mpause_t *p = &m->pauses[i];
+        if ((uint64_t)p->from < (uint64_t)t2 + m->w && (uint64_t)p->to + m->w > t1)
+            return reject(why, "a pair of failures at %u and %u within W of a pause of node %u",
+                          t1, t2, p->node);
+    }
     uint32_t d = ring_distance(m, x, y);
     if (d < 4 + m->unknown)
         return reject(why, "a pair of failures of nodes %u and %u, %u place%s apart on the ring "
@@ -935,8 +1106,9 @@ static int check_pair(model_t *m, uint32_t t2, uint32_t y, char *why)
     return 0;
 }
 
-/* A failure of `node`, or of an unknown node when node is 0. */
-static int model_fail(model_t *m, uint32_t t, uint32_t node, char *why)
+/* A failure of `node`, or of an unknown node when node is 0 (`role`: a replica role, which
+ * may be a paused node: the first live node's ring still has it until it is removed). */
+static int model_fail(model_t *m, uint32_t t, uint32_t node, bool role, char *why)
 {
     if (node && node > m->n_nodes)
         return reject(why, "node %u does not exist at tick %u", node, t);
@@ -944,6 +1116,21 @@ static int model_fail(model_t *m, uint32_t t, uint32_t node, char *why)
         return 0; /* already failed: the Application ignores it */
     if (check_quiet(m, t, why) != 0)
         return -1;
+    const mpause_t *paused = node ? model_paused(m, node, t) : NULL;
+    if (paused)
+        return reject(why, "a failure of node %u at %u, paused from %u to %u", node, t,
+                      paused->from, paused->to);
+    for (size_t i = 0; role && i < m->npauses; i++)
+        if (m->pauses[i].from <= t && t < m->pauses[i].to)
+            return reject(why, "a failure of a replica role at %u, while node %u is paused (it "
+                          "may be the one)", t, m->pauses[i].node);
+    /* A paused node hands nothing over: it may hold the only copy of a write until it has run
+     * for W ticks again (a crash of a node not named may be that node). */
+    uint32_t resumed;
+    if (model_resumed(m, node, t, &resumed) && (uint64_t)resumed + m->w > t)
+        return reject(why, "a failure of %s at %u, less than W = %u ticks after %s resumed at %u",
+                      node ? "a node" : "an unknown node", t, m->w,
+                      node ? "it" : "a paused node", resumed);
     bool pair = false;
     if (m->any_fail && t - m->last_fail < m->w) {
         if (!node)
@@ -953,14 +1140,14 @@ static int model_fail(model_t *m, uint32_t t, uint32_t node, char *why)
             return -1;
         pair = true;
     }
-    if (model_live_count(m) - 1 < (int64_t)m->min_live)
+    if (model_live_count(m, t) - 1 < (int64_t)m->min_live)
         return reject(why, "a failure at %u would leave fewer than %u live nodes", t, m->min_live);
     for (size_t i = 0; i < m->nparts; i++) {
         const mpart_t *p = &m->parts[i];
         if (t < p->from || t >= p->to)
             continue;
         for (uint8_t g = 1; g <= 2; g++) {
-            int64_t left = group_live(m, p, g) -
+            int64_t left = group_live(m, p, g, t) -
                            (node ? (node < p->ngroups && p->groups[node] == g) : 1);
             if (left < 3)
                 return reject(why, "a failure at %u would leave a side of the partition from %u "
@@ -1004,7 +1191,7 @@ static int model_partition(model_t *m, const stmt_t *s, char *why)
         return reject(why, "a partition from %u within W of a pair of failures", s->tick);
     mpart_t p = { s->tick, s->until, s->groups, s->ngroups };
     for (uint8_t g = 1; g <= 2; g++)
-        if (group_live(m, &p, g) < 3)
+        if (group_live(m, &p, g, s->tick) < 3)
             return reject(why, "a side of the partition from %u has fewer than 3 live nodes",
                           s->tick);
     m->parts = xrealloc(m->parts, m->nparts + 1, sizeof *m->parts);
@@ -1014,10 +1201,11 @@ static int model_partition(model_t *m, const stmt_t *s, char *why)
     return 0;
 }
 
-/* Loss windows compound; the probes are sized for the worst single one. */
+/* Loss windows, global or on links, compound: where they overlap they must not lose more
+ * together than the loss the schedule's W was computed for. */
 static int model_drop(model_t *m, const stmt_t *s, char *why)
 {
-    if (check_quiet(m, s->until, why) != 0)
+    if (check_quiet(m, s->until, why) != 0 || check_groups_exist(m, s, why) != 0)
         return -1;
     for (size_t k = 0; k <= m->ndrops; k++) {
         uint32_t at = k == m->ndrops ? s->tick : m->drops[k].from;
@@ -1028,11 +1216,48 @@ static int model_drop(model_t *m, const stmt_t *s, char *why)
             if (at >= m->drops[j].from && at < m->drops[j].to)
                 keep *= 1.0 - m->drops[j].p;
         if (1.0 - keep > m->p_max + 1e-9)
-            return reject(why, "loss windows overlapping at tick %u lose %.3f, more than the worst "
-                          "single window (%.2f)", at, 1.0 - keep, m->p_max);
+            return reject(why, "loss windows overlapping at tick %u lose %.3f, more than the "
+                          "worst loss planned (%.2f)", at, 1.0 - keep, m->p_max);
     }
     m->drops = xrealloc(m->drops, m->ndrops + 1, sizeof *m->drops);
     m->drops[m->ndrops++] = (mdrop_t){ s->tick, s->until, s->p };
+    return 0;
+}
+
+/* A pause of a named node: it is not live while paused (for the live minimum and the sides of
+ * partitions), and keeps away from pairs of failures like a partition. */
+static int model_pause(model_t *m, const stmt_t *s, char *why)
+{
+    uint32_t t = s->tick, node = s->node, to = stmt_fault_end(s);
+    if (node > m->n_nodes)
+        return reject(why, "node %u does not exist at tick %u", node, t);
+    if (m->failed[node])
+        return reject(why, "a pause of node %u at %u, which has failed", node, t);
+    const mpause_t *paused = model_paused(m, node, t);
+    if (paused)
+        return reject(why, "a pause of node %u at %u, paused already from %u to %u", node, t,
+                      paused->from, paused->to);
+    if (m->start[node] > t)
+        return reject(why, "a pause of node %u at %u, before it starts at %u", node, t,
+                      m->start[node]);
+    if (check_quiet(m, to, why) != 0)
+        return -1;
+    if (model_live_count(m, t) - 1 < (int64_t)m->min_live)
+        return reject(why, "a pause at %u would leave fewer than %u live nodes", t, m->min_live);
+    for (size_t i = 0; i < m->nparts; i++) {
+        const mpart_t *p = &m->parts[i];
+        if (to <= p->from || t >= p->to || node >= p->ngroups || !p->groups[node])
+            continue;
+        uint32_t at = t > p->from ? t : p->from;
+        if (group_live(m, p, p->groups[node], at) - 1 < 3)
+            return reject(why, "a pause at %u would leave a side of the partition from %u with "
+                          "fewer than 3 live nodes", t, p->from);
+    }
+    if (m->any_pair && (uint64_t)t < (uint64_t)m->pair_end + m->w &&
+        (uint64_t)to + m->w > m->pair_from)
+        return reject(why, "a pause from %u within W of a pair of failures", t);
+    m->pauses = xrealloc(m->pauses, m->npauses + 1, sizeof *m->pauses);
+    m->pauses[m->npauses++] = (mpause_t){ t, to, node };
     return 0;
 }
 
@@ -1079,22 +1304,25 @@ static int model_op(model_t *m, const stmt_t *s, char *why)
 static int model_step(model_t *m, const stmt_t *s, char *why)
 {
     switch (s->kind) {
-    case ST_FAIL_NODE: return model_fail(m, s->tick, s->node, why);
+    case ST_FAIL_NODE: return model_fail(m, s->tick, s->node, false, why);
     case ST_FAIL_RANDOM:
         if (s->count != 1)
             return reject(why, "%u nodes fail at once at tick %u", s->count, s->tick);
-        return model_fail(m, s->tick, 0, why);
-    case ST_FAIL_ROLE:
-    case ST_FAIL_NON_REPLICA: return model_fail(m, s->tick, 0, why);
+        return model_fail(m, s->tick, 0, false, why);
+    case ST_FAIL_ROLE: return model_fail(m, s->tick, 0, true, why);
+    case ST_FAIL_NON_REPLICA: return model_fail(m, s->tick, 0, false, why);
     case ST_RESTART:
         if (s->node > m->n_nodes)
             return reject(why, "node %u does not exist at tick %u", s->node, s->tick);
         if (check_quiet(m, s->tick, why) != 0)
             return -1;
+        if (model_paused(m, s->node, s->tick))
+            return reject(why, "a restart of node %u at %u, which is paused", s->node, s->tick);
         if (m->failed[s->node]) { /* a running node's restart is ignored by the Application */
-            /* A quick restart (of the last failure, within W): the node is back with an empty
-             * store from here, so the next failure is W ticks from here. */
-            if (m->any_fail && m->last_named && m->last_node == s->node &&
+            /* A quick restart (of the last failure, within W) without its data: the node is
+             * back with an empty store from here, so the next failure is W ticks from here.
+             * With its data it is back as it was: the clock runs from the failure. */
+            if (!s->keep && m->any_fail && m->last_named && m->last_node == s->node &&
                 s->tick - m->last_fail < m->w && !m->last_paired)
                 m->last_fail = s->tick;
             m->failed[s->node] = 0;
@@ -1111,12 +1339,15 @@ static int model_step(model_t *m, const stmt_t *s, char *why)
             m->start[++m->n_nodes] = s->tick + 1;
         m->last_change = s->tick;
         return 0;
+    case ST_PAUSE: return model_pause(m, s, why);
     case ST_DROP: return model_drop(m, s, why);
     case ST_PARTITION: return model_partition(m, s, why);
     case ST_DELAY:
+    case ST_DUPLICATE:
+    case ST_REORDER:
         if (check_quiet(m, s->until, why) != 0)
             return -1;
-        return s->groups ? check_groups_exist(m, s, why) : 0;
+        return check_groups_exist(m, s, why);
     case ST_OP:
     case ST_EXPECT_REPLICATED: return model_op(m, s, why);
     case ST_WORKLOAD:
@@ -1132,14 +1363,12 @@ static int model_step(model_t *m, const stmt_t *s, char *why)
 static int sched_validate(const sched_t *sc, const size_t *sel, size_t nsel, uint32_t final_tick,
                           uint32_t *w_out, char *why)
 {
-    double p;
-    uint32_t d;
-    sched_network(sc, sel, nsel, &p, &d);
-    uint32_t w = stabilization_time(p, d);
+    network_t net = sched_network(sc, sel, nsel);
+    uint32_t w = stabilization_time(net.loss, net.delay);
     if (w_out)
         *w_out = w;
     model_t m;
-    model_init(&m, sc->nodes, w, p, final_tick);
+    model_init(&m, sc->nodes, w, net.loss, final_tick);
     int rc = 0;
     size_t n = sel ? nsel : sc->n;
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -1158,11 +1387,18 @@ typedef struct {
     uint32_t w_named, w_random, w_role, w_non_replica, w_quick; /* weights of failure kinds */
     uint32_t pct_pair, pair_gap;   /* a named failure gets a partner 0..pair_gap ticks later */
     uint32_t pct_restart;          /* a named failure is restarted later */
+    uint32_t pct_keep;             /* a restart (quick or later) keeps the node's data */
     uint32_t pct_adjacent;         /* a failure gets another change one tick away */
     uint32_t adds_min, adds_max, add_max; /* `add` events, and nodes per event */
-    uint32_t pct_loss, drops_min, drops_max;
+    uint32_t pct_loss, drops_min, drops_max; /* loss windows on every link */
+    uint32_t link_drops_min, link_drops_max; /* ... and on the links between two groups */
+    uint32_t pct_links_only;       /* a lossy schedule loses on some links only */
     uint32_t pct_delay, delays_min, delays_max, delay_max;
+    uint32_t pct_reorder, reorders_min, reorders_max, reorder_max; /* max: D of all of them */
+    uint32_t pct_dup, dups_min, dups_max; /* duplication windows */
+    uint32_t pct_pause, pauses_min, pauses_max; /* pauses of named nodes */
     uint32_t long_min, long_max, short_min, short_max; /* partitions */
+    uint32_t pct_one_way;          /* a partition or a window on links is one way */
     uint32_t pct_align;            /* a window starts or ends one tick from a failure */
     uint32_t op_gap_min, op_gap_max; /* ticks between named operations during the faults */
 } profile_t;
@@ -1170,16 +1406,24 @@ typedef struct {
 static const profile_t profiles[] = {
     { .name = "standard", .fails_min = 2, .fails_max = 5, .gap_div = 1, .w_named = 30,
       .w_random = 15, .w_role = 25, .w_non_replica = 10, .w_quick = 20, .pct_pair = 12,
-      .pair_gap = 12, .pct_restart = 50, .pct_adjacent = 25, .adds_min = 0, .adds_max = 2,
-      .add_max = 5, .pct_loss = 50, .drops_min = 1, .drops_max = 2, .pct_delay = 35,
-      .delays_min = 1, .delays_max = 2, .delay_max = 4, .long_min = 0, .long_max = 1,
-      .short_min = 0, .short_max = 2, .pct_align = 15, .op_gap_min = 20, .op_gap_max = 60 },
+      .pair_gap = 12, .pct_restart = 50, .pct_keep = 50, .pct_adjacent = 25, .adds_min = 0,
+      .adds_max = 2, .add_max = 5, .pct_loss = 50, .drops_min = 1, .drops_max = 2,
+      .link_drops_min = 0, .link_drops_max = 2, .pct_links_only = 25, .pct_delay = 35,
+      .delays_min = 1, .delays_max = 2, .delay_max = 4, .pct_reorder = 35, .reorders_min = 1,
+      .reorders_max = 2, .reorder_max = 10, .pct_dup = 35, .dups_min = 1, .dups_max = 2,
+      .pct_pause = 50, .pauses_min = 1, .pauses_max = 2, .long_min = 0, .long_max = 1,
+      .short_min = 0, .short_max = 2, .pct_one_way = 40, .pct_align = 15, .op_gap_min = 20,
+      .op_gap_max = 60 },
     { .name = "chaos", .fails_min = 4, .fails_max = 9, .gap_div = 4, .w_named = 25,
       .w_random = 15, .w_role = 20, .w_non_replica = 10, .w_quick = 30, .pct_pair = 30,
-      .pair_gap = 2, .pct_restart = 60, .pct_adjacent = 60, .adds_min = 1, .adds_max = 4,
-      .add_max = 20, .pct_loss = 70, .drops_min = 2, .drops_max = 4, .pct_delay = 60,
-      .delays_min = 1, .delays_max = 3, .delay_max = 8, .long_min = 1, .long_max = 2,
-      .short_min = 2, .short_max = 4, .pct_align = 50, .op_gap_min = 10, .op_gap_max = 40 },
+      .pair_gap = 2, .pct_restart = 60, .pct_keep = 50, .pct_adjacent = 60, .adds_min = 1,
+      .adds_max = 4, .add_max = 20, .pct_loss = 70, .drops_min = 2, .drops_max = 4,
+      .link_drops_min = 1, .link_drops_max = 3, .pct_links_only = 20, .pct_delay = 60,
+      .delays_min = 1, .delays_max = 3, .delay_max = 8, .pct_reorder = 60, .reorders_min = 1,
+      .reorders_max = 3, .reorder_max = 20, .pct_dup = 60, .dups_min = 1, .dups_max = 3,
+      .pct_pause = 75, .pauses_min = 1, .pauses_max = 4, .long_min = 1, .long_max = 2,
+      .short_min = 2, .short_max = 4, .pct_one_way = 50, .pct_align = 50, .op_gap_min = 10,
+      .op_gap_max = 40 },
 };
 #define NPROFILES (sizeof profiles / sizeof profiles[0])
 #define MAX_FAILS 16
@@ -1190,9 +1434,12 @@ typedef enum {
     PL_RESTART_OF,  /* the restart of the node failure ref failed */
     PL_RESTART_ANY, /* the restart of any node failed by name, not otherwise restarted */
     PL_ADD,
+    PL_PAUSE,       /* a pause of a live node for `count` ticks */
     PL_DROP,
     PL_PARTITION,
     PL_DELAY,
+    PL_DUPLICATE,
+    PL_REORDER,
     PL_OP,          /* an update or read of a named key, no expectation */
 } plan_kind_t;
 
@@ -1205,10 +1452,10 @@ typedef struct {
     plan_kind_t kind;
     int ftype, role, op;
     uint32_t key;      /* named key index */
-    uint32_t count;    /* nodes added; ticks to a quick restart */
+    uint32_t count;    /* nodes added; ticks to a quick restart; ticks of a pause */
     uint32_t until, delay, hundredths;
     uint32_t ref;
-    bool between, later_restart, done;
+    bool between, one_way, keep, later_restart, done;
     uint32_t node;     /* the node a named failure failed, once played */
 } plan_t;
 
@@ -1217,6 +1464,7 @@ typedef struct {
     rng_t *rng;
     uint32_t nkeys, w, fe; /* named keys, W, end of the fault period */
     uint32_t p_max_h, d_max; /* worst loss (hundredths) and longest delay planned */
+    uint32_t r_max, r_used;  /* the D of all reorder windows: at most, and planned so far */
     plan_t *plan;
     size_t nplan, cap;
     uint32_t seq, updates;
@@ -1276,16 +1524,65 @@ static uint32_t pick_weighted(rng_t *r, const uint32_t *w, size_t n)
     return 0;
 }
 
-static void plan_window(gen_t *g, plan_kind_t kind, uint32_t from, uint32_t until)
+/* The D of another reorder window from what is left of the budget (all of it, up to 10, for
+ * the first), or 0 when none is left. */
+static uint32_t reorder_draw(gen_t *g)
 {
+    uint32_t left = g->r_max - g->r_used, most = left < 10 ? left : 10;
+    if (most == 0)
+        return 0;
+    uint32_t d = g->r_used == 0 ? most : rng_range(g->rng, 1, most);
+    g->r_used += d;
+    return d;
+}
+
+/* A window from `from` to `until`: its loss, delay, duplication or reordering drawn, and
+ * whether it is on some links only (a loss window is global unless the caller says). */
+static size_t plan_window(gen_t *g, plan_kind_t kind, uint32_t from, uint32_t until)
+{
+    rng_t *r = g->rng;
     plan_t it = { .tick = from, .until = until, .kind = kind };
-    if (kind == PL_DROP)
-        it.hundredths = 5 * rng_range(g->rng, 1, g->p_max_h / 5);
-    if (kind == PL_DELAY) {
-        it.delay = rng_range(g->rng, 1, g->d_max);
-        it.between = rng_chance(g->rng, 50);
+    switch (kind) {
+    case PL_DROP: it.hundredths = 5 * rng_range(r, 1, g->p_max_h / 5); break;
+    case PL_DELAY:
+        it.delay = rng_range(r, 1, g->d_max);
+        it.between = rng_chance(r, 50);
+        break;
+    case PL_DUPLICATE:
+        it.hundredths = 5 * rng_range(r, 1, 20);
+        it.between = rng_chance(r, 50);
+        break;
+    case PL_REORDER:
+        it.delay = reorder_draw(g);
+        if (it.delay == 0)
+            return SIZE_MAX;
+        it.between = rng_chance(r, 50);
+        break;
+    default: break;
     }
-    plan_add(g, it);
+    it.one_way = rng_chance(r, g->pf->pct_one_way);
+    return plan_add(g, it);
+}
+
+/* A pause's length: shorter than detection (5 ticks to the probe timeout less 2), around it
+ * (up to 60 ticks), or long enough that the node is surely removed and rejoins (10 ticks past
+ * the probe timeout to 200 ticks). */
+static uint32_t pause_ticks(gen_t *g)
+{
+    uint32_t probe = (g->w - 60) / 2; /* W = 2 * probe_timeout + 60 */
+    uint32_t short_max = probe > 10 ? probe - 2 : 8;
+    uint32_t long_min = probe + 10, long_max = long_min + 50 > 200 ? long_min + 50 : 200;
+    uint32_t pick = rng_below(g->rng, 10);
+    if (pick < 4)
+        return rng_range(g->rng, 5, short_max);
+    if (pick < 7 && short_max < 60)
+        return rng_range(g->rng, short_max + 1, 60);
+    return rng_range(g->rng, long_min, long_max);
+}
+
+static void plan_pause(gen_t *g, uint32_t from, uint32_t ticks)
+{
+    plan_add(g, (plan_t){ .tick = from, .kind = PL_PAUSE, .count = ticks });
 }
 
 /* Another change one tick after (or before) tick t: "a join the tick after a failure". */
@@ -1295,16 +1592,25 @@ static void plan_adjacent(gen_t *g, uint32_t t)
     uint32_t at = rng_chance(r, 80) || t == 0 ? t + 1 : t - 1;
     if (at < FAULTS_FROM - 1 || at >= g->fe)
         return;
-    uint32_t which = rng_below(r, 6);
+    uint32_t which = rng_below(r, 9);
     switch (which) {
-    case 1: plan_add(g, (plan_t){ .tick = at, .kind = PL_RESTART_ANY }); return;
+    case 1:
+        plan_add(g, (plan_t){ .tick = at, .kind = PL_RESTART_ANY,
+                              .keep = rng_chance(r, g->pf->pct_keep) });
+        return;
     case 2:
-    case 3: {
-        plan_kind_t kind = which == 2 ? PL_DROP : PL_DELAY;
-        if (kind == PL_DROP ? g->p_max_h == 0 : g->d_max == 0)
+    case 3:
+    case 7:
+    case 8: {
+        plan_kind_t kind = which == 2 ? PL_DROP : which == 3 ? PL_DELAY
+                           : which == 7 ? PL_DUPLICATE : PL_REORDER;
+        if ((kind == PL_DROP && g->p_max_h == 0) || (kind == PL_DELAY && g->d_max == 0) ||
+            (kind == PL_REORDER && g->r_used >= g->r_max))
             break;
         uint32_t until = at + rng_range(r, 20, 100);
-        plan_window(g, kind, at, until < g->fe ? until : g->fe);
+        size_t k = plan_window(g, kind, at, until < g->fe ? until : g->fe);
+        if (kind == PL_DROP && k != SIZE_MAX)
+            g->plan[k].between = rng_chance(r, 50);
         return;
     }
     case 4:
@@ -1316,6 +1622,9 @@ static void plan_adjacent(gen_t *g, uint32_t t)
     case 5:
         plan_add(g, (plan_t){ .tick = at, .kind = PL_OP, .key = rng_below(r, g->nkeys),
                               .op = (int)rng_below(r, 2) });
+        return;
+    case 6:
+        plan_pause(g, at, pause_ticks(g));
         return;
     default: break;
     }
@@ -1351,7 +1660,8 @@ static void plan_faults(gen_t *g)
         if (it.ftype == FT_NAMED && rng_chance(r, pf->pct_restart)) {
             uint32_t rt = ft + rng_range(r, 10, 2 * g->w);
             if (rt < g->fe) {
-                plan_add(g, (plan_t){ .tick = rt, .kind = PL_RESTART_OF, .ref = (uint32_t)idx });
+                plan_add(g, (plan_t){ .tick = rt, .kind = PL_RESTART_OF, .ref = (uint32_t)idx,
+                                      .keep = rng_chance(r, pf->pct_keep) });
                 g->plan[idx].later_restart = true;
             }
         }
@@ -1362,18 +1672,26 @@ static void plan_faults(gen_t *g)
         plan_add(g, (plan_t){ .tick = FAULTS_FROM + rng_below(r, g->fe - FAULTS_FROM),
                               .kind = PL_ADD, .count = rng_range(r, 1, pf->add_max) });
     if (g->p_max_h) {
-        uint32_t n = rng_range(r, pf->drops_min, pf->drops_max), from[8], until[8], first = 0;
+        /* loss windows on every link (none when the schedule loses on some links only), then
+         * on the links between two groups */
+        uint32_t ng = rng_chance(r, pf->pct_links_only) ? 0
+                      : rng_range(r, pf->drops_min, pf->drops_max);
+        uint32_t nl = rng_range(r, pf->link_drops_min, pf->link_drops_max);
+        if (ng + nl == 0)
+            nl = 1;
+        uint32_t from[16], until[16], first = 0, n = ng + nl;
         for (uint32_t k = 0; k < n; k++) {
             place_window(g, rng_range(r, 30, 200), &from[k], &until[k]);
             if (from[k] < from[first])
                 first = k;
         }
         for (uint32_t k = 0; k < n; k++) {
-            plan_window(g, PL_DROP, from[k], until[k]);
+            size_t i = plan_window(g, PL_DROP, from[k], until[k]);
+            g->plan[i].between = k >= ng;
             if (k == first) /* the earliest carries the worst loss, so later ones are sized
                                  * against it (an earlier adjacent window may still clash: the
                                  * whole schedule is then drawn again) */
-                g->plan[g->nplan - 1].hundredths = g->p_max_h;
+                g->plan[i].hundredths = g->p_max_h;
         }
     }
     if (g->d_max) {
@@ -1381,9 +1699,30 @@ static void plan_faults(gen_t *g)
         for (uint32_t k = 0; k < n; k++) {
             uint32_t from, until;
             place_window(g, rng_range(r, 30, 200), &from, &until);
-            plan_window(g, PL_DELAY, from, until);
+            size_t i = plan_window(g, PL_DELAY, from, until);
             if (k == 0)
-                g->plan[g->nplan - 1].delay = g->d_max;
+                g->plan[i].delay = g->d_max;
+        }
+    }
+    if (g->r_max) {
+        for (uint32_t k = rng_range(r, pf->reorders_min, pf->reorders_max); k > 0; k--) {
+            uint32_t from, until;
+            place_window(g, rng_range(r, 30, 200), &from, &until);
+            plan_window(g, PL_REORDER, from, until);
+        }
+    }
+    if (rng_chance(r, pf->pct_dup)) {
+        for (uint32_t k = rng_range(r, pf->dups_min, pf->dups_max); k > 0; k--) {
+            uint32_t from, until;
+            place_window(g, rng_range(r, 20, 200), &from, &until);
+            plan_window(g, PL_DUPLICATE, from, until);
+        }
+    }
+    if (rng_chance(r, pf->pct_pause)) {
+        for (uint32_t k = rng_range(r, pf->pauses_min, pf->pauses_max); k > 0; k--) {
+            uint32_t from, until;
+            place_window(g, pause_ticks(g) + 1, &from, &until);
+            plan_pause(g, from, until - from - 1);
         }
     }
     for (uint32_t k = rng_range(r, pf->long_min, pf->long_max); k > 0; k--) {
@@ -1415,13 +1754,15 @@ static bool gen_try(gen_t *g, stmt_t *s)
     return true;
 }
 
-/* Nodes `fail node` may name at tick t: live as far as the campaign knows, started, and with
- * no restart planned. Returns how many, shuffled into out. */
-static uint32_t fail_candidates(gen_t *g, uint32_t t, uint32_t *out)
+/* Nodes `fail node` (or, for a pause, `pause node`) may name at tick t: live as far as the
+ * campaign knows (not failed, not paused), started, with no restart planned, and for a
+ * failure not resumed from a pause in the last W ticks. Returns how many, shuffled into out. */
+static uint32_t fail_candidates(gen_t *g, uint32_t t, bool pause, uint32_t *out)
 {
-    uint32_t n = 0;
+    uint32_t n = 0, resumed;
     for (uint32_t id = 1; id <= g->m.n_nodes; id++)
-        if (model_live(&g->m, id) && !g->pending[id] && g->m.start[id] <= t)
+        if (model_live(&g->m, id, t) && !g->pending[id] && g->m.start[id] <= t &&
+            (pause || !model_resumed(&g->m, id, t, &resumed) || (uint64_t)resumed + g->w <= t))
             out[n++] = id;
     for (uint32_t i = n; i > 1; i--) {
         uint32_t j = rng_below(g->rng, i), tmp = out[i - 1];
@@ -1434,7 +1775,7 @@ static uint32_t fail_candidates(gen_t *g, uint32_t t, uint32_t *out)
 static bool try_fail_node(gen_t *g, plan_t *it, uint32_t tries)
 {
     uint32_t *cand = xcalloc(g->m.n_nodes + 1, sizeof *cand);
-    uint32_t n = fail_candidates(g, it->tick, cand);
+    uint32_t n = fail_candidates(g, it->tick, false, cand);
     bool ok = false;
     for (uint32_t i = 0; i < n && i < tries && !ok; i++) {
         stmt_t s = { .kind = ST_FAIL_NODE, .tick = it->tick, .node = cand[i] };
@@ -1502,7 +1843,8 @@ static void play_fail(gen_t *g, size_t idx)
         if (it->ftype == FT_QUICK) {
             g->pending[it->node] = 1;
             plan_add(g, (plan_t){ .tick = it->tick + it->count, .kind = PL_RESTART_OF,
-                                  .ref = (uint32_t)idx });
+                                  .ref = (uint32_t)idx,
+                                  .keep = rng_chance(g->rng, g->pf->pct_keep) });
         } else if (it->later_restart) {
             g->pending[it->node] = 1;
         }
@@ -1544,6 +1886,7 @@ static void play(gen_t *g, size_t idx)
         if (g->m.failed[x]) {
             s.kind = ST_RESTART;
             s.node = x;
+            s.keep = it.keep;
             gen_try(g, &s);
         }
         return;
@@ -1559,9 +1902,21 @@ static void play(gen_t *g, size_t idx)
             if (g->m.failed[id] && !g->pending[id] && pick-- == 0) {
                 s.kind = ST_RESTART;
                 s.node = id;
+                s.keep = it.keep;
                 gen_try(g, &s);
                 return;
             }
+        return;
+    }
+    case PL_PAUSE: {
+        uint32_t *cand = xcalloc(g->m.n_nodes + 1, sizeof *cand);
+        uint32_t n = fail_candidates(g, it.tick, true, cand);
+        for (uint32_t i = 0; i < n && i < 8; i++) {
+            stmt_t p = { .kind = ST_PAUSE, .tick = it.tick, .node = cand[i], .count = it.count };
+            if (gen_try(g, &p))
+                break;
+        }
+        free(cand);
         return;
     }
     case PL_ADD:
@@ -1572,26 +1927,35 @@ static void play(gen_t *g, size_t idx)
         if (s.count)
             gen_try(g, &s);
         return;
-    case PL_DROP:
+    case PL_DROP: /* smaller and smaller, until the loss windows together fit the plan */
         for (uint32_t h = it.hundredths; h >= 1; h /= 2) {
-            stmt_t d = { .kind = ST_DROP, .tick = it.tick, .until = it.until, .p = h / 100.0 };
+            stmt_t d = { .kind = ST_DROP, .tick = it.tick, .until = it.until, .p = h / 100.0,
+                         .one_way = it.between && it.one_way };
+            if (it.between)
+                draw_groups(g, &d);
             if (gen_try(g, &d))
                 return;
         }
         return;
     case PL_PARTITION:
         for (int tries = 0; tries < 6; tries++) {
-            stmt_t p = { .kind = ST_PARTITION, .tick = it.tick, .until = it.until };
+            stmt_t p = { .kind = ST_PARTITION, .tick = it.tick, .until = it.until,
+                         .one_way = it.one_way };
             draw_groups(g, &p);
             if (gen_try(g, &p))
                 return;
         }
         return;
     case PL_DELAY:
-        s.kind = ST_DELAY;
+    case PL_DUPLICATE:
+    case PL_REORDER:
+        s.kind = it.kind == PL_DELAY ? ST_DELAY : it.kind == PL_REORDER ? ST_REORDER : ST_DUPLICATE;
         s.delay = it.delay;
-        if (it.between)
+        s.p = it.hundredths / 100.0;
+        if (it.between) {
             draw_groups(g, &s);
+            s.one_way = it.one_way;
+        }
         gen_try(g, &s);
         return;
     case PL_OP:
@@ -1691,7 +2055,8 @@ static int generate_once(rng_t *r, const profile_t *pf, sched_t *sc, uint32_t *w
     g.nkeys = rng_range(r, 2, 5);
     g.p_max_h = rng_chance(r, pf->pct_loss) ? 5 * rng_range(r, 1, 6) : 0;
     g.d_max = rng_chance(r, pf->pct_delay) ? rng_range(r, 1, pf->delay_max) : 0;
-    g.w = stabilization_time(g.p_max_h / 100.0, g.d_max);
+    g.r_max = rng_chance(r, pf->pct_reorder) ? rng_range(r, 1, pf->reorder_max) : 0;
+    g.w = stabilization_time(g.p_max_h / 100.0, g.d_max + g.r_max);
     g.pending = xcalloc(MAX_NODES + 2, 1);
     model_init(&g.m, sc->nodes, g.w, g.p_max_h / 100.0, 0);
     for (uint32_t k = 0; k < g.nkeys; k++) {
@@ -1705,11 +2070,8 @@ static int generate_once(rng_t *r, const profile_t *pf, sched_t *sc, uint32_t *w
     /* the quiet period starts after the last fault */
     uint32_t q0 = FAULTS_FROM;
     for (size_t i = 0; i < sc->n; i++) {
-        const stmt_t *s = &sc->st[i];
-        if (stmt_is_failure(s) || s->kind == ST_RESTART || s->kind == ST_ADD)
-            q0 = s->tick + 1 > q0 ? s->tick + 1 : q0;
-        if (stmt_is_window(s))
-            q0 = s->until > q0 ? s->until : q0;
+        uint32_t end = stmt_fault_end(&sc->st[i]);
+        q0 = end > q0 ? end : q0;
     }
     /* named operations belong to the fault period: drop those after it */
     size_t kept = 0;
@@ -1729,10 +2091,8 @@ static int generate_once(rng_t *r, const profile_t *pf, sched_t *sc, uint32_t *w
         wl.mix[1] = 100 - wl.mix[0] - wl.mix[2];
     }
     push_rendered(sc, &wl);
-    double p;
-    uint32_t d;
-    sched_network(sc, NULL, 0, &p, &d);
-    uint32_t w = stabilization_time(p, d);
+    network_t net = sched_network(sc, NULL, 0);
+    uint32_t w = stabilization_time(net.loss, net.delay);
     uint32_t q1 = q0 + w + 100 + rng_below(r, 31);
     uint32_t last = add_finals(sc, r, g.nkeys, q1);
     sc->ticks = last + 60;
@@ -1740,11 +2100,50 @@ static int generate_once(rng_t *r, const profile_t *pf, sched_t *sc, uint32_t *w
     sched_add_setting(sc, xasprintf("MAX_NNB: %u", sc->nodes));
     sched_add_setting(sc, xasprintf("SEED: %llu", (unsigned long long)sc->seed));
     sched_add_setting(sc, xasprintf("TICKS: %u", sc->ticks));
+    if (net.slow)
+        sched_add_setting(sc, xasprintf("COORDINATOR_TIMEOUT: %u",
+                                        coordinator_timeout(net.delay)));
     model_free(&g.m);
     free(g.plan);
     free(g.pending);
     *w_out = w;
     return sched_validate(sc, NULL, 0, q1, NULL, why);
+}
+
+/* The statement model reads back what the generator wrote: each statement parses, renders to
+ * the same text, and the whole file keeps the rules with the same W (the shrinker works on
+ * the parsed form). Exits on a mismatch: a bug of this program. */
+static void check_read_back(const sched_t *sc, uint64_t index, uint32_t w)
+{
+    char *text = sched_text(sc, NULL, NULL, 0);
+    sched_t back;
+    char why[256] = "";
+    const char *wrong = NULL;
+    uint32_t w2 = 0;
+    if (sched_parse(text, &back, why, sizeof why) != 0) {
+        free(text);
+        fprintf(stderr, PROG ": internal error: schedule %llu does not read back: %s\n",
+                (unsigned long long)index, why);
+        exit(EXIT_USAGE);
+    }
+    free(text);
+    if (back.n != sc->n)
+        wrong = "(the number of statements)";
+    for (size_t i = 0; i < back.n && !wrong; i++) {
+        char *as_read = xstrdup(back.st[i].text);
+        stmt_render(&back.st[i]);
+        if (strcmp(back.st[i].text, as_read) != 0)
+            wrong = sc->st[i].text;
+        free(as_read);
+    }
+    if (!wrong && (sched_validate(&back, NULL, 0, 0, &w2, why) != 0 || w2 != w))
+        wrong = why[0] ? why : "(W)";
+    if (wrong) {
+        fprintf(stderr, PROG ": internal error: schedule %llu reads back otherwise: %s\n",
+                (unsigned long long)index, wrong);
+        exit(EXIT_USAGE);
+    }
+    sched_free(&back);
 }
 
 /* Schedule `index` of the campaign: deterministic in (seed, index, profile). */
@@ -1755,17 +2154,17 @@ static void generate(uint64_t seed, uint64_t index, unsigned profile, sched_t *s
         rng_t r;
         rng_seed(&r, seed, index, profile, attempt);
         if (generate_once(&r, &profiles[profile], sc, w, why) == 0) {
-            double p;
-            uint32_t d;
-            sched_network(sc, NULL, 0, &p, &d);
+            network_t net = sched_network(sc, NULL, 0);
             sc->header = xasprintf(
                 "# Schedule %llu of campaign seed %llu, profile %s (tools/campaign --print %llu "
                 "--seed %llu --profile %s)\n"
-                "# %u nodes; W = %u ticks (worst loss %.2f, longest delay %u); history check: "
-                "tools/check-history --quiet %u dbg.log state.txt\n",
+                "# %u nodes; W = %u ticks (worst loss %.4f, worst delay %u: longest delay %u, "
+                "reordering %u); history check: tools/check-history --quiet %u dbg.log "
+                "state.txt\n",
                 (unsigned long long)index, (unsigned long long)seed, profiles[profile].name,
                 (unsigned long long)index, (unsigned long long)seed, profiles[profile].name,
-                sc->nodes, *w, p, d, *w);
+                sc->nodes, *w, net.loss, net.delay, net.longest, net.reorder, *w);
+            check_read_back(sc, index, *w);
             return;
         }
         sched_free(sc);
@@ -2742,8 +3141,9 @@ static void usage(FILE *f)
         "  --runs N        schedules to run (0 .. N-1)\n"
         "  --seed S        campaign seed (default: from the clock; printed to replay the\n"
         "                  campaign). Schedule I depends only on S, I and the profile.\n"
-        "  --profile P     standard (default) or chaos: more failures, overlapping windows,\n"
-        "                  bursts of up to 20 added nodes, changes one tick apart everywhere\n"
+        "  --profile P     standard (default) or chaos: more failures and pauses, overlapping\n"
+        "                  windows of every kind, bursts of up to 20 added nodes, changes one\n"
+        "                  tick apart everywhere\n"
         "  --jobs J        runs at a time (default: the number of online CPUs)\n"
         "  --out DIR       where failing schedules go (default campaign-out, created if missing)\n"
         "  --shrink        reduce each failing schedule by delta debugging over its statements\n"
@@ -2762,27 +3162,42 @@ static void usage(FILE *f)
         "Every schedule: 10-60 nodes; 2-5 named keys created at tick 100 expecting success; a\n"
         "workload until the faults end; named updates and reads during the faults (no\n"
         "expectations); a fault period of failures (named, random, replica roles, non-replicas,\n"
-        "quick restarts before detection, pairs of named failures), later restarts, added\n"
-        "nodes, loss windows, partitions long enough to be detected (60+ ticks) or too short\n"
-        "(1-5), slow links, and changes one tick apart; then a quiet period of at least W + 100\n"
-        "ticks, an update of every named key expecting success, a read expecting its value 20\n"
-        "ticks later, `expect key ... replicated by` and `expect no lost writes`.\n"
+        "quick restarts before detection, pairs of named failures), later restarts (with or\n"
+        "without the node's data: `keep data`), pauses of named nodes (5-200 ticks: shorter than\n"
+        "detection, or long enough that the node is removed and rejoins), added nodes, loss\n"
+        "windows (on every link, or between two groups both ways or one way, up to 30%),\n"
+        "partitions both ways or one way, long enough to be detected (60+ ticks) or too short\n"
+        "(1-5), slow links (both ways or one way), duplication (up to 100%) and reordering (0\n"
+        "to D extra ticks, D up to 10) everywhere or between two groups, and changes one tick\n"
+        "apart; then a quiet period of at least W + 100 ticks, an update of every named key\n"
+        "expecting success, a read expecting its value 20 ticks later, `expect key ...\n"
+        "replicated by` and `expect no lost writes`.\n"
         "\n"
         "Rules every schedule keeps (so that it never asks the impossible):\n"
-        "  W = 2 * probe_timeout + 60, probe_timeout from the file's worst loss p and longest\n"
-        "    delay d as the simulator computes it: q = 1-(1-p)^2, pings = 4 or the smallest\n"
-        "    pings >= 4 with q^pings <= 1e-12, probe_timeout = 2 * pings + 2 * (1 + d).\n"
-        "  At least max(5, MAX_NNB/2) live nodes at every tick (failures of random nodes and\n"
-        "    replica roles count as failures of unknown nodes).\n"
-        "  Failures of any kind at least W ticks apart (after a quick restart, which loses the\n"
-        "    node's store, W from the restart), except a pair of `fail node` at least 4\n"
-        "    (+ unknown failures) places apart on the ring of live nodes, both started more\n"
-        "    than W earlier, no other change in the W ticks before, no partition from W before\n"
-        "    to W after.\n"
-        "  Partitions: two groups of at least 3 live nodes each, all window long; they do not\n"
-        "    overlap one another. Overlapping loss windows lose no more than the worst one.\n"
-        "  Restarts only of nodes failed by name; at most 10000 nodes in all. Every fault ends\n"
-        "    W + 100 ticks before the final update.\n"
+        "  W = 2 * probe_timeout + 60, probe_timeout from the file's worst loss p and worst\n"
+        "    delay d as the simulator computes it: p the largest compound loss at the start of\n"
+        "    a loss window (1 - the product of 1 - p_i over every loss window covering it,\n"
+        "    global or on links), d the longest delay plus the D of every reorder window;\n"
+        "    q = 1-(1-p)^2, pings = 4 or the smallest pings >= 4 with q^pings <= 1e-12,\n"
+        "    probe_timeout = 2 * pings + 2 * (1 + d). Overlapping loss windows lose no more\n"
+        "    together than the worst loss the schedule was planned for.\n"
+        "  With delay or reorder windows, COORDINATOR_TIMEOUT: 2 * (1 + d) + 10.\n"
+        "  At least max(5, MAX_NNB/2) live nodes at every tick; a paused node is not live\n"
+        "    (failures of random nodes and replica roles count as failures of unknown nodes).\n"
+        "  Failures of any kind at least W ticks apart (after a quick restart without data,\n"
+        "    which loses the node's store, W from the restart; with `keep data` W from the\n"
+        "    failure), except a pair of `fail node` at least 4 (+ unknown failures) places\n"
+        "    apart on the ring of live nodes, both started more than W earlier, no other change\n"
+        "    in the W ticks before, no partition or pause from W before to W after.\n"
+        "  Pauses only of started nodes neither failed nor paused; no failure, restart or pause\n"
+        "    of a paused node. Pauses lose no data and are not spaced from failures, but no\n"
+        "    node fails within W after it resumed, no unknown node within W after any pause\n"
+        "    ended, and no replica role while a node is paused.\n"
+        "  Partitions (both ways or one way): two groups of at least 3 live nodes each, all\n"
+        "    window long; they do not overlap one another.\n"
+        "  Restarts only of nodes failed by name; at most 10000 nodes in all. Every fault\n"
+        "    (failures, restarts, added nodes, pauses, every window) ends W + 100 ticks before\n"
+        "    the final update.\n"
         "\n"
         "Output: `seed: S ...`, one line per failing schedule, `schedule I (seed S): kind=n, ...\n"
         "-> FILE` (in order of I; with --shrink also where each shrunk file went), a timing line,\n"
