@@ -45,7 +45,9 @@ typedef struct {
 } ho_due_t;
 
 /* Transaction ids of requests served lately, in two generations that take turns: a request
- * served while its id is in either is a copy the network made, and is ignored. */
+ * served while its id is in either is a copy the network made, and is ignored. Generations
+ * span ticks the node ran (kv_tick calls), not ticks of the run: a copy that waited in the inbox
+ * of a paused node arrives, for the node, right after the original. */
 #define SERVED_TICKS 32 /* a generation's span; a duplicate arrives within 3 ticks */
 typedef struct {
     uint32_t *ids; /* open addressing, 0 = empty (transaction ids start at 1) */
@@ -74,7 +76,8 @@ struct kv_node {
 
     txid_set_t served[2]; /* [served_gen]: requests served lately; the other: before that */
     int served_gen;
-    uint32_t served_since; /* tick the current generation started */
+    uint32_t served_since; /* local tick the current generation started */
+    uint32_t local_ticks;  /* kv_tick calls so far: this node's own clock (it stops in a pause) */
 
     uint32_t sync_turn; /* which neighbour the next anti-entropy round goes to */
     kv_stats_t stats;
@@ -658,15 +661,15 @@ static bool txid_add(txid_set_t *s, uint32_t id)
 }
 
 /* Whether request txid was served lately (a copy the network made); otherwise notes it. */
-static bool served_before(kv_node_t *n, uint32_t txid, uint32_t now)
+static bool served_before(kv_node_t *n, uint32_t txid)
 {
-    if (now - n->served_since >= SERVED_TICKS) { /* the older generation is forgotten */
+    if (n->local_ticks - n->served_since >= SERVED_TICKS) { /* the older generation goes */
         txid_set_t *old = &n->served[!n->served_gen];
         if (old->cap)
             memset(old->ids, 0, old->cap * sizeof *old->ids);
         old->n = 0;
         n->served_gen = !n->served_gen;
-        n->served_since = now;
+        n->served_since = n->local_ticks;
     }
     if (txid_in(&n->served[0], txid) || txid_in(&n->served[1], txid))
         return true;
@@ -676,7 +679,7 @@ static bool served_before(kv_node_t *n, uint32_t txid, uint32_t now)
 
 static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
 {
-    if (served_before(n, req->txid, now)) {
+    if (served_before(n, req->txid)) {
         n->stats.duplicate_requests++;
         return;
     }
@@ -1056,6 +1059,7 @@ int kv_receive(kv_node_t *n, const uint8_t *data, size_t len, uint32_t now)
 
 void kv_tick(kv_node_t *n, uint32_t now)
 {
+    n->local_ticks++;
     ensure_ring(n, now, false);
     send_due_handoffs(n, now);
     expire_txns(n, now);

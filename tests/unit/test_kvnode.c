@@ -55,6 +55,7 @@ typedef struct {
     kv_node_t *kv;
     uint32_t start; /* tick of member_start, NEVER if not started */
     bool failed;
+    bool paused; /* runs nothing; its messages wait in its inbox (app.c's pause) */
 } knode_t;
 
 typedef struct {
@@ -209,7 +210,7 @@ static void kc_step(kc_t *c)
         if (k->start == now) {
             addr_t seed = A(1);
             member_start(k->m, &seed, 1, now, now);
-        } else if (k->start != NEVER && k->start < now && !k->failed) {
+        } else if (k->start != NEVER && k->start < now && !k->failed && !k->paused) {
             en_msg_t *msg;
             while ((msg = emulnet_recv(c->net, A(id), now))) {
                 int type = wire_peek_type(msg->data, msg->len);
@@ -1651,6 +1652,35 @@ static void test_duplicate_request_served_once(void)
     kc_free(c);
 }
 
+/* A copy that waited in the inbox of a paused node: node X serves request A, then one request a
+ * tick for 32 ticks (so its served-set turns over once after A: A is in the older generation),
+ * is paused for 40 ticks and, as it resumes, gets A's copy (app.c hands a resumed node its
+ * waiting messages before it ticks). For X only 32 ticks passed, so A is still known and the
+ * copy ignored; a clock of ticks of the run would have turned the set over again and forgotten A. */
+static void test_duplicate_request_after_pause(void)
+{
+    kc_t *c = cluster5(527);
+    const uint32_t X = 3;
+    kv_version_t v = { (uint64_t)kc_last(c) << 16 | 1, 2 };
+    const kv_version_t va = v;
+    inject_request(c, X, 2, 92000, KV_CREATE, "pzA", "a", va); /* A */
+    char key[16];
+    for (uint32_t i = 1; i <= 32; i++) {
+        kc_run_to(c, kc_last(c) + 1);
+        v.stamp++;
+        snprintf(key, sizeof key, "pz%u", i);
+        inject_request(c, X, 2, 92000 + i, KV_CREATE, key, "a", v);
+    }
+    c->nodes[X].paused = true;
+    kc_run_to(c, kc_last(c) + 40);
+    c->nodes[X].paused = false;
+    inject_request(c, X, 2, 92000, KV_CREATE, "pzA", "a", va); /* A's copy */
+    kc_run_to(c, kc_last(c) + 2);
+    CU_ASSERT_EQUAL(count_lines(c, 0, 92000, X), 1);
+    CU_ASSERT_EQUAL(stats_of(c, X).duplicate_requests, 1);
+    kc_free(c);
+}
+
 /* Whether node id holds exactly version v (and value, or a tombstone when value is NULL). */
 static bool holds(kc_t *c, uint32_t id, const char *key, kv_version_t v, const char *value)
 {
@@ -2081,6 +2111,8 @@ int add_kvnode_suite(void)
         { "handoff: an answer from a target's earlier life does not count",
           test_handoff_stale_answer_from_earlier_life },
         { "a request delivered twice is served once", test_duplicate_request_served_once },
+        { "a request's copy that waited out a pause is still ignored",
+          test_duplicate_request_after_pause },
         { "anti-entropy repairs replicas that missed a write", test_anti_entropy_repairs },
         { "anti-entropy off (sync_period 0): replicas stay behind", test_anti_entropy_off },
         { "malformed or stranger digests: counted, ignored, silent",
