@@ -1362,6 +1362,21 @@ static int event_order(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* A window [from, *to) that ends after a run of T ticks: an error when it starts after the run
+ * too, else cut at T with a warning. */
+static int cut_window(parser_t *p, unsigned line, unsigned col, const char *what, uint32_t from,
+                      uint32_t *to, uint32_t T)
+{
+    p->line = line;
+    if (from >= T)
+        return fail_at(p, col, "the %s starts at tick %u, after the run: TICKS is %u (ticks 0 "
+                       "to %u)", what, (unsigned)from, (unsigned)T, (unsigned)T - 1);
+    warn_at(p, line, col, "the %s ends at tick %u, after the run (TICKS is %u): it stops at "
+            "the end of the run", what, (unsigned)*to, (unsigned)T);
+    *to = T;
+    return 0;
+}
+
 /* Sorts the events by tick (file order within a tick) and sets the run's length: TICKS if
  * given (every event must fall inside it), else long enough for the last event to play out. */
 static int settle_timeline(parser_t *p, scenario_t *sc)
@@ -1401,27 +1416,25 @@ static int settle_timeline(parser_t *p, scenario_t *sc)
                            "(SINGLE_FAILURE) happens", (unsigned)sc->ticks_setting,
                            (unsigned)e->tick);
         }
+        /* A window or workload that starts inside the run and ends after it acts until the end:
+         * cut there, with a warning. One that starts after the run would do nothing: an error,
+         * as for events. */
+        const uint32_t T = sc->ticks_setting;
         for (size_t i = 0; i < sc->nloss; i++)
-            if (sc->loss[i].line && sc->loss[i].to > sc->ticks_setting) {
-                p->line = sc->loss[i].line;
-                return fail_at(p, sc->loss[i].col, "the window ends at tick %u, after the run: "
-                               "TICKS is %u", (unsigned)sc->loss[i].to,
-                               (unsigned)sc->ticks_setting);
-            }
+            if (sc->loss[i].line && sc->loss[i].to > T &&
+                cut_window(p, sc->loss[i].line, sc->loss[i].col, "window", sc->loss[i].from,
+                           &sc->loss[i].to, T) != 0)
+                return -1;
         for (size_t i = 0; i < sc->nlinks; i++)
-            if (sc->links[i].to > sc->ticks_setting) {
-                p->line = sc->links[i].line;
-                return fail_at(p, sc->links[i].col, "the window ends at tick %u, after the run: "
-                               "TICKS is %u", (unsigned)sc->links[i].to,
-                               (unsigned)sc->ticks_setting);
-            }
+            if (sc->links[i].to > T && cut_window(p, sc->links[i].line, sc->links[i].col,
+                                                  "window", sc->links[i].from,
+                                                  &sc->links[i].to, T) != 0)
+                return -1;
         for (size_t i = 0; i < sc->nevents; i++)
-            if (sc->events[i].kind == EV_WORKLOAD && sc->events[i].until > sc->ticks_setting) {
-                p->line = sc->events[i].line;
-                return fail_at(p, sc->events[i].col, "the workload ends at tick %u, after the "
-                               "run: TICKS is %u", (unsigned)sc->events[i].until,
-                               (unsigned)sc->ticks_setting);
-            }
+            if (sc->events[i].kind == EV_WORKLOAD && sc->events[i].until > T &&
+                cut_window(p, sc->events[i].line, sc->events[i].col, "workload",
+                           sc->events[i].tick, &sc->events[i].until, T) != 0)
+                return -1;
         sc->ticks = sc->ticks_setting;
     } else if (last + 50 > sc->ticks) {
         sc->ticks = last + 50; /* at most SCENARIO_MAX_TICKS + 50 */

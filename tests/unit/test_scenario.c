@@ -2495,14 +2495,39 @@ static void test_run_length_windows(void)
                     (unsigned)sc.ticks, (unsigned)cases[i].ticks);
         scenario_free(&sc);
     }
-    /* With TICKS, a window or workload ending after it: at its line. */
-    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 400\nat 5 read k\nfrom 100 to 401 partition 1-5 | 6-10\n",
-                    4, 1, "401", "TICKS is 400");
-    EXPECT_ERROR_AT("MAX_NNB: 10\nfrom 100 to 500 delay 4\nTICKS: 400\n", 2, 1, "500", "TICKS");
-    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 400\n  from 1 to 900 delay 4 between 1 and 2\n", 3, 3,
-                    "900", "TICKS");
-    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 400\nfrom 100 to 401 workload 2 per tick on 10 keys\n", 3,
-                    1, "workload", "401", "TICKS is 400");
+    /* With TICKS, a window or workload that ends after it is cut at the end, with a warning at
+     * its line; one that starts after the run is an error. */
+    const struct {
+        const char *text;
+        const char *where;
+    } cut[] = {
+        { "MAX_NNB: 10\nTICKS: 400\nat 5 read k\nfrom 100 to 401 partition 1-5 | 6-10\n",
+          "t.conf:4:1: warning: the window ends at tick 401, after the run (TICKS is 400)" },
+        { "MAX_NNB: 10\nfrom 100 to 500 delay 4\nTICKS: 400\n",
+          "t.conf:2:1: warning: the window ends at tick 500" },
+        { "MAX_NNB: 10\nTICKS: 400\n  from 1 to 900 drop 0.5 between 1 and 2\n",
+          "t.conf:3:3: warning: the window ends at tick 900" },
+        { "MAX_NNB: 10\nTICKS: 400\nfrom 100 to 401 workload 2 per tick on 10 keys\n",
+          "t.conf:3:1: warning: the workload ends at tick 401, after the run (TICKS is 400)" },
+    };
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        CU_ASSERT_EQUAL_FATAL(parse(cut[i].text, &sc), 0);
+        CU_ASSERT_EQUAL(sc.ticks, 400);
+        CU_ASSERT(sc.warnings && strstr(sc.warnings, cut[i].where));
+        if (!sc.warnings || !strstr(sc.warnings, cut[i].where))
+            fprintf(stderr, "\n  case %zu: no warning '%s' in: %s\n", i, cut[i].where,
+                    sc.warnings ? sc.warnings : "(none)");
+        for (size_t j = 0; j < sc.nloss; j++)
+            CU_ASSERT(sc.loss[j].to <= 400);
+        for (size_t j = 0; j < sc.nlinks; j++)
+            CU_ASSERT(sc.links[j].to <= 400);
+        for (size_t j = 0; j < sc.nevents; j++)
+            if (sc.events[j].kind == EV_WORKLOAD)
+                CU_ASSERT_EQUAL(sc.events[j].until, 400);
+        scenario_free(&sc);
+    }
+    EXPECT_ERROR_AT("MAX_NNB: 10\nTICKS: 400\nfrom 400 to 500 drop 0.1\n", 3, 1,
+                    "starts at tick 400, after the run", "TICKS is 400");
     EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 400\nfrom 400 to 500 workload 2 per tick on 10 keys\n",
                      3, 1, 6, "TICKS");
     EXPECT_ERROR_AT2("MAX_NNB: 10\nTICKS: 400\nfrom 450 to 500 partition 1 | 2\n", 3, 1, 6,
