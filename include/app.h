@@ -22,6 +22,13 @@ typedef struct {
 
 #define APP_EXPECTATIONS_FAILED 3
 
+/* The ticks the run of sc lasts: sc->ticks, except for a classic membership file without TICKS
+ * (sc->fit_to_size), which runs at least until every node has booted, plus twice the failure
+ * timeout and the removal timeout of its size, plus 20 ticks: time for the last heartbeat of a
+ * failed node to reach everyone (bounded by t_fail, or live members would be suspected), then
+ * for the timeouts to remove it where no failure notice arrived. */
+uint32_t app_ticks(const scenario_t *sc);
+
 /* Runs the scenario to its last tick and prints a PASS or FAIL line per expectation. Returns 0,
  * APP_EXPECTATIONS_FAILED if an expectation failed, or 1 with a message on stderr if an output
  * file cannot be written or memory runs out. */

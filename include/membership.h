@@ -91,6 +91,13 @@ typedef struct {
     uint64_t malformed; /* received messages the decoder rejected */
     uint64_t merged;    /* entries merged from received messages */
     uint64_t refuted;   /* suspicions ended by a fresh heartbeat (a margin indicator) */
+    /* News (joins, comebacks, failure notices; see membership.c): */
+    uint64_t news_items; /* times a member was queued as news (or got its sends topped up) */
+    uint64_t news_sent;  /* news entries put in messages */
+    uint64_t news_stale; /* items no longer true when their turn came (not sent) */
+    uint64_t news_lost;  /* items that could not be queued: out of memory (else always 0) */
+    uint32_t news_queue_max; /* the longest the queue was */
+    uint32_t news_wait_max;  /* most ticks from queueing an item to its last send */
 } member_stats_t;
 void member_get_stats(const member_node_t *m, member_stats_t *out);
 

@@ -114,7 +114,9 @@ typedef struct {
     uint32_t gossip_period, fanout, t_fail, t_remove, coord_timeout;
     uint32_t replicas, quorum; /* REPLICAS, QUORUM: only 3 and 2 are accepted */
     /* Derived: what the run does, tick by tick. */
-    uint32_t ticks; /* the run covers ticks [0, ticks) */
+    uint32_t ticks; /* the run covers ticks [0, ticks), or more when fit_to_size */
+    bool fit_to_size; /* a classic membership file without TICKS: the run is made long enough
+                       * for every node to boot and every failure to be detected (app_ticks) */
     event_t *events; /* sorted by tick, then by their order in the file */
     size_t nevents, events_cap;
     size_t nexpect;  /* events that carry an expectation */

@@ -58,6 +58,7 @@ typedef struct {
 typedef struct {
     const scenario_t *sc;
     const app_opts_t *opts;
+    uint32_t ticks; /* app_ticks(sc) */
     rng_t rng;
     log_t log;
     emulnet_t *net;
@@ -977,7 +978,7 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
 static void run_ticks(run_t *r)
 {
     size_t next_event = 0;
-    for (uint32_t now = 0; now < r->sc->ticks; now++) {
+    for (uint32_t now = 0; now < r->ticks; now++) {
         emulnet_deliver(r->net, now);
         for (uint32_t i = 0; i < r->n; i++) {
             app_node_t *node = &r->nodes[i];
@@ -1003,7 +1004,7 @@ static void run_ticks(run_t *r)
     /* Checks placed after the end ("no lost writes") are judged on the final state. */
     for (; next_event < r->sc->nevents; next_event++)
         if (r->sc->events[next_event].kind == EV_EXPECT_NO_LOST_WRITES)
-            apply_event(r, &r->sc->events[next_event], r->sc->ticks);
+            apply_event(r, &r->sc->events[next_event], r->ticks);
 }
 
 static void write_stats(run_t *r)
@@ -1019,12 +1020,20 @@ static void write_stats(run_t *r)
         total.malformed += s.malformed;
         total.merged += s.merged;
         total.refuted += s.refuted;
+        total.news_items += s.news_items;
+        total.news_sent += s.news_sent;
+        total.news_stale += s.news_stale;
+        total.news_lost += s.news_lost;
+        if (s.news_queue_max > total.news_queue_max)
+            total.news_queue_max = s.news_queue_max;
+        if (s.news_wait_max > total.news_wait_max)
+            total.news_wait_max = s.news_wait_max;
     }
     log_t *l = &r->log;
     log_stat(l, "testcase=%s", r->opts->testcase ? r->opts->testcase : "-");
     log_stat(l, "seed=%llu", (unsigned long long)r->opts->seed);
     log_stat(l, "nodes=%u ticks=%u failed=%u restarted=%u added=%u", (unsigned)r->n,
-             (unsigned)r->sc->ticks, (unsigned)r->nfailed, (unsigned)r->restarts,
+             (unsigned)r->ticks, (unsigned)r->nfailed, (unsigned)r->restarts,
              (unsigned)r->added);
     log_stat(l, "t_fail=%u t_remove=%u gossip_period=%u fanout=%u max_entries=%u probes=%u "
              "probe_period=%u probe_timeout=%u",
@@ -1040,6 +1049,11 @@ static void write_stats(run_t *r)
              (unsigned long long)total.refuted);
     log_stat(l, "malformed_messages=%llu entries_merged=%llu",
              (unsigned long long)(total.malformed + r->malformed), (unsigned long long)total.merged);
+    log_stat(l, "news_items=%llu news_sent=%llu news_stale=%llu news_evicted=%llu "
+             "news_queue_max=%u news_wait_max=%u",
+             (unsigned long long)total.news_items, (unsigned long long)total.news_sent,
+             (unsigned long long)total.news_stale, (unsigned long long)total.news_lost,
+             (unsigned)total.news_queue_max, (unsigned)total.news_wait_max);
     kv_stats_t kv = { 0 };
     bool has_kv = false;
     for (uint32_t i = 0; i < r->n; i++) {
@@ -1087,7 +1101,7 @@ static void write_stats(run_t *r)
         fprintf(r->opts->out,
                 "%u nodes, %u ticks, %u failed; %llu messages (%llu lost); %llu joins and "
                 "%llu removals logged\n",
-                (unsigned)r->n, (unsigned)r->sc->ticks, (unsigned)r->nfailed,
+                (unsigned)r->n, (unsigned)r->ticks, (unsigned)r->nfailed,
                 (unsigned long long)ns.sent, (unsigned long long)ns.dropped,
                 (unsigned long long)total.joins, (unsigned long long)total.removals);
 }
@@ -1231,20 +1245,40 @@ static void network_worst(const scenario_t *sc, double *loss, uint32_t *delay)
     *delay += jitter;
 }
 
+/* The membership settings for sc's n nodes: the defaults for n, then the file's own. */
+static void membership_cfg(const scenario_t *sc, uint32_t n, member_cfg_t *cfg)
+{
+    member_default_cfg(cfg, n);
+    if (sc->gossip_period)
+        cfg->gossip_period = sc->gossip_period;
+    if (sc->fanout)
+        cfg->fanout = sc->fanout;
+    if (sc->t_fail)
+        cfg->t_fail = sc->t_fail;
+    if (sc->t_remove)
+        cfg->t_remove = sc->t_remove;
+}
+
+uint32_t app_ticks(const scenario_t *sc)
+{
+    if (!sc->fit_to_size || sc->nodes == 0)
+        return sc->ticks;
+    member_cfg_t cfg;
+    membership_cfg(sc, sc->nodes, &cfg);
+    uint64_t last_boot = (sc->nodes - 1) / NODES_PER_TICK;
+    uint64_t t = last_boot + 2ull * cfg.t_fail + cfg.t_remove + 20;
+    if (t > SCENARIO_MAX_TICKS)
+        t = SCENARIO_MAX_TICKS;
+    return t > sc->ticks ? (uint32_t)t : sc->ticks;
+}
+
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
     r->n = r->sc->nodes + r->sc->added;
-    member_default_cfg(&r->cfg, r->n);
+    r->ticks = app_ticks(r->sc);
     const scenario_t *sc = r->sc;
-    if (sc->gossip_period)
-        r->cfg.gossip_period = sc->gossip_period;
-    if (sc->fanout)
-        r->cfg.fanout = sc->fanout;
-    if (sc->t_fail)
-        r->cfg.t_fail = sc->t_fail;
-    if (sc->t_remove)
-        r->cfg.t_remove = sc->t_remove;
+    membership_cfg(sc, r->n, &r->cfg);
     double worst_loss;
     uint32_t worst_delay;
     network_worst(sc, &worst_loss, &worst_delay);
@@ -1329,7 +1363,7 @@ static void write_state(run_t *r, FILE *f)
     uint32_t live = 0;
     for (uint32_t i = 0; i < r->n; i++)
         live += is_running(r, i);
-    fprintf(f, "# kvstate 2 tick=%u nodes=%u\n", (unsigned)(r->sc->ticks ? r->sc->ticks - 1 : 0),
+    fprintf(f, "# kvstate 2 tick=%u nodes=%u\n", (unsigned)(r->ticks ? r->ticks - 1 : 0),
             (unsigned)live);
     char a[ADDR_STRLEN];
     for (uint32_t i = 0; i < r->n; i++)
@@ -1383,7 +1417,7 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         run_ticks(&r);
         write_stats(&r);
         if (out[OUT_MSGCOUNT].f)
-            emulnet_write_counts(r.net, out[OUT_MSGCOUNT].f, sc->ticks);
+            emulnet_write_counts(r.net, out[OUT_MSGCOUNT].f, r.ticks);
         if (out[OUT_STATE].f)
             write_state(&r, out[OUT_STATE].f);
         rc = report_expectations(&r) ? APP_EXPECTATIONS_FAILED : 0;

@@ -101,7 +101,7 @@ static void print_summary(const char *testcase, const scenario_t *sc)
         w[l->cut ? 1 : l->delay ? 2 : l->reorder ? 3 : l->duplicate > 0.0 ? 4 : 5]++;
     }
     printf("%s: valid: %u nodes, %u ticks, %zu events (%zu with expectations)", testcase,
-           (unsigned)sc->nodes, (unsigned)sc->ticks, sc->nevents, sc->nexpect);
+           (unsigned)sc->nodes, (unsigned)app_ticks(sc), sc->nevents, sc->nexpect);
     const char *sep = ": ";
     for (size_t k = 0; k < NKINDS; k++)
         if (count[k] && names[k]) {

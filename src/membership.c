@@ -14,11 +14,15 @@ enum { ST_ALIVE = 0, ST_SUSPECT = 1, ST_REMOVED = 2 };
 #define MAX_FANOUT 64
 #define MAX_TIMEOUT 1000000 /* ticks; bounds the timing wheel */
 
-/* A newly admitted member is put in the next NEWS_SENDS messages the node sends, so that
- * joins spread quickly even for members that never send a heartbeat again. */
-#define NEWS_CAP 256
+/* News: a newly admitted member (or one back with a higher incarnation) is put in the next
+ * NEWS_SENDS messages the node sends, and a failure notice in more (dead_news_sends), so that
+ * they spread quickly even about members that never send a heartbeat again. News is never
+ * dropped before its sends are used: the queue grows (a member is in it at most once, so it
+ * is bounded by the list), and when it holds more sends than NEWS_PER_MSG per message can
+ * clear in NEWS_HORIZON ticks, messages give news more room, up to half their entries. */
 #define NEWS_SENDS 6
 #define NEWS_PER_MSG 8
+#define NEWS_HORIZON 4
 
 typedef struct {
     addr_t addr;
@@ -32,6 +36,9 @@ typedef struct {
     bool dead_news;       /* removed on evidence worth spreading: a failed probe or a notice */
     uint32_t removed_at;  /* tick of its removal, while removed */
     uint32_t told_at;     /* tick + 1 when it was last told it is listed as failed; 0: never */
+    uint32_t news_since;  /* tick it was queued as news */
+    uint8_t news_left;    /* sends left while queued as news */
+    bool in_news;         /* in the news queue (perhaps with no sends left, until popped) */
 } entry_t;
 
 typedef struct {
@@ -57,9 +64,10 @@ struct member_node {
     u32vec_t recent;         /* entries removed on evidence, in removal order, for notices */
     uint32_t recent_head;    /* recent.v[0..head) are too old to send */
     uint32_t recent_cursor;  /* round-robin position in recent.v[head..n) */
-    uint32_t news[NEWS_CAP]; /* ring of newly admitted entries, forwarded first */
-    uint8_t news_left[NEWS_CAP]; /* sends left for each */
-    uint32_t news_head, news_len;
+    uint32_t *news; /* ring of entries queued as news, oldest first, forwarded first */
+    uint32_t news_cap, news_head, news_len; /* news_cap: 0 or a power of two */
+    uint64_t news_pending; /* sends left over the whole queue */
+    bool hearing_reply; /* merging a join reply: what it lists is no news to the others */
     uint32_t stamp; /* message serial, to avoid listing an entry twice in one message */
     uint64_t version; /* counts changes to the list: admissions and removals */
 
@@ -190,6 +198,16 @@ static int reserve_entry(member_node_t *m)
     return 0;
 }
 
+/* A new, blank entry for a (after reserve_entry): found by address, not yet admitted. */
+static uint32_t new_entry(member_node_t *m, addr_t a)
+{
+    uint32_t idx = m->nentries++;
+    memset(&m->entries[idx], 0, sizeof m->entries[idx]);
+    m->entries[idx].addr = a;
+    slot_insert(m->slots, m->slots_cap, m->entries, idx);
+    return idx;
+}
+
 /* ---- lifecycle ---- */
 
 member_node_t *member_new(addr_t self, const member_env_t *env)
@@ -233,6 +251,7 @@ void member_free(member_node_t *m)
     free(m->live);
     free(m->slots);
     free(m->seeds);
+    free(m->news);
     free(m);
 }
 
@@ -344,15 +363,48 @@ static uint32_t dead_news_sends(const member_node_t *m)
     return sends < 12 ? 12 : sends > 255 ? 255 : sends;
 }
 
-static void news_add(member_node_t *m, uint32_t idx, uint32_t sends)
+/* Doubles the news ring, keeping its order. */
+static int news_grow(member_node_t *m)
 {
-    if (m->news_len == NEWS_CAP) { /* full: forget the oldest piece of news */
-        m->news_head = (m->news_head + 1) % NEWS_CAP;
-        m->news_len--;
+    uint32_t cap = m->news_cap ? m->news_cap * 2 : 64;
+    uint32_t *q = malloc((size_t)cap * sizeof *q);
+    if (!q)
+        return -1;
+    for (uint32_t k = 0; k < m->news_len; k++)
+        q[k] = m->news[(m->news_head + k) & (m->news_cap - 1)];
+    free(m->news);
+    m->news = q;
+    m->news_cap = cap;
+    m->news_head = 0;
+    return 0;
+}
+
+/* Queues member idx as news to be sent `sends` times; already queued, it keeps its place and
+ * gets at least that many sends left. */
+static void news_add(member_node_t *m, uint32_t idx, uint32_t sends, uint32_t now)
+{
+    entry_t *ent = &m->entries[idx];
+    if (m->hearing_reply)
+        return;
+    m->stats.news_items++;
+    if (ent->in_news) {
+        if (sends > ent->news_left) {
+            m->news_pending += sends - ent->news_left;
+            ent->news_left = (uint8_t)sends;
+        }
+        return;
     }
-    uint32_t slot = (m->news_head + m->news_len++) % NEWS_CAP;
-    m->news[slot] = idx;
-    m->news_left[slot] = (uint8_t)sends;
+    if (m->news_len == m->news_cap && news_grow(m) != 0) {
+        m->stats.news_lost++; /* out of memory: the only way news goes unsent */
+        return;
+    }
+    m->news[(m->news_head + m->news_len++) & (m->news_cap - 1)] = idx;
+    ent->in_news = true;
+    ent->news_left = (uint8_t)sends;
+    ent->news_since = now;
+    m->news_pending += sends;
+    if (m->news_len > m->stats.news_queue_max)
+        m->stats.news_queue_max = m->news_len;
 }
 
 /* Takes a member off the list and logs it; with spread, gossip carries the news that it failed. */
@@ -368,7 +420,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     if (spread)
         (void)vec_push(&m->recent, idx); /* without memory it is just not regossiped */
     if (spread)
-        news_add(m, idx, dead_news_sends(m));
+        news_add(m, idx, dead_news_sends(m), now);
     m->stats.removals++;
     m->version++;
     log_membership(m, ent->addr, "removed", now);
@@ -388,7 +440,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->stamp = 0;
     live_add(m, idx);
     schedule(m, idx, now + m->env.cfg->t_fail + 1);
-    news_add(m, idx, NEWS_SENDS);
+    news_add(m, idx, NEWS_SENDS, now);
     probe_offer(m, idx, now);
     m->stats.joins++;
     m->version++;
@@ -418,9 +470,7 @@ static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t 
     if (idx == UINT32_MAX) {
         if (reserve_entry(m) != 0)
             return;
-        idx = m->nentries++;
-        m->entries[idx].addr = e->addr;
-        slot_insert(m->slots, m->slots_cap, m->entries, idx);
+        idx = new_entry(m, e->addr);
         wire_entry_t seen = { e->addr, e->incarnation, 0 };
         admit(m, idx, &seen, now);
     } else if (m->entries[idx].state == ST_REMOVED) {
@@ -456,9 +506,7 @@ static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
     if (idx == UINT32_MAX) {
         if (reserve_entry(m) != 0)
             return;
-        idx = m->nentries++;
-        m->entries[idx].addr = e->addr;
-        slot_insert(m->slots, m->slots_cap, m->entries, idx);
+        idx = new_entry(m, e->addr);
         admit(m, idx, e, now);
         return;
     }
@@ -476,7 +524,7 @@ static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
              * it: the list changes meaning, since its store may be empty now. Spread it like
              * a join so that the key-value layer everywhere learns of it soon. */
             m->version++;
-            news_add(m, idx, NEWS_SENDS);
+            news_add(m, idx, NEWS_SENDS, now);
         }
         ent->incarnation = e->incarnation;
         ent->heartbeat = e->heartbeat;
@@ -542,22 +590,58 @@ static bool newsworthy(const member_node_t *m, uint32_t idx)
     return ent->state != ST_REMOVED || ent->dead_news;
 }
 
-/* Up to NEWS_PER_MSG newly admitted members, oldest news first. */
-static void add_news(member_node_t *m, uint32_t room)
+/* Entries of a message that go to news: NEWS_PER_MSG, or more while the queue holds more sends
+ * than that clears in NEWS_HORIZON ticks, up to half the message. */
+static uint32_t news_room(const member_node_t *m)
 {
-    uint32_t taken = 0;
-    for (uint32_t k = 0; k < m->news_len && taken < room && taken < NEWS_PER_MSG; k++) {
-        uint32_t slot = (m->news_head + k) % NEWS_CAP;
-        if (newsworthy(m, m->news[slot]) && m->news_left[slot] > 0 &&
-            m->entries[m->news[slot]].stamp != m->stamp) {
-            add_to_msg(m, m->news[slot]);
-            m->news_left[slot]--;
-            taken++;
-        }
+    const member_cfg_t *c = m->env.cfg;
+    uint64_t per_tick = (uint64_t)c->fanout * NEWS_HORIZON;
+    uint64_t want = (m->news_pending + per_tick - 1) / per_tick;
+    uint32_t most = (c->max_entries - 1) / 2 > NEWS_PER_MSG ? (c->max_entries - 1) / 2 : NEWS_PER_MSG;
+    return want < NEWS_PER_MSG ? NEWS_PER_MSG : want > most ? most : (uint32_t)want;
+}
+
+/* News that no longer holds (a member removed silently after its join, say) is not sent: its
+ * remaining sends are dropped and counted. */
+static void news_forget(member_node_t *m, entry_t *ent)
+{
+    if (ent->news_left) {
+        m->stats.news_stale++;
+        m->news_pending -= ent->news_left;
+        ent->news_left = 0;
     }
-    while (m->news_len > 0 && (m->news_left[m->news_head] == 0 ||
-                               !newsworthy(m, m->news[m->news_head]))) {
-        m->news_head = (m->news_head + 1) % NEWS_CAP;
+}
+
+/* Queued news, oldest first, as many as news_room allows and `room` holds. */
+static void add_news(member_node_t *m, uint32_t room, uint32_t now)
+{
+    uint32_t want = news_room(m), taken = 0, mask = m->news_cap - 1;
+    if (want > room)
+        want = room;
+    for (uint32_t k = 0; k < m->news_len && taken < want; k++) {
+        uint32_t idx = m->news[(m->news_head + k) & mask];
+        entry_t *ent = &m->entries[idx];
+        if (ent->news_left == 0 || ent->stamp == m->stamp)
+            continue;
+        if (!newsworthy(m, idx)) {
+            news_forget(m, ent);
+            continue;
+        }
+        add_to_msg(m, idx);
+        ent->news_left--;
+        m->news_pending--;
+        m->stats.news_sent++;
+        taken++;
+        if (ent->news_left == 0 && now - ent->news_since > m->stats.news_wait_max)
+            m->stats.news_wait_max = now - ent->news_since;
+    }
+    while (m->news_len > 0) {
+        entry_t *ent = &m->entries[m->news[m->news_head]];
+        if (ent->news_left > 0 && newsworthy(m, m->news[m->news_head]))
+            break;
+        news_forget(m, ent);
+        ent->in_news = false;
+        m->news_head = (m->news_head + 1) & mask;
         m->news_len--;
     }
 }
@@ -604,7 +688,7 @@ static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
     msg->count = 1;
     if (++m->stamp == 0)
         m->stamp = 1;
-    add_news(m, max - 1);
+    add_news(m, max - 1, now);
     if (msg->count + TOMBS_PER_MSG < max)
         add_recent_removals(m, now);
     for (uint32_t seen = 0; seen < m->nlive && msg->count < max; seen++) {
@@ -804,8 +888,10 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
         /* Anyone who gossips to this node already lists it: it is in the group. */
         m->in_group = true;
         prefetch_entries(m);
+        m->hearing_reply = m->msg.type == MSG_JOINREP;
         for (uint16_t i = 0; i < m->msg.count; i++)
             merge_entry(m, &m->msg.entries[i], now);
+        m->hearing_reply = false;
         break;
     case MSG_PING: {
         /* The ping is a direct heartbeat; the ack carries this node's own. */

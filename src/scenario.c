@@ -1184,8 +1184,10 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
     } else if (p->statements > 0 && !p->set_on[setting_index("SINGLE_FAILURE")]) {
         /* A file with statements says itself what fails, unless it sets SINGLE_FAILURE. */
     } else if (sc->single_failure) {
+        sc->fit_to_size = !sc->ticks_setting && p->statements == 0;
         rc = add_event(sc, (event_t){ .tick = 100, .kind = EV_FAIL_RANDOM_NODE, .count = 1 });
     } else if (sc->nodes / 2 > 0) {
+        sc->fit_to_size = !sc->ticks_setting && p->statements == 0;
         rc = add_event(sc, (event_t){ .tick = 100, .kind = EV_FAIL_RANDOM_BLOCK,
                                       .count = sc->nodes / 2 });
     }

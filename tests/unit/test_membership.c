@@ -1268,6 +1268,82 @@ static size_t ev_index(cluster_t *c, uint32_t logger, uint32_t target, ev_kind_t
     return SIZE_MAX;
 }
 
+/* Hands node `to` gossip from `from` listing members ids first..last (alive, incarnation inc,
+ * heartbeat 1), in messages of up to 63 entries after the sender's own. */
+static void deliver_members(cluster_t *c, uint32_t to, uint32_t from, uint32_t first,
+                            uint32_t last, msg_type_t type, uint32_t inc)
+{
+    static member_msg_t msg;
+    uint8_t buf[WIRE_MAX_MEMBER_MSG];
+    for (uint32_t id = first; id <= last;) {
+        memset(&msg, 0, sizeof msg);
+        msg.type = type;
+        msg.from = A(from);
+        msg.entries[0] = (wire_entry_t){ A(from), 0, 1 };
+        msg.count = 1;
+        while (msg.count < 64 && id <= last)
+            msg.entries[msg.count++] = (wire_entry_t){ A(id++), inc, 1 };
+        int len = wire_encode_member(&msg, buf, sizeof buf);
+        CU_ASSERT_FATAL(len > 0);
+        CU_ASSERT_EQUAL(member_receive(M(c, to), buf, (size_t)len, c->now), WIRE_OK);
+    }
+}
+
+/* News is never dropped: node 1 admits 600 members in one tick (far more than its messages
+ * carry in a tick); every one of them is then sent as news exactly 6 times (the join rule), none
+ * is lost or found stale, and the queue clears within 45 ticks because messages give news up to
+ * half their room while the backlog lasts (8 entries a message would take 150 ticks). */
+static void test_news_never_dropped(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000; /* nobody is suspected meanwhile: all news stays true */
+    cluster_t *c = cluster_new(1, &cfg, 91);
+    cluster_start_at(c, 1, 0);
+    cluster_run_to(c, 0);
+    deliver_members(c, 1, 2, 2, 601, MSG_GOSSIP, 0);
+    member_stats_t st;
+    member_get_stats(M(c, 1), &st);
+    CU_ASSERT_EQUAL(st.news_items, 600);
+    CU_ASSERT_EQUAL(st.news_queue_max, 600);
+    cluster_run_to(c, 45);
+    member_get_stats(M(c, 1), &st);
+    CU_ASSERT_EQUAL(st.news_sent, 600 * 6);
+    CU_ASSERT_EQUAL(st.news_stale, 0);
+    CU_ASSERT_EQUAL(st.news_lost, 0);
+    CU_ASSERT(st.news_wait_max <= 45);
+    cluster_run_to(c, 60); /* nothing more to send */
+    member_get_stats(M(c, 1), &st);
+    CU_ASSERT_EQUAL(st.news_sent, 600 * 6);
+    cluster_free(c);
+}
+
+/* What a join reply lists is no news: the joiner admits 300 members from it and queues none,
+ * while the same members heard in gossip are news. A member queued twice is queued once. */
+static void test_join_reply_is_no_news(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cluster_t *c = cluster_new(2, &cfg, 92);
+    cluster_start_at(c, 1, 0);
+    cluster_start_at(c, 2, 0);
+    c->nodes[2].seeds[0] = A(1000); /* node 2 asks nobody real: the reply comes from the test */
+    cluster_run_to(c, 0);
+    deliver_members(c, 2, 1, 3, 302, MSG_JOINREP, 0);
+    CU_ASSERT_EQUAL(member_count(M(c, 2)), 301);
+    member_stats_t st;
+    member_get_stats(M(c, 2), &st);
+    CU_ASSERT_EQUAL(st.news_items, 0);
+    deliver_members(c, 1, 2, 3, 40, MSG_GOSSIP, 0);
+    member_get_stats(M(c, 1), &st);
+    CU_ASSERT_EQUAL(st.news_items, 39); /* 38 listed and node 2, the sender */
+    CU_ASSERT_EQUAL(st.news_queue_max, 39);
+    deliver_members(c, 1, 2, 3, 40, MSG_GOSSIP, 1); /* all restarted: news again, same items */
+    member_get_stats(M(c, 1), &st);
+    CU_ASSERT_EQUAL(st.news_items, 39 + 38);
+    CU_ASSERT_EQUAL(st.news_queue_max, 39);
+    cluster_free(c);
+}
+
 /* Tombstones against notices and stale gossip. F is removed everywhere by probes. Then each
  * survivor receives: gossip listing F with its incarnation and a heartbeat F never reached
  * (stale), the same failure notice again, and a notice about an earlier incarnation. None
@@ -2090,6 +2166,9 @@ int add_membership_suite(void)
           test_notice_unknown_member },
         { "late joiner logs join and removal of a member removed before",
           test_late_joiner_learns_removed },
+        { "news: 600 members admitted at once, each sent 6 times, none dropped",
+          test_news_never_dropped },
+        { "news: a join reply is no news; a member is queued once", test_join_reply_is_no_news },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
         { "member_version changes on join and removal only", test_version_changes },
         { "member_new validates probe settings", test_probe_cfg_validation },

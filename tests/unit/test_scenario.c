@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app.h"
+#include "membership.h"
 #include "scenario.h"
 #include "wire.h"
 #include "suites.h"
@@ -2534,6 +2536,42 @@ static void test_run_length_windows(void)
                      "TICKS");
 }
 
+/* Runs that fit their size: a classic membership file without TICKS lasts until the last node
+ * has booted (4 a tick) plus 2 * t_fail + t_remove + 20 of its size, at least 700 ticks; TICKS,
+ * statements or a CRUD test keep their own length. */
+static void test_run_fits_size(void)
+{
+    const struct {
+        const char *text;
+        uint32_t nodes; /* 0: the length is `ticks` */
+        uint32_t ticks;
+    } cases[] = {
+        { "MAX_NNB: 10\nSINGLE_FAILURE: 1\n", 0, 700 },
+        { "MAX_NNB: 1000\nSINGLE_FAILURE: 0\n", 0, 700 },
+        { "MAX_NNB: 2000\nSINGLE_FAILURE: 0\nDROP_MSG: 0\nMSG_DROP_PROB: 0\n", 2000, 0 },
+        { "MAX_NNB: 5000\nSINGLE_FAILURE: 1\n", 5000, 0 },
+        { "MAX_NNB: 10000\nSINGLE_FAILURE: 0\n", 10000, 0 },
+        { "MAX_NNB: 2000\nSINGLE_FAILURE: 0\nTICKS: 800\n", 0, 800 },
+        { "MAX_NNB: 2000\nat 100 fail node 3\n", 0, 700 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        scenario_t sc;
+        CU_ASSERT_EQUAL_FATAL(parse(cases[i].text, &sc), 0);
+        uint32_t want = cases[i].ticks;
+        if (cases[i].nodes) {
+            member_cfg_t cfg;
+            member_default_cfg(&cfg, cases[i].nodes);
+            want = (cases[i].nodes - 1) / 4 + 2 * cfg.t_fail + cfg.t_remove + 20;
+            CU_ASSERT(want > 700);
+        }
+        CU_ASSERT_EQUAL(app_ticks(&sc), want);
+        if (app_ticks(&sc) != want)
+            fprintf(stderr, "\n  case %zu: %u ticks, expected %u\n", i, (unsigned)app_ticks(&sc),
+                    (unsigned)want);
+        scenario_free(&sc);
+    }
+}
+
 /* Misspelled first words of the newer statements: "did you mean". */
 static void test_statement_error_first_word_typos(void)
 {
@@ -2635,6 +2673,7 @@ int add_scenario_suite(void)
         !CU_add_test(s, "pause and restart keep data: errors", test_pause_and_keep_data_errors) ||
         !CU_add_test(s, "errors list the forms of their statement only", test_error_forms_by_first_word) ||
         !CU_add_test(s, "warnings: statements that do nothing, quorum, long runs", test_warnings) ||
+        !CU_add_test(s, "classic membership runs fit their size (app_ticks)", test_run_fits_size) ||
         !CU_add_test(s, "node names and the new checks", test_names_and_checks) ||
         !CU_add_test(s, "node names and the new checks: errors", test_names_and_checks_errors) ||
         !CU_add_test(s, "workload: event fields, default mix", test_workload) ||
