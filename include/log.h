@@ -21,6 +21,10 @@ void log_init(log_t *log, FILE *dbg, FILE *stats);
 void log_event(log_t *log, addr_t who, uint32_t tick, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The membership line " <who> [<tick>] Node <member> <what> at time <tick>\n" (what: joined
+ * or removed), the bulk of dbg.log: the same bytes as log_event, formatted by hand. */
+void log_member(log_t *log, addr_t who, uint32_t tick, addr_t member, const char *what);
+
 /* One stats.log line: "#STATSLOG# <message>\n". */
 void log_stat(log_t *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -281,9 +281,7 @@ static void live_remove(member_node_t *m, uint32_t idx)
 
 static void log_membership(member_node_t *m, addr_t who, const char *what, uint32_t now)
 {
-    char a[ADDR_STRLEN];
-    log_event(m->env.log, m->self, now, "Node %s %s at time %u", addr_format(who, a), what,
-              (unsigned)now);
+    log_member(m->env.log, m->self, now, who, what);
 }
 
 /* ---- probe targets: the nearest successors of this node in a scrambled address order ---- */

@@ -13,5 +13,6 @@ int add_store_suite(void);
 int add_quorum_suite(void);
 int add_kvwire_suite(void);
 int add_kvnode_suite(void);
+int add_log_suite(void);
 
 #endif

@@ -1,0 +1,67 @@
+/* test_log.c: CUnit suite for the dbg.log writers: the hand-formatted membership line has the
+ * very bytes of the printf-formatted one, for every shape of address and tick. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "suites.h"
+
+/* Both writers on the same event; their output must be identical. */
+static void compare(addr_t who, uint32_t tick, addr_t member, const char *what)
+{
+    char *a = NULL, *b = NULL;
+    size_t alen = 0, blen = 0;
+    FILE *fa = open_memstream(&a, &alen), *fb = open_memstream(&b, &blen);
+    CU_ASSERT_FATAL(fa && fb);
+    log_t la, lb;
+    log_init(&la, fa, NULL);
+    log_init(&lb, fb, NULL);
+    char text[ADDR_STRLEN];
+    log_event(&la, who, tick, "Node %s %s at time %u", addr_format(member, text), what,
+              (unsigned)tick);
+    log_member(&lb, who, tick, member, what);
+    fclose(fa);
+    fclose(fb);
+    CU_ASSERT_EQUAL(la.lines, lb.lines);
+    CU_ASSERT_EQUAL(alen, blen);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    if (strcmp(a, b) != 0)
+        fprintf(stderr, "\n  printf: %s  by hand: %s", a, b);
+    free(a);
+    free(b);
+}
+
+static void test_member_line_bytes(void)
+{
+    const addr_t addrs[] = { addr_make(1, 0), addr_make(10, 0), addr_make(256, 0),
+                             addr_make(0x04030201, 8001), addr_make(UINT32_MAX, 32767),
+                             addr_make(7, 0x8000), addr_make(9, 0xffff), addr_make(0, 0),
+                             addr_make(100000, 1234) };
+    const uint32_t ticks[] = { 0, 9, 10, 699, 100000, UINT32_MAX };
+    const size_t na = sizeof addrs / sizeof addrs[0];
+    for (size_t i = 0; i < na; i++)
+        for (size_t t = 0; t < sizeof ticks / sizeof ticks[0]; t++) {
+            compare(addrs[i], ticks[t], addrs[(i + 3) % na], "joined");
+            compare(addrs[(i + 5) % na], ticks[t], addrs[i], "removed");
+        }
+}
+
+/* Without a stream the line is counted, not written. */
+static void test_member_line_counted_without_stream(void)
+{
+    log_t l;
+    log_init(&l, NULL, NULL);
+    log_member(&l, addr_make(1, 0), 5, addr_make(2, 0), "joined");
+    CU_ASSERT_EQUAL(l.lines, 1);
+}
+
+int add_log_suite(void)
+{
+    CU_pSuite s = CU_add_suite("log", NULL, NULL);
+    if (!s || !CU_add_test(s, "membership line: the same bytes as printf's", test_member_line_bytes) ||
+        !CU_add_test(s, "membership line without a stream: counted", test_member_line_counted_without_stream))
+        return CU_get_error();
+    return 0;
+}
