@@ -187,6 +187,25 @@ lost_only accuracy
 has_line "  1.0.0.0:0 removed 4.0.0.0:0 twice (lines 40 and 46)"
 end
 
+begin "a log read from a pipe grades as the file does (the second pass reads a copy)"
+for log in join-duplicate.log duplicate-removal.log false-removal.log full.log; do
+    (cd "$fixtures" && "$grader" "$log") >"$tmp/file.out" 2>&1
+    want=$?
+    (cd "$fixtures" && cat "$log" | "$grader" /dev/stdin) >"$tmp/pipe.out" 2>&1
+    got=$?
+    [ "$got" = "$want" ] || problem "$log: exit status $got from a pipe, $want from the file"
+    sed "s|^/dev/stdin:|$log:|" "$tmp/pipe.out" | diff -u "$tmp/file.out" - >"$tmp/diff" ||
+        problem "$log: a pipe grades differently:"$'\n'"$(cat "$tmp/diff")"
+done
+end
+
+begin "removal lines with blanks after the time are judged like the others"
+sed 's/\(removed at time [0-9]*\)$/\1 \t /' "$fixtures/false-removal.log" >"$tmp/blanks.log"
+(cd "$tmp" && "$grader" blanks.log) >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || problem "exit status $?, wanted 1"
+has_line "  2.0.0.0:0 removed 3.0.0.0:0 which never failed (line 46)"
+end
+
 begin "removal before the failure tick"
 run 1 early-removal.log
 lost_only accuracy

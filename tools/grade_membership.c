@@ -1,5 +1,8 @@
 /* grade_membership.c: standalone grader for the membership part of one run's dbg.log.
- * Owns the dbg.log membership-line parser and the 30-point join/completeness/accuracy rubric. */
+ * Owns the dbg.log membership-line parser and the 30-point join/completeness/accuracy rubric.
+ * Memory is a bit per (logger, member) pair seen joining and removed, not a record per line:
+ * a second pass over the file (a temporary copy when it cannot be re-read) judges each removal
+ * once every failure is known. */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define PROG "grade-membership"
 #define LOG_MAGIC "131"
@@ -106,6 +110,59 @@ static bool pairset_has(const struct pairset *s, uint64_t key)
     return s->cap != 0 && pairset_slot(s, key)->key == key;
 }
 
+/* ------------------------------------------ bit per (logger, member) pair */
+
+/* Row `logger` holds a bit per member id; rows grow as ids do. */
+struct bitrows {
+    uint64_t **row;
+    uint32_t *words; /* words in each row */
+    uint32_t nrows;
+};
+
+static void bitrows_free(struct bitrows *b)
+{
+    for (uint32_t i = 0; i < b->nrows; i++)
+        free(b->row[i]);
+    free(b->row);
+    free(b->words);
+}
+
+static bool bitrows_has(const struct bitrows *b, uint32_t logger, uint32_t member)
+{
+    uint32_t w = member / 64;
+    return logger < b->nrows && w < b->words[logger] &&
+           (b->row[logger][w] >> (member % 64) & 1u);
+}
+
+/* Sets the pair's bit; returns whether it was set already. */
+static bool bitrows_test_set(struct bitrows *b, uint32_t logger, uint32_t member)
+{
+    if (logger >= b->nrows) {
+        uint32_t n = b->nrows ? b->nrows : 64;
+        while (n <= logger) /* logger <= MAX_NODES: no overflow */
+            n *= 2;
+        b->row = xrealloc(b->row, n, sizeof *b->row);
+        b->words = xrealloc(b->words, n, sizeof *b->words);
+        memset(b->row + b->nrows, 0, (size_t)(n - b->nrows) * sizeof *b->row);
+        memset(b->words + b->nrows, 0, (size_t)(n - b->nrows) * sizeof *b->words);
+        b->nrows = n;
+    }
+    uint32_t w = member / 64;
+    if (w >= b->words[logger]) {
+        uint32_t n = b->words[logger] ? b->words[logger] : 2;
+        while (n <= w)
+            n *= 2;
+        b->row[logger] = xrealloc(b->row[logger], n, sizeof **b->row);
+        memset(b->row[logger] + b->words[logger], 0,
+               (size_t)(n - b->words[logger]) * sizeof **b->row);
+        b->words[logger] = n;
+    }
+    uint64_t bit = (uint64_t)1 << (member % 64);
+    bool was = b->row[logger][w] & bit;
+    b->row[logger][w] |= bit;
+    return was;
+}
+
 /* -------------------------------------------------------------- run model */
 
 struct node {
@@ -118,6 +175,7 @@ struct node {
     bool seen, failed, joined;
 };
 
+/* A removal line, judged in the second pass. */
 struct removal {
     uint32_t logger, target;
     long long tick;
@@ -136,11 +194,13 @@ struct run {
     bool n_forced;
     struct node *nodes; /* indexed by id, 1..n */
     uint32_t nodes_cap;
-    struct pairset joins, removal_pairs;
-    struct removal *removals;
-    size_t nremovals, removals_cap;
+    struct bitrows joins, removals; /* pairs logged */
+    /* Pairs logged more than once; the second pass finds the line of their first time. */
+    struct pairset dup_joins, dup_removals;
     struct dup_join dups[MAX_REASONS];
     unsigned long ndups;
+    FILE *again; /* the log, rewound for the second pass (or a copy of it) */
+    bool copying; /* the first pass writes what it reads to `again` */
 };
 
 static void run_init(struct run *r, const char *path, uint32_t forced_n)
@@ -154,9 +214,12 @@ static void run_init(struct run *r, const char *path, uint32_t forced_n)
 static void run_free(struct run *r)
 {
     free(r->nodes);
-    free(r->joins.slots);
-    free(r->removal_pairs.slots);
-    free(r->removals);
+    bitrows_free(&r->joins);
+    bitrows_free(&r->removals);
+    free(r->dup_joins.slots);
+    free(r->dup_removals.slots);
+    if (r->again)
+        fclose(r->again);
 }
 
 static void ensure_node_slot(struct run *r, uint32_t id)
@@ -335,12 +398,15 @@ static const char *parse_message(const char *msg, struct entry *e)
 static const char *parse_line(const char *line, struct entry *e)
 {
     memset(e, 0, sizeof *e);
-    e->kind = LINE_OTHER;
-    if (!looks_like_membership(line))
-        return NULL;
     const char *msg = NULL;
     const char *err = parse_prefix(line, e, &msg);
-    return err ? err : parse_message(msg, e);
+    if (!err)
+        err = parse_message(msg, e);
+    if (!err) /* a well-formed membership line: it has the phrases looks_like_membership seeks */
+        return NULL;
+    memset(e, 0, sizeof *e);
+    e->kind = LINE_OTHER;
+    return looks_like_membership(line) ? err : NULL;
 }
 
 /* ------------------------------------------------------------ log loading */
@@ -353,25 +419,21 @@ static void record_join(struct run *r, const struct entry *e, unsigned long line
     target->joined = true;
     if (e->logger == e->target)
         return; /* self-joins are allowed and otherwise ignored */
-    unsigned long first = pairset_add(&r->joins, pair_key(e->logger, e->target), line);
-    if (first == 0) {
+    if (!bitrows_test_set(&r->joins, e->logger, e->target)) {
         r->nodes[e->logger].join_count++;
         return;
     }
-    if (r->ndups < MAX_REASONS)
-        r->dups[r->ndups] = (struct dup_join){ e->logger, e->target, first, line };
+    if (r->ndups < MAX_REASONS) { /* the first time's line comes from the second pass */
+        r->dups[r->ndups] = (struct dup_join){ e->logger, e->target, 0, line };
+        pairset_add(&r->dup_joins, pair_key(e->logger, e->target), 0);
+    }
     r->ndups++;
 }
 
-static void record_removal(struct run *r, const struct entry *e, unsigned long line)
+static void record_removal(struct run *r, const struct entry *e)
 {
-    if (r->nremovals == r->removals_cap) {
-        r->removals_cap = r->removals_cap ? r->removals_cap * 2 : 256;
-        r->removals = xrealloc(r->removals, r->removals_cap, sizeof *r->removals);
-    }
-    struct removal *rm = &r->removals[r->nremovals++];
-    *rm = (struct removal){ e->logger, e->target, e->tick, line, 0 };
-    rm->dup_of = pairset_add(&r->removal_pairs, pair_key(e->logger, e->target), line);
+    if (bitrows_test_set(&r->removals, e->logger, e->target))
+        pairset_add(&r->dup_removals, pair_key(e->logger, e->target), 0);
 }
 
 static void record_failure(struct run *r, const struct entry *e)
@@ -392,7 +454,7 @@ static const char *record_entry(struct run *r, const struct entry *e, unsigned l
     if (e->kind == LINE_JOIN)
         record_join(r, e, line);
     else if (e->kind == LINE_REMOVE)
-        record_removal(r, e, line);
+        record_removal(r, e);
     else
         record_failure(r, e);
     return NULL;
@@ -424,6 +486,8 @@ static const char *read_entries(struct run *r, FILE *f, unsigned long *lineno)
     ssize_t len;
     while (err == NULL && (len = getline(&buf, &bufcap, f)) != -1) {
         ++*lineno;
+        if (r->copying && fwrite(buf, 1, (size_t)len, r->again) != (size_t)len)
+            err = "cannot write a temporary copy of the log";
         chomp(buf, &len);
         struct entry e;
         if (*lineno == 1)
@@ -437,7 +501,9 @@ static const char *read_entries(struct run *r, FILE *f, unsigned long *lineno)
     return err;
 }
 
-/* Reads the whole log into r; returns 0, or EXIT_ERROR after printing why. */
+/* Reads the whole log into r (the first pass) and keeps it open, rewound, for the second (a
+ * pipe is copied to a temporary file as it is read); returns 0, or EXIT_ERROR after printing
+ * why. */
 static int load_log(struct run *r)
 {
     FILE *f = fopen(r->path, "r");
@@ -445,11 +511,23 @@ static int load_log(struct run *r)
         fprintf(stderr, PROG ": cannot open %s: %s\n", r->path, strerror(errno));
         return EXIT_ERROR;
     }
+    struct stat st;
+    r->copying = fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode);
+    if (r->copying && (r->again = tmpfile()) == NULL) {
+        fprintf(stderr, PROG ": %s: cannot make a temporary copy: %s\n", r->path, strerror(errno));
+        fclose(f);
+        return EXIT_ERROR;
+    }
     unsigned long lineno = 0;
     errno = 0;
     const char *err = read_entries(r, f, &lineno);
     int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
+    if (r->copying)
+        fclose(f);
+    else
+        r->again = f;
+    if (read_errno == 0 && err == NULL && fseek(r->again, 0, SEEK_SET) != 0)
+        read_errno = errno ? errno : EIO;
     if (read_errno != 0) {
         fprintf(stderr, PROG ": %s:%lu: read error: %s\n", r->path, lineno + 1,
                 strerror(read_errno));
@@ -547,13 +625,15 @@ static size_t count_upto(const long long *sorted, size_t n, long long limit)
 /* For each failed node, how many joins it logged that it was required to log. */
 static void count_failed_join_hits(struct run *r)
 {
-    for (size_t i = 0; i < r->joins.cap; i++) {
-        uint64_t key = r->joins.slots[i].key;
-        if (key == 0)
+    for (uint32_t logger = 1; logger <= r->n && logger < r->joins.nrows; logger++) {
+        if (!r->nodes[logger].failed)
             continue;
-        uint32_t logger = (uint32_t)(key >> 32), target = (uint32_t)key;
-        if (r->nodes[logger].failed && join_required(r, logger, target))
-            r->nodes[logger].join_hits++;
+        for (uint32_t w = 0; w < r->joins.words[logger]; w++)
+            for (uint64_t bits = r->joins.row[logger][w]; bits; bits &= bits - 1) {
+                uint32_t target = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                if (join_required(r, logger, target))
+                    r->nodes[logger].join_hits++;
+            }
     }
 }
 
@@ -590,7 +670,7 @@ static void grade_join(struct run *r, struct check *c)
     char a[32], b[32];
     for (uint32_t l = 1; l <= r->n && c->why.shown < MAX_REASONS; l++) {
         for (uint32_t t = 1; missing[l] != 0 && t <= r->n && c->why.shown < MAX_REASONS; t++) {
-            if (!join_required(r, l, t) || pairset_has(&r->joins, pair_key(l, t)))
+            if (!join_required(r, l, t) || bitrows_has(&r->joins, l, t))
                 continue;
             format_addr(r, l, a);
             format_addr(r, t, b);
@@ -603,7 +683,8 @@ static void grade_join(struct run *r, struct check *c)
     }
     free(missing);
     for (unsigned long i = 0; i < r->ndups && i < MAX_REASONS; i++) {
-        const struct dup_join *d = &r->dups[i];
+        struct dup_join *d = &r->dups[i];
+        d->first = pairset_slot(&r->dup_joins, pair_key(d->logger, d->target))->line;
         format_addr(r, d->logger, a);
         format_addr(r, d->target, b);
         reason_note(&c->why, "%s logged the join of %s twice (lines %lu and %lu)", a, b, d->first,
@@ -617,11 +698,15 @@ static void grade_completeness(struct run *r, struct check *c)
     uint32_t nfailed = 0;
     for (uint32_t id = 1; id <= r->n; id++)
         nfailed += r->nodes[id].failed;
-    for (size_t i = 0; i < r->removal_pairs.cap; i++) {
-        uint64_t key = r->removal_pairs.slots[i].key;
-        uint32_t logger = (uint32_t)(key >> 32), target = (uint32_t)key;
-        if (key != 0 && is_survivor(r, logger) && r->nodes[target].failed)
-            r->nodes[logger].removal_count++;
+    for (uint32_t logger = 1; logger <= r->n && logger < r->removals.nrows; logger++) {
+        if (!is_survivor(r, logger))
+            continue;
+        for (uint32_t w = 0; w < r->removals.words[logger]; w++)
+            for (uint64_t bits = r->removals.row[logger][w]; bits; bits &= bits - 1) {
+                uint32_t target = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                if (target <= r->n && r->nodes[target].failed)
+                    r->nodes[logger].removal_count++;
+            }
     }
     unsigned long long total = 0;
     for (uint32_t id = 1; id <= r->n; id++)
@@ -632,7 +717,7 @@ static void grade_completeness(struct run *r, struct check *c)
         if (!is_survivor(r, s) || r->nodes[s].removal_count == nfailed)
             continue;
         for (uint32_t f = 1; f <= r->n && c->why.shown < MAX_REASONS; f++) {
-            if (!r->nodes[f].failed || pairset_has(&r->removal_pairs, pair_key(s, f)))
+            if (!r->nodes[f].failed || bitrows_has(&r->removals, s, f))
                 continue;
             format_addr(r, s, a);
             format_addr(r, f, b);
@@ -650,6 +735,9 @@ static void grade_completeness(struct run *r, struct check *c)
 static void check_removal(const struct run *r, const struct removal *rm, struct reasons *why)
 {
     const struct node *logger = &r->nodes[rm->logger], *target = &r->nodes[rm->target];
+    if (rm->dup_of == 0 && target->failed && rm->tick >= target->fail_tick &&
+        !(logger->failed && rm->tick >= logger->fail_tick))
+        return; /* the usual case: nothing to say */
     char a[32], b[32];
     format_addr(r, rm->logger, a);
     format_addr(r, rm->target, b);
@@ -672,10 +760,63 @@ static void check_removal(const struct run *r, const struct removal *rm, struct 
     }
 }
 
-static void grade_accuracy(const struct run *r, struct check *c)
+/* Whether the line's last word (its time) follows `phrase`: a cheap filter for the second pass,
+ * which parses only the lines it needs. */
+static bool ends_with_phrase(const char *line, size_t len, const char *phrase)
 {
-    for (size_t i = 0; i < r->nremovals; i++)
-        check_removal(r, &r->removals[i], &c->why);
+    size_t n = strlen(phrase);
+    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t')) /* allowed after it */
+        len--;
+    while (len > 0 && line[len - 1] != ' ')
+        len--;
+    return len > n && memcmp(line + len - 1 - n, phrase, n) == 0;
+}
+
+/* The second pass: judges every removal line, now that every failure is known, and finds where
+ * each pair logged twice was logged first. Returns 0, or EXIT_ERROR after printing why. */
+static int grade_accuracy(struct run *r, struct check *c)
+{
+    char *buf = NULL;
+    size_t bufcap = 0;
+    ssize_t len;
+    unsigned long lineno = 0;
+    errno = 0;
+    while ((len = getline(&buf, &bufcap, r->again)) != -1) {
+        ++lineno;
+        chomp(buf, &len);
+        struct entry e;
+        if (lineno == 1 || (!ends_with_phrase(buf, (size_t)len, " removed at time") &&
+                            (r->ndups == 0 || !ends_with_phrase(buf, (size_t)len, " joined at time"))) ||
+            parse_line(buf, &e) != NULL)
+            continue;
+        uint64_t key = pair_key(e.logger, e.target);
+        if (e.kind == LINE_JOIN) {
+            if (r->dup_joins.cap && pairset_has(&r->dup_joins, key)) {
+                struct pair_slot *slot = pairset_slot(&r->dup_joins, key);
+                if (slot->line == 0)
+                    slot->line = lineno;
+            }
+            continue;
+        }
+        if (e.kind != LINE_REMOVE)
+            continue;
+        struct removal rm = { e.logger, e.target, e.tick, lineno, 0 };
+        if (r->dup_removals.cap && pairset_has(&r->dup_removals, key)) {
+            struct pair_slot *slot = pairset_slot(&r->dup_removals, key);
+            if (slot->line == 0)
+                slot->line = lineno;
+            else
+                rm.dup_of = slot->line;
+        }
+        check_removal(r, &rm, &c->why);
+    }
+    free(buf);
+    if (ferror(r->again)) {
+        fprintf(stderr, PROG ": %s:%lu: read error in the second pass: %s\n", r->path,
+                lineno + 1, strerror(errno ? errno : EIO));
+        return EXIT_ERROR;
+    }
+    return 0;
 }
 
 /* -------------------------------------------------------------- reporting */
@@ -722,9 +863,10 @@ static int grade_and_report(struct run *r, bool quiet)
     checks[0].name = "join";
     checks[1].name = "completeness";
     checks[2].name = "accuracy";
+    if (grade_accuracy(r, &checks[2]) != 0) /* first: its pass finds the duplicates' lines */
+        return EXIT_ERROR;
     grade_join(r, &checks[0]);
     grade_completeness(r, &checks[1]);
-    grade_accuracy(r, &checks[2]);
     int total = 0;
     for (size_t i = 0; i < 3; i++)
         total += checks[i].why.total == 0 ? POINTS : 0;
