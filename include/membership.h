@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "addrbook.h"
 #include "emulnet.h"
 #include "log.h"
 #include "rng.h"
@@ -40,6 +41,8 @@ typedef struct {
     log_t *log;
     rng_t *rng;
     const member_cfg_t *cfg;
+    addrbook_t *book; /* numbers addresses; may be shared by the nodes of a process. NULL: the
+                       * node keeps a book of its own */
 } member_env_t;
 
 typedef struct member_node member_node_t;

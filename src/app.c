@@ -62,6 +62,7 @@ typedef struct {
     rng_t rng;
     log_t log;
     emulnet_t *net;
+    addrbook_t *book; /* shared by every node's membership list */
     member_cfg_t cfg;
     app_node_t *nodes;
     uint32_t n;
@@ -1286,8 +1287,9 @@ static int setup(run_t *r)
      * meant to be detected. */
     member_cfg_for_network(&r->cfg, worst_loss, 1 + worst_delay);
     r->net = emulnet_new(&r->rng);
+    r->book = addrbook_new();
     r->nodes = calloc(r->n, sizeof *r->nodes);
-    if (!r->net || !r->nodes)
+    if (!r->net || !r->book || !r->nodes)
         return -1;
     for (size_t k = 0; k < r->sc->nloss; k++) {
         const loss_spec_t *w = &r->sc->loss[k];
@@ -1342,7 +1344,7 @@ static int setup(run_t *r)
 static int make_node(run_t *r, uint32_t i)
 {
     app_node_t *node = &r->nodes[i];
-    member_env_t env = { r->net, &r->log, &r->rng, &r->cfg };
+    member_env_t env = { r->net, &r->log, &r->rng, &r->cfg, r->book };
     node->member = member_new(node_addr(i), &env);
     if (!node->member)
         return -1;
@@ -1393,6 +1395,7 @@ static void teardown(run_t *r)
     free(r->work);
     ring_poscache_free(r->positions);
     emulnet_free(r->net);
+    addrbook_free(r->book);
 }
 
 int app_run(const scenario_t *sc, const app_opts_t *opts)

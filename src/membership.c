@@ -1,15 +1,17 @@
 /* membership.c: one node's membership list and the gossip heartbeat protocol.
- * Entries live in a vector (found through an address hash); removed entries stay as tombstones
- * so stale gossip never re-adds them; a timing wheel finds timeouts without scanning the list. */
+ * Entries live in an array indexed by the address book's number of each address (a node not
+ * listed is a blank entry); removed entries stay as tombstones so stale gossip never re-adds
+ * them; a timing wheel finds timeouts without scanning the list. */
 #include "membership.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrbook.h"
 #include "wire.h"
 
-enum { ST_ALIVE = 0, ST_SUSPECT = 1, ST_REMOVED = 2 };
+enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 
 #define MAX_FANOUT 64
 #define MAX_TIMEOUT 1000000 /* ticks; bounds the timing wheel */
@@ -24,8 +26,7 @@ enum { ST_ALIVE = 0, ST_SUSPECT = 1, ST_REMOVED = 2 };
 #define NEWS_PER_MSG 8
 #define NEWS_HORIZON 4
 
-typedef struct {
-    addr_t addr;
+typedef struct { /* the member is the address numbered by the entry's index in the book */
     uint32_t incarnation;
     uint32_t heartbeat;
     uint32_t last_update; /* tick at which the heartbeat last increased here */
@@ -54,11 +55,11 @@ struct member_node {
     bool started;
     bool in_group;
 
-    entry_t *entries; /* every member ever known, tombstones included */
+    addrbook_t *book; /* numbers the addresses: entry i is about addrbook_addr(book, i) */
+    bool own_book;
+    entry_t *entries; /* [0, nentries): every member ever known, tombstones included; blanks */
     uint32_t nentries, entries_cap;
-    uint32_t *slots; /* open addressing: entry index + 1, 0 = empty */
-    uint32_t slots_cap;
-    uint32_t *live; /* indices of alive and suspected entries */
+    uint32_t *live; /* indices of alive and suspected entries (entries_cap long) */
     uint32_t nlive;
     uint32_t cursor; /* round-robin position in live[] for gossip content */
     u32vec_t recent;         /* entries removed on evidence, in removal order, for notices */
@@ -85,6 +86,7 @@ struct member_node {
 
     member_stats_t stats;
     member_msg_t msg; /* scratch for decoding and encoding */
+    uint32_t numbers[WIRE_MAX_ENTRIES]; /* book numbers of msg's entries, when merging */
     uint8_t buf[WIRE_MAX_MEMBER_MSG];
 };
 
@@ -142,69 +144,54 @@ static int vec_push(u32vec_t *v, uint32_t x)
     return 0;
 }
 
-static uint32_t hash_addr(addr_t a)
+static addr_t addr_of(const member_node_t *m, uint32_t idx)
 {
-    uint64_t k = addr_key(a) * 0x9e3779b97f4a7c15ULL;
-    return (uint32_t)(k >> 32);
+    return addrbook_addr(m->book, idx);
 }
 
-/* Index of a's entry, or UINT32_MAX. */
+/* idx (a book number, or ADDRBOOK_NONE) if it is listed (alive, suspected or a tombstone),
+ * else UINT32_MAX. */
+static uint32_t listed(const member_node_t *m, uint32_t idx)
+{
+    return idx < m->nentries && m->entries[idx].state != ST_UNKNOWN ? idx : UINT32_MAX;
+}
+
+/* Index of a's entry, or UINT32_MAX if a is not listed (never was, or blank). */
 static uint32_t find_entry(const member_node_t *m, addr_t a)
 {
-    uint32_t mask = m->slots_cap - 1;
-    for (uint32_t i = hash_addr(a) & mask;; i = (i + 1) & mask) {
-        uint32_t s = m->slots[i];
-        if (s == 0)
-            return UINT32_MAX;
-        if (addr_eq(m->entries[s - 1].addr, a))
-            return s - 1;
-    }
+    return listed(m, addrbook_find(m->book, a));
 }
 
-static void slot_insert(uint32_t *slots, uint32_t cap, const entry_t *entries, uint32_t idx)
+/* Room for entry idx: the arrays grow (new entries blank) to cover it. */
+static int ensure_entry(member_node_t *m, uint32_t idx)
 {
-    uint32_t mask = cap - 1;
-    uint32_t i = hash_addr(entries[idx].addr) & mask;
-    while (slots[i])
-        i = (i + 1) & mask;
-    slots[i] = idx + 1;
-}
-
-/* Keeps the hash at most half full and room for one more entry. */
-static int reserve_entry(member_node_t *m)
-{
-    if (m->nentries == m->entries_cap) {
-        uint32_t cap = m->entries_cap * 2;
-        entry_t *e = realloc(m->entries, (size_t)cap * sizeof *e);
-        uint32_t *l = e ? realloc(m->live, (size_t)cap * sizeof *l) : NULL;
-        if (e)
-            m->entries = e;
-        if (!l)
-            return -1;
-        m->live = l;
-        m->entries_cap = cap;
-    }
-    if (2 * (m->nentries + 1) > m->slots_cap) {
-        uint32_t cap = m->slots_cap * 2;
-        uint32_t *s = calloc(cap, sizeof *s);
-        if (!s)
-            return -1;
-        for (uint32_t i = 0; i < m->nentries; i++)
-            slot_insert(s, cap, m->entries, i);
-        free(m->slots);
-        m->slots = s;
-        m->slots_cap = cap;
-    }
+    if (idx < m->entries_cap)
+        return 0;
+    uint32_t cap = m->entries_cap;
+    while (cap <= idx)
+        cap *= 2;
+    entry_t *e = realloc(m->entries, (size_t)cap * sizeof *e);
+    if (!e)
+        return -1;
+    memset(e + m->entries_cap, 0, (size_t)(cap - m->entries_cap) * sizeof *e);
+    m->entries = e;
+    uint32_t *l = realloc(m->live, (size_t)cap * sizeof *l);
+    if (!l)
+        return -1; /* entries grew, live did not: entries_cap stays, so both are retried */
+    m->live = l;
+    m->entries_cap = cap;
     return 0;
 }
 
-/* A new, blank entry for a (after reserve_entry): found by address, not yet admitted. */
+/* A blank entry for a, not yet admitted; UINT32_MAX without memory. */
 static uint32_t new_entry(member_node_t *m, addr_t a)
 {
-    uint32_t idx = m->nentries++;
+    uint32_t idx = addrbook_intern(m->book, a);
+    if (idx == ADDRBOOK_NONE || ensure_entry(m, idx) != 0)
+        return UINT32_MAX;
     memset(&m->entries[idx], 0, sizeof m->entries[idx]);
-    m->entries[idx].addr = a;
-    slot_insert(m->slots, m->slots_cap, m->entries, idx);
+    if (idx >= m->nentries)
+        m->nentries = idx + 1;
     return idx;
 }
 
@@ -223,14 +210,17 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
         return NULL;
     m->env = *env;
     m->self = self;
+    m->book = env->book;
+    if (!m->book) {
+        m->book = addrbook_new();
+        m->own_book = true;
+    }
     m->entries_cap = 16;
-    m->slots_cap = 32;
     m->wheel_size = c->t_fail + c->t_remove + 2;
-    m->entries = malloc(m->entries_cap * sizeof *m->entries);
+    m->entries = calloc(m->entries_cap, sizeof *m->entries);
     m->live = malloc(m->entries_cap * sizeof *m->live);
-    m->slots = calloc(m->slots_cap, sizeof *m->slots);
     m->wheel = calloc(m->wheel_size, sizeof *m->wheel);
-    if (!m->entries || !m->live || !m->slots || !m->wheel) {
+    if (!m->book || !m->entries || !m->live || !m->wheel) {
         member_free(m);
         return NULL;
     }
@@ -249,7 +239,8 @@ void member_free(member_node_t *m)
     free(m->recent.v);
     free(m->entries);
     free(m->live);
-    free(m->slots);
+    if (m->own_book)
+        addrbook_free(m->book);
     free(m->seeds);
     free(m->news);
     free(m);
@@ -296,7 +287,7 @@ static uint64_t probe_order(addr_t a)
 
 static uint64_t probe_distance(const member_node_t *m, uint32_t idx)
 {
-    return probe_order(m->entries[idx].addr) - probe_order(m->self);
+    return probe_order(addr_of(m, idx)) - probe_order(m->self);
 }
 
 /* Offers entry idx as a probe target; it is kept if it is among the nearest successors. */
@@ -421,14 +412,13 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
         news_add(m, idx, dead_news_sends(m), now);
     m->stats.removals++;
     m->version++;
-    log_membership(m, ent->addr, "removed", now);
+    log_membership(m, addr_of(m, idx), "removed", now);
 }
 
 /* A member this node has not listed before (or a new incarnation of a removed one). */
 static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_t now)
 {
     entry_t *ent = &m->entries[idx];
-    ent->addr = e->addr;
     ent->incarnation = e->incarnation;
     ent->heartbeat = e->heartbeat;
     ent->last_update = now;
@@ -457,18 +447,18 @@ static uint32_t stale_margin(const member_node_t *m)
 /* News that incarnation e->incarnation of a member failed. About this node itself, it is a
  * mistake to refute: a higher incarnation makes the others list it again. A member never listed
  * is listed and removed at once, so that its join and removal are logged like everywhere else. */
-static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t now)
+static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t number,
+                              uint32_t now)
 {
     if (addr_eq(e->addr, m->self)) {
         if (e->incarnation >= m->incarnation)
             m->incarnation = e->incarnation + 1;
         return;
     }
-    uint32_t idx = find_entry(m, e->addr);
+    uint32_t idx = listed(m, number);
     if (idx == UINT32_MAX) {
-        if (reserve_entry(m) != 0)
+        if ((idx = new_entry(m, e->addr)) == UINT32_MAX)
             return;
-        idx = new_entry(m, e->addr);
         wire_entry_t seen = { e->addr, e->incarnation, 0 };
         admit(m, idx, &seen, now);
     } else if (m->entries[idx].state == ST_REMOVED) {
@@ -491,20 +481,23 @@ static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t 
     remove_member(m, idx, true, now);
 }
 
-static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
+/* Merges what a message says of one member; number is e->addr's number in the book (or
+ * ADDRBOOK_NONE), looked up by the caller. */
+static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t number, uint32_t now)
 {
+    if (number == ADDRBOOK_NONE) /* perhaps numbered since: listed twice in one message */
+        number = addrbook_find(m->book, e->addr);
     if (wire_hb_is_dead(e->heartbeat)) {
-        merge_dead_notice(m, e, now);
+        merge_dead_notice(m, e, number, now);
         return;
     }
     if (addr_eq(e->addr, m->self))
         return;
     m->stats.merged++;
-    uint32_t idx = find_entry(m, e->addr);
+    uint32_t idx = listed(m, number);
     if (idx == UINT32_MAX) {
-        if (reserve_entry(m) != 0)
+        if ((idx = new_entry(m, e->addr)) == UINT32_MAX)
             return;
-        idx = new_entry(m, e->addr);
         admit(m, idx, e, now);
         return;
     }
@@ -534,6 +527,11 @@ static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
             schedule(m, idx, now + m->env.cfg->t_fail + 1);
         }
     }
+}
+
+static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
+{
+    merge_numbered(m, e, addrbook_find(m->book, e->addr), now);
 }
 
 /* Deadline checks due at tick `now`: suspect, remove, or look again later. */
@@ -578,7 +576,7 @@ static void add_to_msg(member_node_t *m, uint32_t idx)
     ent->stamp = m->stamp;
     uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG)
                                            : ent->heartbeat;
-    m->msg.entries[m->msg.count++] = (wire_entry_t){ ent->addr, ent->incarnation, hb };
+    m->msg.entries[m->msg.count++] = (wire_entry_t){ addr_of(m, idx), ent->incarnation, hb };
 }
 
 /* News worth sending: a member admitted, or one removed on evidence of failure. */
@@ -739,7 +737,7 @@ static void recheck_removed(member_node_t *m, uint32_t now)
         }
         /* Only this node's own entry: queued news may be stale (this node may have been the one
          * cut off), and the member only needs to hear from it. */
-        send_own(m, MSG_GOSSIP, m->entries[idx].addr, now);
+        send_own(m, MSG_GOSSIP, addr_of(m, idx), now);
         return;
     }
 }
@@ -757,7 +755,7 @@ static void probe(member_node_t *m, uint32_t now)
             continue;
         }
         if ((now - m->probe_since[k]) % m->env.cfg->probe_period == 0)
-            send_own(m, MSG_PING, ent->addr, now);
+            send_own(m, MSG_PING, addr_of(m, idx), now);
         k++;
     }
 }
@@ -799,7 +797,7 @@ static void gossip(member_node_t *m, uint32_t now)
     uint32_t n = pick_targets(m, targets, now);
     for (uint32_t i = 0; i < n; i++) {
         fill_sample(m, MSG_GOSSIP, now);
-        send_msg(m, m->entries[targets[i]].addr, encode(m), now);
+        send_msg(m, addr_of(m, targets[i]), encode(m), now);
     }
 }
 
@@ -810,7 +808,7 @@ static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, 
 {
     merge_entry(m, e, now);
     member_msg_t *msg = &m->msg;
-    uint32_t max = m->env.cfg->max_entries;
+    uint32_t max = m->env.cfg->max_entries, skip = find_entry(m, joiner);
     uint32_t i = 0;
     do {
         msg->type = MSG_JOINREP;
@@ -818,26 +816,24 @@ static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, 
         msg->entries[0] = own_entry(m);
         msg->count = 1;
         for (; i < m->nentries && msg->count < max; i++)
-            if (!addr_eq(m->entries[i].addr, joiner))
+            if (i != skip && m->entries[i].state != ST_UNKNOWN)
                 add_to_msg(m, i);
-        /* The joiner itself may be all that is left: it needs no further message. */
-        if (i < m->nentries && addr_eq(m->entries[i].addr, joiner))
+        /* The joiner itself or blanks may be all that is left: no further message for them. */
+        while (i < m->nentries && (i == skip || m->entries[i].state == ST_UNKNOWN))
             i++;
         send_msg(m, joiner, encode(m), now);
     } while (i < m->nentries);
 }
 
-/* Starts loading the table slots, then the entries, that a message's entries will touch:
- * a node's list is rarely in cache when its inbox is processed. */
-static void prefetch_entries(const member_node_t *m)
+/* Numbers the message's entries into m->numbers and starts loading the entries they will touch:
+ * a node's list is rarely in cache when its inbox is processed (the book, shared, usually is). */
+static void number_entries(member_node_t *m)
 {
-    uint32_t mask = m->slots_cap - 1;
-    for (uint16_t i = 0; i < m->msg.count; i++)
-        __builtin_prefetch(&m->slots[hash_addr(m->msg.entries[i].addr) & mask]);
     for (uint16_t i = 0; i < m->msg.count; i++) {
-        uint32_t s = m->slots[hash_addr(m->msg.entries[i].addr) & mask];
-        if (s)
-            __builtin_prefetch(&m->entries[s - 1]);
+        uint32_t idx = addrbook_find(m->book, m->msg.entries[i].addr);
+        m->numbers[i] = idx;
+        if (idx < m->nentries)
+            __builtin_prefetch(&m->entries[idx]);
     }
 }
 
@@ -857,10 +853,10 @@ static void tell_if_removed(member_node_t *m, wire_entry_t sender, uint32_t now)
     msg->type = MSG_GOSSIP;
     msg->from = m->self;
     msg->entries[0] = own_entry(m);
-    msg->entries[1] = (wire_entry_t){ ent->addr, ent->incarnation,
+    msg->entries[1] = (wire_entry_t){ sender.addr, ent->incarnation,
                                       WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG) };
     msg->count = 2;
-    send_msg(m, ent->addr, encode(m), now);
+    send_msg(m, sender.addr, encode(m), now);
 }
 
 int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t now)
@@ -885,10 +881,10 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
     case MSG_GOSSIP:
         /* Anyone who gossips to this node already lists it: it is in the group. */
         m->in_group = true;
-        prefetch_entries(m);
+        number_entries(m);
         m->hearing_reply = m->msg.type == MSG_JOINREP;
         for (uint16_t i = 0; i < m->msg.count; i++)
-            merge_entry(m, &m->msg.entries[i], now);
+            merge_numbered(m, &m->msg.entries[i], m->numbers[i], now);
         m->hearing_reply = false;
         break;
     case MSG_PING: {
@@ -993,7 +989,7 @@ size_t member_count(const member_node_t *m)
 
 addr_t member_at(const member_node_t *m, size_t i)
 {
-    return m->entries[m->live[i]].addr;
+    return addr_of(m, m->live[i]);
 }
 
 uint32_t member_incarnation_at(const member_node_t *m, size_t i)

@@ -14,5 +14,6 @@ int add_quorum_suite(void);
 int add_kvwire_suite(void);
 int add_kvnode_suite(void);
 int add_log_suite(void);
+int add_addrbook_suite(void);
 
 #endif

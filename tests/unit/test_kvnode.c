@@ -67,6 +67,7 @@ typedef struct {
     member_cfg_t mcfg;
     kv_cfg_t kcfg;
     ring_poscache_t *pos;
+    addrbook_t *book; /* shared by every node */
     uint32_t next_txid;
     knode_t nodes[MAXN + 1]; /* [1..n] */
     uint32_t now;            /* next tick to run */
@@ -126,7 +127,9 @@ static kc_t *kc_new(uint32_t n, uint64_t seed)
     c->pos = ring_poscache_new();
     CU_ASSERT_FATAL(c->pos != NULL);
     c->next_txid = 1;
-    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg };
+    c->book = addrbook_new(); /* shared by the nodes, as in app.c */
+    CU_ASSERT_FATAL(c->book != NULL);
+    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book };
     for (uint32_t id = 1; id <= n; id++) {
         knode_t *k = &c->nodes[id];
         k->m = member_new(A(id), &menv);
@@ -156,6 +159,7 @@ static void kc_free(kc_t *c)
         member_free(c->nodes[id].m);
     }
     emulnet_free(c->net);
+    addrbook_free(c->book);
     ring_poscache_free(c->pos);
     fclose(c->dbg);
     free(c);
@@ -180,7 +184,7 @@ static void kc_restart(kc_t *c, uint32_t id)
     knode_t *k = &c->nodes[id];
     kv_free(k->kv);
     member_free(k->m);
-    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg };
+    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book };
     k->m = member_new(A(id), &menv);
     CU_ASSERT_FATAL(k->m != NULL);
     kv_env_t kenv = { .net = c->net, .log = &c->log, .member = k->m, .positions = c->pos,

@@ -57,6 +57,7 @@ struct cluster {
     char *dbg_buf;
     size_t dbg_len;
     member_cfg_t cfg; /* borrowed by every node: the cluster lives on the heap */
+    addrbook_t *book; /* shared by every node */
     tnode_t *nodes;   /* [1..n] */
     uint32_t now;     /* next tick to run */
     msg_hook_t hook;
@@ -97,7 +98,9 @@ static cluster_t *cluster_new(uint32_t n, const member_cfg_t *cfg, uint64_t seed
     log_init(&c->log, c->dbg, NULL);
     c->nodes = calloc(n + 1, sizeof *c->nodes);
     CU_ASSERT_FATAL(c->nodes != NULL);
-    member_env_t env = { c->net, &c->log, &c->rng, &c->cfg };
+    c->book = addrbook_new(); /* shared by the nodes, as in app.c */
+    CU_ASSERT_FATAL(c->book != NULL);
+    member_env_t env = { c->net, &c->log, &c->rng, &c->cfg, c->book };
     for (uint32_t id = 1; id <= n; id++) {
         tnode_t *t = &c->nodes[id];
         t->m = member_new(A(id), &env);
@@ -118,6 +121,7 @@ static void cluster_free(cluster_t *c)
         member_free(c->nodes[id].m);
     free(c->nodes);
     emulnet_free(c->net);
+    addrbook_free(c->book);
     fclose(c->dbg);
     free(c->dbg_buf);
     free(c->ev);
@@ -900,7 +904,7 @@ static void test_default_cfg_and_validation(void)
     log_t log;
     log_init(&log, NULL, NULL);
     member_cfg_t cfg = c10;
-    member_env_t env = { net, &log, &rng, &cfg };
+    member_env_t env = { net, &log, &rng, &cfg, NULL };
 
     member_node_t *ok = member_new(A(1), &env); /* the defaults are accepted */
     CU_ASSERT_PTR_NOT_NULL(ok);
@@ -953,7 +957,7 @@ static int joinrep_smallest_bound_child(void)
     log_t log;
     log_init(&log, NULL, NULL);
     member_cfg_t cfg = small_cfg(2);
-    member_env_t env = { net, &log, &rng, &cfg };
+    member_env_t env = { net, &log, &rng, &cfg, NULL };
     member_node_t *m = member_new(A(1), &env);
     if (!m)
         return 11;
@@ -1314,6 +1318,29 @@ static void test_news_never_dropped(void)
     cluster_run_to(c, 60); /* nothing more to send */
     member_get_stats(M(c, 1), &st);
     CU_ASSERT_EQUAL(st.news_sent, 600 * 6);
+    cluster_free(c);
+}
+
+/* A message that lists a new member twice (a buggy or hostile sender): one join line, one
+ * entry, one piece of news; the second mention merges into the first. */
+static void test_member_listed_twice_in_one_message(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cluster_t *c = cluster_new(1, &cfg, 93);
+    cluster_start_at(c, 1, 0);
+    cluster_run_to(c, 0);
+    uint8_t buf[WIRE_MAX_MEMBER_MSG];
+    wire_entry_t es[4] = { { A(2), 0, 1 }, { A(5), 0, 3 }, { A(5), 0, 7 }, { A(2), 0, 1 } };
+    int len = encode_gossip(buf, sizeof buf, A(2), es, 4);
+    CU_ASSERT_FATAL(len > 0);
+    CU_ASSERT_EQUAL(member_receive(M(c, 1), buf, (size_t)len, c->now), WIRE_OK);
+    CU_ASSERT_EQUAL(member_count(M(c, 1)), 2);
+    CU_ASSERT_EQUAL(count_ev(c, 1, 5, EV_JOINED, NULL, NULL), 1);
+    CU_ASSERT_EQUAL(count_ev(c, 1, 2, EV_JOINED, NULL, NULL), 1);
+    member_stats_t st;
+    member_get_stats(M(c, 1), &st);
+    CU_ASSERT_EQUAL(st.news_items, 2);
+    CU_ASSERT_EQUAL(st.news_queue_max, 2);
     cluster_free(c);
 }
 
@@ -1738,7 +1765,7 @@ static void test_probe_cfg_validation(void)
     log_t log;
     log_init(&log, NULL, NULL);
     member_cfg_t base = probe_cfg(20, 0.0, 1), cfg = base;
-    member_env_t env = { net, &log, &rng, &cfg };
+    member_env_t env = { net, &log, &rng, &cfg, NULL };
     member_node_t *m;
 
     for (uint32_t p = 0; p <= MEMBER_MAX_PROBES; p++) {
@@ -2169,6 +2196,8 @@ int add_membership_suite(void)
         { "news: 600 members admitted at once, each sent 6 times, none dropped",
           test_news_never_dropped },
         { "news: a join reply is no news; a member is queued once", test_join_reply_is_no_news },
+        { "a new member listed twice in one message: one entry, one join line",
+          test_member_listed_twice_in_one_message },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
         { "member_version changes on join and removal only", test_version_changes },
         { "member_new validates probe settings", test_probe_cfg_validation },
