@@ -26,7 +26,11 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define NEWS_PER_MSG 8
 #define NEWS_HORIZON 4
 
-typedef struct { /* the member is the address numbered by the entry's index in the book */
+/* One member as this node knows it: 28 bytes, since a node holds one per member of the group
+ * (10,000 nodes hold 10^8). The member is the address numbered by the entry's index in the book;
+ * what only some members need lives beside the table (removal times with the recent removals,
+ * queueing times with the news, the last tell in a small cache). */
+typedef struct {
     uint32_t incarnation;
     uint32_t heartbeat;
     uint32_t last_update; /* tick at which the heartbeat last increased here */
@@ -35,12 +39,13 @@ typedef struct { /* the member is the address numbered by the entry's index in t
     uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
     uint8_t state;
     bool dead_news;       /* removed on evidence worth spreading: a failed probe or a notice */
-    uint32_t removed_at;  /* tick of its removal, while removed */
-    uint32_t told_at;     /* tick + 1 when it was last told it is listed as failed; 0: never */
-    uint32_t news_since;  /* tick it was queued as news */
     uint8_t news_left;    /* sends left while queued as news */
     bool in_news;         /* in the news queue (perhaps with no sends left, until popped) */
 } entry_t;
+
+/* Tells (tell_if_removed) remembered by member, direct-mapped: at most one per member and tick,
+ * except for two members that share a slot in the same tick (a harmless extra message). */
+#define TOLD_SLOTS 16
 
 typedef struct {
     uint32_t *v;
@@ -63,12 +68,15 @@ struct member_node {
     uint32_t nlive;
     uint32_t cursor; /* round-robin position in live[] for gossip content */
     u32vec_t recent;         /* entries removed on evidence, in removal order, for notices */
+    u32vec_t recent_at;      /* the tick of each of those removals */
     uint32_t recent_head;    /* recent.v[0..head) are too old to send */
     uint32_t recent_cursor;  /* round-robin position in recent.v[head..n) */
     uint32_t *news; /* ring of entries queued as news, oldest first, forwarded first */
+    uint32_t *news_at; /* the tick each was queued (same positions) */
     uint32_t news_cap, news_head, news_len; /* news_cap: 0 or a power of two */
     uint64_t news_pending; /* sends left over the whole queue */
     bool hearing_reply; /* merging a join reply: what it lists is no news to the others */
+    uint32_t told[TOLD_SLOTS], told_tick[TOLD_SLOTS]; /* entry + 1 told at tick + 1 */
     uint32_t stamp; /* message serial, to avoid listing an entry twice in one message */
     uint64_t version; /* counts changes to the list: admissions and removals */
 
@@ -237,12 +245,14 @@ void member_free(member_node_t *m)
     free(m->wheel);
     free(m->removed.v);
     free(m->recent.v);
+    free(m->recent_at.v);
     free(m->entries);
     free(m->live);
     if (m->own_book)
         addrbook_free(m->book);
     free(m->seeds);
     free(m->news);
+    free(m->news_at);
     free(m);
 }
 
@@ -356,13 +366,20 @@ static uint32_t dead_news_sends(const member_node_t *m)
 static int news_grow(member_node_t *m)
 {
     uint32_t cap = m->news_cap ? m->news_cap * 2 : 64;
-    uint32_t *q = malloc((size_t)cap * sizeof *q);
-    if (!q)
+    uint32_t *q = malloc((size_t)cap * sizeof *q), *at = malloc((size_t)cap * sizeof *at);
+    if (!q || !at) {
+        free(q);
+        free(at);
         return -1;
-    for (uint32_t k = 0; k < m->news_len; k++)
+    }
+    for (uint32_t k = 0; k < m->news_len; k++) {
         q[k] = m->news[(m->news_head + k) & (m->news_cap - 1)];
+        at[k] = m->news_at[(m->news_head + k) & (m->news_cap - 1)];
+    }
     free(m->news);
+    free(m->news_at);
     m->news = q;
+    m->news_at = at;
     m->news_cap = cap;
     m->news_head = 0;
     return 0;
@@ -387,10 +404,11 @@ static void news_add(member_node_t *m, uint32_t idx, uint32_t sends, uint32_t no
         m->stats.news_lost++; /* out of memory: the only way news goes unsent */
         return;
     }
-    m->news[(m->news_head + m->news_len++) & (m->news_cap - 1)] = idx;
+    uint32_t pos = (m->news_head + m->news_len++) & (m->news_cap - 1);
+    m->news[pos] = idx;
+    m->news_at[pos] = now;
     ent->in_news = true;
     ent->news_left = (uint8_t)sends;
-    ent->news_since = now;
     m->news_pending += sends;
     if (m->news_len > m->stats.news_queue_max)
         m->stats.news_queue_max = m->news_len;
@@ -402,12 +420,11 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     entry_t *ent = &m->entries[idx];
     ent->state = ST_REMOVED;
     ent->dead_news = spread;
-    ent->removed_at = now;
     live_remove(m, idx);
     probe_forget(m, idx, now);
     (void)vec_push(&m->removed, idx); /* without memory it is just never rechecked */
-    if (spread)
-        (void)vec_push(&m->recent, idx); /* without memory it is just not regossiped */
+    if (spread && vec_push(&m->recent, idx) == 0 && vec_push(&m->recent_at, now) != 0)
+        m->recent.n--; /* without memory it is just not regossiped */
     if (spread)
         news_add(m, idx, dead_news_sends(m), now);
     m->stats.removals++;
@@ -424,7 +441,6 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->last_update = now;
     ent->state = ST_ALIVE;
     ent->dead_news = false;
-    ent->told_at = 0;
     ent->stamp = 0;
     live_add(m, idx);
     schedule(m, idx, now + m->env.cfg->t_fail + 1);
@@ -615,7 +631,7 @@ static void add_news(member_node_t *m, uint32_t room, uint32_t now)
     if (want > room)
         want = room;
     for (uint32_t k = 0; k < m->news_len && taken < want; k++) {
-        uint32_t idx = m->news[(m->news_head + k) & mask];
+        uint32_t pos = (m->news_head + k) & mask, idx = m->news[pos];
         entry_t *ent = &m->entries[idx];
         if (ent->news_left == 0 || ent->stamp == m->stamp)
             continue;
@@ -628,8 +644,8 @@ static void add_news(member_node_t *m, uint32_t room, uint32_t now)
         m->news_pending--;
         m->stats.news_sent++;
         taken++;
-        if (ent->news_left == 0 && now - ent->news_since > m->stats.news_wait_max)
-            m->stats.news_wait_max = now - ent->news_since;
+        if (ent->news_left == 0 && now - m->news_at[pos] > m->stats.news_wait_max)
+            m->stats.news_wait_max = now - m->news_at[pos];
     }
     while (m->news_len > 0) {
         entry_t *ent = &m->entries[m->news[m->news_head]];
@@ -652,10 +668,10 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
     uint32_t window = c->t_fail + c->t_remove, taken = 0;
     u32vec_t *r = &m->recent;
     /* Removals are appended in time order: the ones past the window are a prefix. */
-    while (r->n > m->recent_head && now - m->entries[r->v[m->recent_head]].removed_at > window)
+    while (r->n > m->recent_head && now - m->recent_at.v[m->recent_head] > window)
         m->recent_head++;
     if (m->recent_head == r->n) {
-        r->n = m->recent_head = 0; /* nothing recent: reuse the vector from the start */
+        r->n = m->recent_at.n = m->recent_head = 0; /* nothing recent: reuse the vectors */
         return;
     }
     uint32_t live = r->n - m->recent_head;
@@ -664,8 +680,7 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
             m->recent_cursor = m->recent_head;
         uint32_t idx = r->v[m->recent_cursor++];
         const entry_t *ent = &m->entries[idx];
-        if (ent->state == ST_REMOVED && ent->dead_news && now - ent->removed_at <= window &&
-            ent->stamp != m->stamp) {
+        if (ent->state == ST_REMOVED && ent->dead_news && ent->stamp != m->stamp) {
             add_to_msg(m, idx);
             taken++;
         }
@@ -846,9 +861,12 @@ static void tell_if_removed(member_node_t *m, wire_entry_t sender, uint32_t now)
     if (idx == UINT32_MAX)
         return;
     entry_t *ent = &m->entries[idx];
-    if (ent->state != ST_REMOVED || sender.incarnation > ent->incarnation || ent->told_at == now + 1)
+    uint32_t slot = idx % TOLD_SLOTS;
+    if (ent->state != ST_REMOVED || sender.incarnation > ent->incarnation ||
+        (m->told[slot] == idx + 1 && m->told_tick[slot] == now + 1))
         return;
-    ent->told_at = now + 1;
+    m->told[slot] = idx + 1;
+    m->told_tick[slot] = now + 1;
     member_msg_t *msg = &m->msg;
     msg->type = MSG_GOSSIP;
     msg->from = m->self;
