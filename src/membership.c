@@ -38,9 +38,10 @@ typedef struct {
     uint32_t stamp;       /* serial of the last message that listed it */
     uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
     uint8_t state;
-    bool dead_news;       /* removed on evidence worth spreading: a failed probe or a notice */
     uint8_t news_left;    /* sends left while queued as news */
-    bool in_news;         /* in the news queue (perhaps with no sends left, until popped) */
+    bool dead_news : 1;   /* removed on evidence worth spreading: a failed probe or a notice */
+    bool in_news : 1;     /* in the news queue (perhaps with no sends left, until popped) */
+    bool advanced : 1;    /* its heartbeat rose here since it was admitted: it ran after that */
 } entry_t;
 
 /* Tells (tell_if_removed) remembered by member, direct-mapped: at most one per member and tick,
@@ -441,6 +442,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->last_update = now;
     ent->state = ST_ALIVE;
     ent->dead_news = false;
+    ent->advanced = false;
     ent->stamp = 0;
     live_add(m, idx);
     schedule(m, idx, now + m->env.cfg->t_fail + 1);
@@ -536,6 +538,7 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
         ent->incarnation = e->incarnation;
         ent->heartbeat = e->heartbeat;
         ent->last_update = now;
+        ent->advanced = true;
         if (ent->state == ST_SUSPECT) {
             /* Its pending check is the removal deadline; suspicion must restart from now. */
             m->stats.refuted++;
@@ -776,12 +779,14 @@ static void probe(member_node_t *m, uint32_t now)
 }
 
 /* Whether member idx may join the targets out[0..got): not suspected, not already chosen, and
- * (when fresh_only) heard from within `fresh` ticks. */
+ * (when fresh_only) seen running within `fresh` ticks: its heartbeat rose here that recently.
+ * Being admitted is not enough: a node that failed right after it joined (one that failed
+ * before it booted does just that) is admitted everywhere with a heartbeat that never rises. */
 static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t got, bool fresh_only,
                        uint32_t fresh, uint32_t now)
 {
     const entry_t *ent = &m->entries[idx];
-    if (ent->state != ST_ALIVE || (fresh_only && now - ent->last_update > fresh))
+    if (ent->state != ST_ALIVE || (fresh_only && (!ent->advanced || now - ent->last_update > fresh)))
         return false;
     for (uint32_t j = 0; j < got; j++)
         if (out[j] == idx)
@@ -789,9 +794,9 @@ static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t g
     return true;
 }
 
-/* Up to `fanout` distinct random members that are not suspected, preferring those heard from
+/* Up to `fanout` distinct random members that are not suspected, preferring those seen running
  * within t_fail / 4 ticks: after a mass failure most of the list is dead but not yet suspected,
- * and gossip sent there would be lost while the survivors starve of fresh heartbeats. */
+ * and gossip sent there would be lost while the survivors starve of fresh heartbeats and news. */
 static uint32_t pick_targets(member_node_t *m, uint32_t *out, uint32_t now)
 {
     uint32_t want = m->env.cfg->fanout, got = 0;

@@ -1344,6 +1344,41 @@ static void test_member_listed_twice_in_one_message(void)
     cluster_free(c);
 }
 
+/* Counts gossip messages from node 1 received by each node ([id]). */
+static void count_gossip_from_1(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
+{
+    (void)c;
+    unsigned *got = ctx;
+    if (msg->src.id == 1 && wire_peek_type(msg->data, msg->len) == MSG_GOSSIP)
+        got[id]++;
+}
+
+/* Gossip goes to members seen running, not to those only admitted: node 1 admits 50 members
+ * that never run (like nodes that failed right after they joined, whose heartbeat never rises)
+ * beside its 2 live peers. Over the next 40 ticks its gossip reaches each live peer about every
+ * other tick (the random picks find them among the 52); picking among all 52 members as equally
+ * fresh would reach each about once in 17 ticks. */
+static void test_gossip_prefers_members_seen_running(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 200; /* gossip prefers members fresh within 50 ticks */
+    cluster_t *c = cluster_new(3, &cfg, 94);
+    for (uint32_t id = 1; id <= 3; id++)
+        cluster_start_at(c, id, 0);
+    cluster_run_to(c, 20);
+    CU_ASSERT_EQUAL_FATAL(member_count(M(c, 1)), 2);
+    deliver_members(c, 1, 2, 10, 59, MSG_GOSSIP, 0);
+    CU_ASSERT_EQUAL_FATAL(member_count(M(c, 1)), 52);
+    unsigned got[4] = { 0 };
+    c->hook = count_gossip_from_1;
+    c->hook_ctx = got;
+    cluster_run_to(c, 60);
+    CU_ASSERT(got[2] >= 12 && got[3] >= 12);
+    if (got[2] < 12 || got[3] < 12)
+        fprintf(stderr, "\n  gossip from node 1 in 40 ticks: node 2 %u, node 3 %u\n", got[2], got[3]);
+    cluster_free(c);
+}
+
 /* What a join reply lists is no news: the joiner admits 300 members from it and queues none,
  * while the same members heard in gossip are news. A member queued twice is queued once. */
 static void test_join_reply_is_no_news(void)
@@ -2196,6 +2231,8 @@ int add_membership_suite(void)
         { "news: 600 members admitted at once, each sent 6 times, none dropped",
           test_news_never_dropped },
         { "news: a join reply is no news; a member is queued once", test_join_reply_is_no_news },
+        { "gossip goes to members seen running, not to those only admitted",
+          test_gossip_prefers_members_seen_running },
         { "a new member listed twice in one message: one entry, one join line",
           test_member_listed_twice_in_one_message },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
