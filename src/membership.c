@@ -281,11 +281,6 @@ static void live_remove(member_node_t *m, uint32_t idx)
     m->entries[last].live_pos = pos;
 }
 
-static void log_membership(member_node_t *m, addr_t who, const char *what, uint32_t now)
-{
-    log_member(m->env.log, m->self, now, who, what);
-}
-
 /* ---- probe targets: the nearest successors of this node in a scrambled address order ---- */
 
 static uint64_t probe_order(addr_t a)
@@ -430,7 +425,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
         news_add(m, idx, dead_news_sends(m), now);
     m->stats.removals++;
     m->version++;
-    log_membership(m, addr_of(m, idx), "removed", now);
+    log_member(m->env.log, m->self, now, addr_of(m, idx), "removed");
 }
 
 /* A member this node has not listed before (or a new incarnation of a removed one). */
@@ -450,7 +445,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     probe_offer(m, idx, now);
     m->stats.joins++;
     m->version++;
-    log_membership(m, e->addr, "joined", now);
+    log_member(m->env.log, m->self, now, e->addr, "joined");
 }
 
 /* How far a notice's heartbeat may lag this node's before the notice is judged stale. A

@@ -765,6 +765,20 @@ static void check_removal(const struct run *r, const struct removal *rm, struct 
     }
 }
 
+/* For a pair in s (pairs logged more than once): 0 the first time the second pass meets it,
+ * which notes the line; after that, the line of that first time. 0 for a pair not in s. */
+static unsigned long first_seen(struct pairset *s, uint64_t key, unsigned long line)
+{
+    if (!pairset_has(s, key))
+        return 0;
+    struct pair_slot *slot = pairset_slot(s, key);
+    if (slot->line == 0) {
+        slot->line = line;
+        return 0;
+    }
+    return slot->line;
+}
+
 /* Whether the line's last word (its time) follows `phrase`: a cheap filter for the second pass,
  * which parses only the lines it needs. */
 static bool ends_with_phrase(const char *line, size_t len, const char *phrase)
@@ -790,30 +804,18 @@ static int grade_accuracy(struct run *r, struct check *c)
         ++lineno;
         chomp(buf, &len);
         struct entry e;
-        if (lineno == 1 || (!ends_with_phrase(buf, (size_t)len, " removed at time") &&
-                            (r->ndups == 0 || !ends_with_phrase(buf, (size_t)len, " joined at time"))) ||
-            parse_line(buf, &e) != NULL)
+        bool wanted = ends_with_phrase(buf, (size_t)len, " removed at time") ||
+                      (r->ndups && ends_with_phrase(buf, (size_t)len, " joined at time"));
+        if (lineno == 1 || !wanted || parse_line(buf, &e) != NULL)
             continue;
         uint64_t key = pair_key(e.logger, e.target);
         if (e.kind == LINE_JOIN) {
-            if (r->dup_joins.cap && pairset_has(&r->dup_joins, key)) {
-                struct pair_slot *slot = pairset_slot(&r->dup_joins, key);
-                if (slot->line == 0)
-                    slot->line = lineno;
-            }
-            continue;
+            (void)first_seen(&r->dup_joins, key, lineno);
+        } else if (e.kind == LINE_REMOVE) {
+            struct removal rm = { e.logger, e.target, e.tick, lineno,
+                                  first_seen(&r->dup_removals, key, lineno) };
+            check_removal(r, &rm, &c->why);
         }
-        if (e.kind != LINE_REMOVE)
-            continue;
-        struct removal rm = { e.logger, e.target, e.tick, lineno, 0 };
-        if (r->dup_removals.cap && pairset_has(&r->dup_removals, key)) {
-            struct pair_slot *slot = pairset_slot(&r->dup_removals, key);
-            if (slot->line == 0)
-                slot->line = lineno;
-            else
-                rm.dup_of = slot->line;
-        }
-        check_removal(r, &rm, &c->why);
     }
     free(buf);
     if (ferror(r->again)) {
