@@ -42,16 +42,17 @@ build/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tools/grade-membership: tools/grade_membership.c
-	$(CC) $(BASE_CFLAGS) -o $@ $<
 tools/grade-kv: tools/grade_kv.c
 	$(CC) $(BASE_CFLAGS) -o $@ $<
 tools/check-state: tools/check_state.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ $< $(CRYPTO_LIBS)
 
 # Tools that share tools/dbglog.c, the one dbg.log reader of the checkers.
-tools/check-history: tools/check_history.c tools/dbglog.c tools/dbglog.h | deps
-	$(CC) $(BASE_CFLAGS) -Itools -o $@ tools/check_history.c tools/dbglog.c $(CRYPTO_LIBS)
+DBGLOG = tools/dbglog.c tools/dbglog.h
+tools/grade-membership: tools/grade_membership.c $(DBGLOG)
+	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c
+tools/check-history: tools/check_history.c $(DBGLOG) | deps
+	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 tools/campaign: tools/campaign.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ tools/campaign.c $(CRYPTO_LIBS) -lm
 
@@ -73,15 +74,18 @@ build/asan/Application: build/asan/main.o $(OBJS:build/%=build/asan/%)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) -lm
 build/asan/unit_tests: $(TOBJS:build/%=build/asan/%) $(OBJS:build/%=build/asan/%)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) -lm
-build/asan/grade-%: tools/grade_%.c
+build/asan/grade-membership: tools/grade_membership.c $(DBGLOG)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c
+build/asan/grade-kv: tools/grade_kv.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $<
 build/asan/check-state: tools/check_state.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS)
-build/asan/check-history: tools/check_history.c tools/dbglog.c tools/dbglog.h | deps
+build/asan/check-history: tools/check_history.c $(DBGLOG) | deps
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ tools/check_history.c tools/dbglog.c $(CRYPTO_LIBS)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 
 # A test build with deliberately unsafe behaviour on demand (KV_FAULTS=early-drop,quorum-one,
 # no-anti-entropy), to show that the history checker and the campaign catch what it breaks.

@@ -83,8 +83,8 @@ lost_only() {
 build_grader() {
     begin "grader builds without warnings"
     grader=$tmp/grade-membership
-    if ! gcc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$grader" \
-        "$root/tools/grade_membership.c" 2>"$tmp/build"; then
+    if ! gcc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I"$root/tools" -o "$grader" \
+        "$root/tools/grade_membership.c" "$root/tools/dbglog.c" 2>"$tmp/build"; then
         problem "build failed: $(cat "$tmp/build")"
     elif [ -s "$tmp/build" ]; then
         problem "warnings: $(cat "$tmp/build")"
@@ -102,14 +102,14 @@ make_large_log() {
     BEGIN {
         n = 1000
         join = " %s [%d] Node %s joined at time %d\n"
-        kv = " %s [%d] server: read success, transID=%d, key=k%d, value=v\n"
+        kv = " %s [%d] server: read success at time %d, transID=%d, key=k%d, value=v\n"
         removal = " %s [%d] Node %s removed at time %d\n"
         print "131"
         for (l = 1; l <= n; l++)
             for (t = 1; t <= n; t++)
                 printf join, addr(l), int(t / 10), addr(t), int(t / 10)
         for (k = 0; k < 500000; k++)
-            printf kv, addr(k % n + 1), 200 + k % 300, k, k
+            printf kv, addr(k % n + 1), 200 + k % 300, 200 + k % 300, k, k
         for (f = 100; f <= n; f += 100)
             printf " %s [500] Node failed at time=500\n", addr(f)
         for (s = 1; s <= n; s++) {
@@ -227,6 +227,29 @@ end
 begin "malformed logger address"
 run 2 malformed-logger.log
 err_has "malformed-logger.log:51:"
+end
+
+# Every line is checked (by tools/dbglog.c, as in every checker), not only membership lines: a
+# table of broken lines, each replacing line 31 of full.log (a line of no known form).
+begin "malformed: any line, membership or not, is an error naming file:line"
+bad=""
+while IFS='|' read -r line want; do
+    awk -v line="$line" 'NR == 31 { print line; next } { print }' "$fixtures/full.log" >"$tmp/t.log"
+    (cd "$tmp" && "$grader" t.log) >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    [ "$status" = 2 ] && [ "$(cat "$tmp/err")" = "grade-membership: t.log:31: $want" ] &&
+        [ ! -s "$tmp/out" ] || bad+=$'\n'"      '$line': exit $status, $(cat "$tmp/err")"
+done <<'EOF'
+|line does not start with a single space (expected ' <addr> [<tick>] <message>')
+random garbage ]] [[ 1.2.3 :: no structure|line does not start with a single space (expected ' <addr> [<tick>] <message>')
+\t Nodes were greeted in the morning|line does not start with a single space (expected ' <addr> [<tick>] <message>')
+ 9.9.9.9:0 [x] hello, this is not a membership line|unparsable or out-of-range [tick] (at most 18 digits)
+ 6.0.0.0:0 [80] Nodes were joined in the morning|the message uses 'joined', which the log format reserves, but is not a membership or key-value line of the format
+ 6.0.0.0:0 [200] Node failed at time = 200|expected '=<t>' after 'Node failed at time'
+ 1.0.0.0:0 [20] server: create success, transID=1, key=alpha, value=one|expected ' at time <t>' after the outcome
+ 2.0.0.0:0 [21] client: read success, transID=2, key=alpha, value=one|the message uses 'read success', which the log format reserves, but is not a membership or key-value line of the format
+EOF
+[ -z "$bad" ] || problem "wrong errors:$bad"
 end
 
 begin "missing header"

@@ -1,26 +1,24 @@
-/* grade_membership.c: standalone grader for the membership part of one run's dbg.log.
- * Owns the dbg.log membership-line parser and the 30-point join/completeness/accuracy rubric.
- * Memory is a bit per (logger, member) pair seen joining and removed, not a record per line:
- * a second pass over the file (a temporary copy when it cannot be re-read) judges each removal
- * once every failure is known. */
+/* grade_membership.c: grader for the membership part of one run's dbg.log: the 30-point
+ * join/completeness/accuracy rubric. dbg.log is read through dbglog.c, the checkers' one
+ * reader, which checks every line. Memory is a bit per (logger, member) pair seen joining and
+ * removed, not a record per line: a second pass over the file (dbglog_rewind; a temporary copy
+ * when it cannot be re-read) judges each removal once every failure is known. */
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "dbglog.h"
 
 #define PROG "grade-membership"
-#define LOG_MAGIC "131"
 #define MAX_NODES 1048576u /* highest node id accepted: per-node arrays are indexed by id */
 #define JOIN_GRACE 50      /* a failed node must know the nodes that joined this long before */
 #define MAX_REASONS 5      /* reasons printed under a lost check */
 #define REASON_LEN 192
 #define POINTS 10          /* points per check */
-#define MAX_TICK 999999999999999999LL
 
 enum { EXIT_FULL = 0, EXIT_LOST = 1, EXIT_ERROR = 2 };
 
@@ -199,8 +197,8 @@ struct run {
     struct pairset dup_joins, dup_removals;
     struct dup_join dups[MAX_REASONS];
     unsigned long ndups;
-    FILE *again; /* the log, rewound for the second pass (or a copy of it) */
-    bool copying; /* the first pass writes what it reads to `again` */
+    struct dbglog log; /* open from load_log to run_free: the second pass reads it again */
+    bool log_open;
 };
 
 static void run_init(struct run *r, const char *path, uint32_t forced_n)
@@ -218,8 +216,8 @@ static void run_free(struct run *r)
     bitrows_free(&r->removals);
     free(r->dup_joins.slots);
     free(r->dup_removals.slots);
-    if (r->again)
-        fclose(r->again);
+    if (r->log_open)
+        dbglog_close(&r->log);
 }
 
 static void ensure_node_slot(struct run *r, uint32_t id)
@@ -255,291 +253,89 @@ static const char *note_node(struct run *r, uint32_t id, uint16_t port)
 
 static void format_addr(const struct run *r, uint32_t id, char buf[32])
 {
-    unsigned port = id < r->nodes_cap ? r->nodes[id].port : 0;
-    snprintf(buf, 32, "%u.%u.%u.%u:%u", id & 0xffu, (id >> 8) & 0xffu, (id >> 16) & 0xffu,
-             (id >> 24) & 0xffu, port);
-}
-
-/* ------------------------------------------------------------ line parser */
-
-enum kind { LINE_OTHER, LINE_JOIN, LINE_REMOVE, LINE_FAIL };
-
-struct entry {
-    enum kind kind;
-    uint32_t logger, target; /* target unused for LINE_FAIL */
-    uint16_t logger_port, target_port;
-    long long tick;          /* the bracketed [tick] of the line */
-};
-
-static bool starts_with(const char *s, const char *prefix)
-{
-    while (*prefix) /* a loop the compiler inlines: this runs several times per line */
-        if (*s++ != *prefix++)
-            return false;
-    return true;
-}
-
-static const char *skip_spaces(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-static bool parse_num(const char **p, int max_digits, unsigned long long max,
-                      unsigned long long *out)
-{
-    const char *s = *p;
-    unsigned long long v = 0;
-    int digits = 0;
-    while (*s >= '0' && *s <= '9') {
-        if (++digits > max_digits)
-            return false;
-        v = v * 10 + (unsigned)(*s - '0');
-        s++;
-    }
-    if (digits == 0 || v > max)
-        return false;
-    *out = v;
-    *p = s;
-    return true;
-}
-
-static bool parse_tick(const char **p, long long *tick)
-{
-    unsigned long long v;
-    if (!parse_num(p, 18, (unsigned long long)MAX_TICK, &v))
-        return false;
-    *tick = (long long)v;
-    return true;
-}
-
-/* "a.b.c.d:port" with the bytes holding the id little-endian. */
-static bool parse_addr(const char **p, uint32_t *id, uint16_t *port)
-{
-    const char *s = *p;
-    uint32_t v = 0;
-    unsigned long long part;
-    for (int i = 0; i < 4; i++) {
-        if (!parse_num(&s, 3, 255, &part) || *s != (i < 3 ? '.' : ':'))
-            return false;
-        v |= (uint32_t)part << (8 * i);
-        s++;
-    }
-    if (!parse_num(&s, 5, 65535, &part))
-        return false;
-    *id = v;
-    *port = (uint16_t)part;
-    *p = s;
-    return true;
-}
-
-/* True when the line claims to be one of the three membership kinds. */
-static bool looks_like_membership(const char *line)
-{
-    return strstr(line, "Node ") != NULL &&
-           (strstr(line, " joined at time") != NULL || strstr(line, " removed at time") != NULL ||
-            strstr(line, "failed at time") != NULL);
-}
-
-/* " <addr> [<tick>] <message>": sets logger and tick, points *msg at the message. */
-static const char *parse_prefix(const char *line, struct entry *e, const char **msg)
-{
-    const char *p = line;
-    if (*p != ' ')
-        return "line does not start with a single space";
-    p++;
-    if (!parse_addr(&p, &e->logger, &e->logger_port))
-        return "unparsable logger address";
-    if (p[0] != ' ' || p[1] != '[')
-        return "expected ' [tick]' after the logger address";
-    p += 2;
-    if (!parse_tick(&p, &e->tick) || p[0] != ']' || p[1] != ' ')
-        return "unparsable [tick]";
-    *msg = p + 2;
-    return NULL;
-}
-
-static const char *parse_time_tail(const char *p)
-{
-    long long t;
-    if (!parse_tick(&p, &t))
-        return "unparsable time in the message";
-    if (*skip_spaces(p) != '\0')
-        return "unexpected text after the time";
-    return NULL;
-}
-
-static const char *parse_message(const char *msg, struct entry *e)
-{
-    static const char failed[] = "Node failed at time";
-    if (starts_with(msg, failed)) {
-        const char *p = skip_spaces(msg + strlen(failed));
-        if (*p != '=')
-            return "expected '=' after 'Node failed at time'";
-        e->kind = LINE_FAIL;
-        return parse_time_tail(skip_spaces(p + 1));
-    }
-    if (!starts_with(msg, "Node "))
-        return "membership message does not start with 'Node '";
-    const char *p = msg + strlen("Node ");
-    if (!parse_addr(&p, &e->target, &e->target_port))
-        return "unparsable node address in the message";
-    if (starts_with(p, " joined at time ")) {
-        e->kind = LINE_JOIN;
-        p += strlen(" joined at time ");
-    } else if (starts_with(p, " removed at time ")) {
-        e->kind = LINE_REMOVE;
-        p += strlen(" removed at time ");
-    } else {
-        return "expected 'joined at time' or 'removed at time' after the address";
-    }
-    return parse_time_tail(p);
-}
-
-/* Classifies one line (without its newline); returns an error text or NULL. */
-static const char *parse_line(const char *line, struct entry *e)
-{
-    memset(e, 0, sizeof *e);
-    const char *msg = NULL;
-    const char *err = parse_prefix(line, e, &msg);
-    if (!err)
-        err = parse_message(msg, e);
-    if (!err) /* a well-formed membership line: it has the phrases looks_like_membership seeks */
-        return NULL;
-    memset(e, 0, sizeof *e);
-    e->kind = LINE_OTHER;
-    return looks_like_membership(line) ? err : NULL;
+    struct dbglog_addr a = { id, id < r->nodes_cap ? r->nodes[id].port : 0 };
+    dbglog_addr_text(a, buf);
 }
 
 /* ------------------------------------------------------------ log loading */
 
-static void record_join(struct run *r, const struct entry *e, unsigned long line)
+/* The kinds of line the rubric reads; dbglog checks the others and skips them. */
+#define MEMBERSHIP_KINDS \
+    (DBGLOG_BIT(DBGLOG_JOIN) | DBGLOG_BIT(DBGLOG_REMOVAL) | DBGLOG_BIT(DBGLOG_FAILURE))
+
+static void record_join(struct run *r, const struct dbglog_line *l)
 {
-    struct node *target = &r->nodes[e->target];
-    if (!target->joined || e->tick < target->first_join)
-        target->first_join = e->tick;
+    struct node *target = &r->nodes[l->member.id];
+    long long tick = (long long)l->tick; /* at most 18 digits */
+    if (!target->joined || tick < target->first_join)
+        target->first_join = tick;
     target->joined = true;
-    if (e->logger == e->target)
+    if (l->logger.id == l->member.id)
         return; /* self-joins are allowed and otherwise ignored */
-    if (!bitrows_test_set(&r->joins, e->logger, e->target)) {
-        r->nodes[e->logger].join_count++;
+    if (!bitrows_test_set(&r->joins, l->logger.id, l->member.id)) {
+        r->nodes[l->logger.id].join_count++;
         return;
     }
     if (r->ndups < MAX_REASONS) { /* the first time's line comes from the second pass */
-        r->dups[r->ndups] = (struct dup_join){ e->logger, e->target, 0, line };
-        pairset_add(&r->dup_joins, pair_key(e->logger, e->target), 0);
+        r->dups[r->ndups] = (struct dup_join){ l->logger.id, l->member.id, 0, l->lineno };
+        pairset_add(&r->dup_joins, pair_key(l->logger.id, l->member.id), 0);
     }
     r->ndups++;
 }
 
-static void record_removal(struct run *r, const struct entry *e)
+static void record_removal(struct run *r, const struct dbglog_line *l)
 {
-    if (bitrows_test_set(&r->removals, e->logger, e->target))
-        pairset_add(&r->dup_removals, pair_key(e->logger, e->target), 0);
+    if (bitrows_test_set(&r->removals, l->logger.id, l->member.id))
+        pairset_add(&r->dup_removals, pair_key(l->logger.id, l->member.id), 0);
 }
 
-static void record_failure(struct run *r, const struct entry *e)
+static void record_failure(struct run *r, const struct dbglog_line *l)
 {
-    struct node *n = &r->nodes[e->logger];
-    if (!n->failed || e->tick < n->fail_tick)
-        n->fail_tick = e->tick;
+    struct node *n = &r->nodes[l->logger.id];
+    if (!n->failed || (long long)l->tick < n->fail_tick)
+        n->fail_tick = (long long)l->tick;
     n->failed = true;
 }
 
-static const char *record_entry(struct run *r, const struct entry *e, unsigned long line)
+/* Records a join, removal or failure line; returns an error text or NULL. */
+static const char *record_line(struct run *r, const struct dbglog_line *l)
 {
-    const char *err = note_node(r, e->logger, e->logger_port);
-    if (err == NULL && e->kind != LINE_FAIL)
-        err = note_node(r, e->target, e->target_port);
+    const char *err = note_node(r, l->logger.id, l->logger.port);
+    if (err == NULL && l->kind != DBGLOG_FAILURE)
+        err = note_node(r, l->member.id, l->member.port);
     if (err != NULL)
         return err;
-    if (e->kind == LINE_JOIN)
-        record_join(r, e, line);
-    else if (e->kind == LINE_REMOVE)
-        record_removal(r, e);
+    if (l->kind == DBGLOG_JOIN)
+        record_join(r, l);
+    else if (l->kind == DBGLOG_REMOVAL)
+        record_removal(r, l);
     else
-        record_failure(r, e);
+        record_failure(r, l);
     return NULL;
 }
 
-static void chomp(char *line, ssize_t *len)
-{
-    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
-        line[--*len] = '\0';
-}
-
-static bool is_blank(const char *line)
-{
-    return *skip_spaces(line) == '\0';
-}
-
-static bool is_header(const char *line)
-{
-    return starts_with(line, LOG_MAGIC) && is_blank(line + strlen(LOG_MAGIC));
-}
-
-/* Feeds every line of f to r, stopping at the first format error, which it
- * returns (NULL if none); *lineno ends as the number of lines read. */
-static const char *read_entries(struct run *r, FILE *f, unsigned long *lineno)
-{
-    char *buf = NULL;
-    size_t bufcap = 0;
-    const char *err = NULL;
-    ssize_t len;
-    while (err == NULL && (len = getline(&buf, &bufcap, f)) != -1) {
-        ++*lineno;
-        if (r->copying && fwrite(buf, 1, (size_t)len, r->again) != (size_t)len)
-            err = "cannot write a temporary copy of the log";
-        chomp(buf, &len);
-        struct entry e;
-        if (*lineno == 1)
-            err = is_header(buf) ? NULL : "missing header line '" LOG_MAGIC "'";
-        else if (!is_blank(buf) && (err = parse_line(buf, &e)) == NULL && e.kind != LINE_OTHER)
-            err = record_entry(r, &e, *lineno);
-    }
-    free(buf);
-    if (err == NULL && *lineno == 0 && !ferror(f))
-        err = "empty file (expected header line '" LOG_MAGIC "')";
-    return err;
-}
-
-/* Reads the whole log into r (the first pass) and keeps it open, rewound, for the second (a
- * pipe is copied to a temporary file as it is read); returns 0, or EXIT_ERROR after printing
- * why. */
+/* Reads the whole log into r (the first pass) and keeps it open for the second; returns 0, or
+ * EXIT_ERROR after printing why. */
 static int load_log(struct run *r)
 {
-    FILE *f = fopen(r->path, "r");
-    if (f == NULL) {
-        fprintf(stderr, PROG ": cannot open %s: %s\n", r->path, strerror(errno));
+    char err[DBGLOG_ERR_LEN];
+    if (dbglog_open(r->path, DBGLOG_REREAD, &r->log, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
         return EXIT_ERROR;
     }
-    static char inbuf[1 << 20]; /* large reads: the log may be gigabytes */
-    setvbuf(f, inbuf, _IOFBF, sizeof inbuf);
-    struct stat st;
-    r->copying = fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode);
-    if (r->copying && (r->again = tmpfile()) == NULL) {
-        fprintf(stderr, PROG ": %s: cannot make a temporary copy: %s\n", r->path, strerror(errno));
-        fclose(f);
+    r->log_open = true;
+    dbglog_only(&r->log, MEMBERSHIP_KINDS);
+    struct dbglog_line l;
+    int got;
+    const char *bad = NULL;
+    while (bad == NULL && (got = dbglog_next(&r->log, &l)) == 1)
+        bad = record_line(r, &l);
+    if (bad != NULL) {
+        fprintf(stderr, PROG ": %s:%lu: %s\n", r->path, l.lineno, bad);
         return EXIT_ERROR;
     }
-    unsigned long lineno = 0;
-    errno = 0;
-    const char *err = read_entries(r, f, &lineno);
-    int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
-    if (r->copying)
-        fclose(f);
-    else
-        r->again = f;
-    if (read_errno == 0 && err == NULL && fseek(r->again, 0, SEEK_SET) != 0)
-        read_errno = errno ? errno : EIO;
-    if (read_errno != 0) {
-        fprintf(stderr, PROG ": %s:%lu: read error: %s\n", r->path, lineno + 1,
-                strerror(read_errno));
-        return EXIT_ERROR;
-    }
-    if (err != NULL) {
-        fprintf(stderr, PROG ": %s:%lu: %s\n", r->path, lineno ? lineno : 1, err);
+    if (got < 0) {
+        fprintf(stderr, PROG ": %s\n", dbglog_error(&r->log));
         return EXIT_ERROR;
     }
     if (r->n == 0) {
@@ -779,48 +575,30 @@ static unsigned long first_seen(struct pairset *s, uint64_t key, unsigned long l
     return slot->line;
 }
 
-/* Whether the line's last word (its time) follows `phrase`: a cheap filter for the second pass,
- * which parses only the lines it needs. */
-static bool ends_with_phrase(const char *line, size_t len, const char *phrase)
-{
-    size_t n = strlen(phrase);
-    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t')) /* allowed after it */
-        len--;
-    while (len > 0 && line[len - 1] != ' ')
-        len--;
-    return len > n && memcmp(line + len - 1 - n, phrase, n) == 0;
-}
-
 /* The second pass: judges every removal line, now that every failure is known, and finds where
  * each pair logged twice was logged first. Returns 0, or EXIT_ERROR after printing why. */
 static int grade_accuracy(struct run *r, struct check *c)
 {
-    char *buf = NULL;
-    size_t bufcap = 0;
-    ssize_t len;
-    unsigned long lineno = 0;
-    errno = 0;
-    while ((len = getline(&buf, &bufcap, r->again)) != -1) {
-        ++lineno;
-        chomp(buf, &len);
-        struct entry e;
-        bool wanted = ends_with_phrase(buf, (size_t)len, " removed at time") ||
-                      (r->ndups && ends_with_phrase(buf, (size_t)len, " joined at time"));
-        if (lineno == 1 || !wanted || parse_line(buf, &e) != NULL)
-            continue;
-        uint64_t key = pair_key(e.logger, e.target);
-        if (e.kind == LINE_JOIN) {
-            (void)first_seen(&r->dup_joins, key, lineno);
-        } else if (e.kind == LINE_REMOVE) {
-            struct removal rm = { e.logger, e.target, e.tick, lineno,
-                                  first_seen(&r->dup_removals, key, lineno) };
+    if (dbglog_rewind(&r->log) != 0) {
+        fprintf(stderr, PROG ": %s\n", dbglog_error(&r->log));
+        return EXIT_ERROR;
+    }
+    /* Only these kinds: on this pass dbglog skips every other line without parsing it. */
+    dbglog_only(&r->log, DBGLOG_BIT(DBGLOG_REMOVAL) | (r->ndups ? DBGLOG_BIT(DBGLOG_JOIN) : 0));
+    struct dbglog_line l;
+    int got;
+    while ((got = dbglog_next(&r->log, &l)) == 1) {
+        uint64_t key = pair_key(l.logger.id, l.member.id);
+        if (l.kind == DBGLOG_JOIN) {
+            (void)first_seen(&r->dup_joins, key, l.lineno);
+        } else {
+            struct removal rm = { l.logger.id, l.member.id, (long long)l.tick, l.lineno,
+                                  first_seen(&r->dup_removals, key, l.lineno) };
             check_removal(r, &rm, &c->why);
         }
     }
-    free(buf);
-    if (ferror(r->again)) {
-        fprintf(stderr, PROG ": %s:%lu: read error in the second pass: %s\n", r->path,
-                lineno + 1, strerror(errno ? errno : EIO));
+    if (got < 0) {
+        fprintf(stderr, PROG ": %s\n", dbglog_error(&r->log));
         return EXIT_ERROR;
     }
     return 0;
@@ -911,7 +689,7 @@ static void usage(FILE *out)
 static bool parse_count(const char *s, uint32_t *out)
 {
     unsigned long long v;
-    if (!parse_num(&s, 7, MAX_NODES, &v) || *s != '\0' || v == 0)
+    if (!dbglog_parse_num(&s, 7, MAX_NODES, false, &v) || *s != '\0' || v == 0)
         return false;
     *out = (uint32_t)v;
     return true;
@@ -935,9 +713,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
             continue;
         } else if (!options_done && (!strcmp(arg, "-n") || !strcmp(arg, "--nodes"))) {
             count = i + 1 < argc ? argv[++i] : "";
-        } else if (!options_done && starts_with(arg, "--nodes=")) {
+        } else if (!options_done && strncmp(arg, "--nodes=", strlen("--nodes=")) == 0) {
             count = arg + strlen("--nodes=");
-        } else if (!options_done && starts_with(arg, "-n")) {
+        } else if (!options_done && strncmp(arg, "-n", 2) == 0) {
             count = arg + 2;
         } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
             fprintf(stderr, PROG ": unknown option '%s'\n", arg);
