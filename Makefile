@@ -42,14 +42,14 @@ build/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tools/grade-kv: tools/grade_kv.c
-	$(CC) $(BASE_CFLAGS) -o $@ $<
 tools/check-state: tools/check_state.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ $< $(CRYPTO_LIBS)
 
 # Tools that share tools/dbglog.c, the one dbg.log reader of the checkers.
 DBGLOG = tools/dbglog.c tools/dbglog.h
 tools/grade-membership: tools/grade_membership.c $(DBGLOG)
+	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c
+tools/grade-kv: tools/grade_kv.c $(DBGLOG)
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c
 tools/check-history: tools/check_history.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
@@ -74,12 +74,9 @@ build/asan/Application: build/asan/main.o $(OBJS:build/%=build/asan/%)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) -lm
 build/asan/unit_tests: $(TOBJS:build/%=build/asan/%) $(OBJS:build/%=build/asan/%)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) -lm
-build/asan/grade-membership: tools/grade_membership.c $(DBGLOG)
+build/asan/grade-%: tools/grade_%.c $(DBGLOG)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c
-build/asan/grade-kv: tools/grade_kv.c
-	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $<
 build/asan/check-state: tools/check_state.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS)

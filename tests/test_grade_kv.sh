@@ -112,8 +112,8 @@ graded() {
 build_grader() {
     begin "grader builds without warnings"
     grader=$tmp/grade-kv
-    if ! gcc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$grader" \
-        "$root/tools/grade_kv.c" 2>"$tmp/build"; then
+    if ! gcc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I"$root/tools" -o "$grader" \
+        "$root/tools/grade_kv.c" "$root/tools/dbglog.c" 2>"$tmp/build"; then
         problem "build failed: $(cat "$tmp/build")"
     elif [ -s "$tmp/build" ]; then
         problem "warnings: $(cat "$tmp/build")"
@@ -249,9 +249,17 @@ graded create-duplicate-op.log create create_replicas
 has_line "  key AbC12 has 2 CREATE OPERATION lines (lines 8, 10), wanted one"
 end
 
-begin "create: the largest tick, and a 38-digit tick on a membership line"
+begin "create: the largest tick (18 digits) on a result line and a membership line"
 run 0 create-huge-ticks.log
 graded create-huge-ticks.log create
+end
+
+begin "create: a 19-digit tick on a membership line is an error like any other line's"
+sed 's/\[999999999999999999\] Node/[9999999999999999999] Node/' \
+    "$fixtures/create-huge-ticks.log" >"$tmp/tick19.log"
+run_tmp 2 tick19.log
+err_has "tick19.log:23: unparsable or out-of-range [tick] (at most 18 digits)"
+no_stdout
 end
 
 # ------------------------------------------------------------ delete
@@ -362,16 +370,28 @@ run_tmp 0 -q create-full-crlf.log delete-full-crlf.log read-full-crlf.log update
 has_line "total: 90/90"
 end
 
-begin "binary garbage lines (NUL, 0xff, ESC) are ignored"
+begin "binary garbage (NUL, 0xff, ESC) in the message of a line is ignored"
 {
     head -n 20 "$fixtures/read-full.log"
-    printf ' \x00\xff\xfe garbage \x1b[31m\x00\n\xff\xff\xff\n\x00\n'
+    printf ' 1.0.0.0:0 [5] \x00\xff\xfe garbage \x1b[31m\x00\n 1.0.0.0:0 [5] \xff\xff\xff\n'
+    printf ' 1.0.0.0:0 [5] \x00\n 1.0.0.0:0 [5] '
     head -c 3000 /dev/urandom | tr -d '\n' | LC_ALL=C tr -d 'oOsSfF'
     printf '\n'
     tail -n +21 "$fixtures/read-full.log"
 } >"$tmp/garbage.log"
 run_tmp 0 garbage.log
 graded garbage.log read
+end
+
+begin "a binary garbage line (not ' <addr> [<tick>] <message>') is an error naming the line"
+{
+    head -n 20 "$fixtures/read-full.log"
+    printf '\xff\xff\xff\n'
+    tail -n +21 "$fixtures/read-full.log"
+} >"$tmp/garbage.log"
+run_tmp 2 garbage.log
+err_has "garbage.log:21: line does not start with a single space"
+no_stdout
 end
 
 begin "a NUL byte inside a key is an error naming the line"
@@ -409,7 +429,7 @@ begin "a long line that mentions an operation must parse"
     tail -n +6 "$fixtures/create-full.log"
 } >"$tmp/long-op.log"
 run_tmp 2 long-op.log
-err_has "long-op.log:6: a key-value line must be"
+err_has "long-op.log:6: the message uses 'operation', which the log format reserves"
 end
 
 begin "a log without a final newline"
@@ -438,7 +458,7 @@ end
 
 begin "'Server:' is not 'server:' (case-sensitive)"
 run 2 bad-case.log
-err_has "bad-case.log:12: a key-value line must be"
+err_has "bad-case.log:12: the message uses 'create success', which the log format reserves"
 end
 
 begin "missing header"

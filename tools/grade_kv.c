@@ -1,7 +1,7 @@
-/* grade_kv.c: standalone grader for the key-value part of classic CRUD runs, one dbg.log each.
- * Owns the OPERATION / result line parser and the 90-point create/delete/read/update rubric. */
+/* grade_kv.c: grader for the key-value part of classic CRUD runs, one dbg.log each: the
+ * 90-point create/delete/read/update rubric. dbg.log is read through dbglog.c, the checkers' one
+ * reader, which checks every line; the OPERATION and result lines are kept. */
 
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbglog.h"
+
 #define PROG "grade-kv"
-#define LOG_MAGIC "131"
 #define INVALID_KEY "invalidKey"
 #define MAX_REASONS 5  /* reasons printed under a lost check */
 #define MAX_LINES 5    /* line numbers quoted in one reason */
@@ -20,16 +21,13 @@
 #define SHOW_MAX 40
 #define MAX_CHECKS 6
 #define STEPS 5        /* scheduled operations on the real key in the read and update tests */
-#define MAX_TICK 999999999999999999LL
 
 enum { EXIT_FULL = 0, EXIT_LOST = 1, EXIT_ERROR = 2 };
 
-enum op { OP_CREATE, OP_READ, OP_UPDATE, OP_DELETE, NOPS };
 enum role { ROLE_COORDINATOR, ROLE_SERVER };
 
-static const char *const op_upper[NOPS] = { "CREATE", "READ", "UPDATE", "DELETE" };
-static const char *const op_lower[NOPS] = { "create", "read", "update", "delete" };
-static const int test_points[NOPS] = { 15, 30, 30, 15 };
+static const char *const op_upper[DBGLOG_NOPS] = { "CREATE", "READ", "UPDATE", "DELETE" };
+static const int test_points[DBGLOG_NOPS] = { 15, 30, 30, 15 };
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -66,7 +64,7 @@ static char *xstrndup(const char *s, size_t len)
 /* One OPERATION line or one result line of the log. */
 struct kvline {
     bool is_op;        /* an OPERATION line, else a result line */
-    enum op op;
+    enum dbglog_op op;
     bool success;      /* result lines: success or fail */
     enum role role;    /* result lines */
     char *key;
@@ -79,7 +77,7 @@ struct run {
     const char *path;
     struct kvline *lines;
     size_t n, cap;
-    enum op test;
+    enum dbglog_op test;
 };
 
 static void kvline_free(struct kvline *e)
@@ -106,318 +104,34 @@ static void run_add(struct run *r, const struct kvline *e)
     r->lines[r->n++] = *e;
 }
 
-/* ------------------------------------------------------------ line parser */
-
-static char errbuf[160];
-
-/* Formats a parse error into a static buffer and returns it. */
-PRINTF_LIKE(1, 2) static const char *parse_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof errbuf, fmt, ap);
-    va_end(ap);
-    return errbuf;
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static const char *skip_blanks(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Case-insensitive search for a lower-case needle. */
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (; *hay != '\0'; hay++) {
-        size_t i = 0;
-        while (i < n && lower((unsigned char)hay[i]) == needle[i])
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
-/* True when the line mentions an operation or an "<op> success|fail" result in any case: the
- * contract reserves these phrases for the KV lines, so such a line must parse as one. */
-static bool claims_kv(const char *line)
-{
-    if (contains_ci(line, "operation"))
-        return true;
-    if (!contains_ci(line, " success") && !contains_ci(line, " fail"))
-        return false;
-    char phrase[32];
-    for (int op = 0; op < NOPS; op++) {
-        snprintf(phrase, sizeof phrase, "%s success", op_lower[op]);
-        if (contains_ci(line, phrase))
-            return true;
-        snprintf(phrase, sizeof phrase, "%s fail", op_lower[op]);
-        if (contains_ci(line, phrase))
-            return true;
-    }
-    return false;
-}
-
-static bool parse_num(const char **p, int max_digits, unsigned long long max,
-                      unsigned long long *out)
-{
-    const char *s = *p;
-    unsigned long long v = 0;
-    int digits = 0;
-    while (*s >= '0' && *s <= '9') {
-        if (++digits > max_digits)
-            return false;
-        v = v * 10 + (unsigned)(*s - '0');
-        s++;
-    }
-    if (digits == 0 || v > max)
-        return false;
-    *out = v;
-    *p = s;
-    return true;
-}
-
-static bool parse_tick(const char **p, long long *tick)
-{
-    unsigned long long v;
-    if (!parse_num(p, 18, (unsigned long long)MAX_TICK, &v))
-        return false;
-    *tick = (long long)v;
-    return true;
-}
-
-/* "a.b.c.d:port": checked for shape only, the grade does not depend on who logged a line. */
-static bool parse_addr(const char **p)
-{
-    const char *s = *p;
-    unsigned long long part;
-    for (int i = 0; i < 4; i++) {
-        if (!parse_num(&s, 3, 255, &part) || *s != (i < 3 ? '.' : ':'))
-            return false;
-        s++;
-    }
-    if (!parse_num(&s, 5, 65535, &part))
-        return false;
-    *p = s;
-    return true;
-}
-
-/* " <addr> [<tick>] <message>": sets the tick, points *msg at the message. */
-static const char *parse_prefix(const char *line, struct kvline *e, const char **msg)
-{
-    const char *p = line;
-    if (*p != ' ')
-        return "line does not start with a single space";
-    p++;
-    if (!parse_addr(&p))
-        return "unparsable logger address";
-    if (p[0] != ' ' || p[1] != '[')
-        return "expected ' [tick]' after the logger address";
-    p += 2;
-    if (!parse_tick(&p, &e->tick) || p[0] != ']' || p[1] != ' ')
-        return "unparsable or out-of-range [tick] (at most 18 digits)";
-    *msg = p + 2;
-    return NULL;
-}
-
-static bool token_byte(unsigned char c, bool stop_at_comma)
-{
-    return c > ' ' && c != 0x7f && !(stop_at_comma && c == ',');
-}
-
-/* A key or value: the bytes up to a blank, the end, or (if stop_at_comma) a comma. */
-static const char *parse_token(const char **p, bool stop_at_comma, const char *what, char **out)
-{
-    const char *s = *p;
-    while (token_byte((unsigned char)*s, stop_at_comma))
-        s++;
-    if (*s != '\0' && *s != ' ' && !(stop_at_comma && *s == ','))
-        return parse_error("control character in the %s", what);
-    if (s == *p)
-        return parse_error("empty %s", what);
-    *out = xstrndup(*p, (size_t)(s - *p));
-    *p = s;
-    return NULL;
-}
-
-static const char *parse_end(const char *p, const char *after)
-{
-    if (*skip_blanks(p) != '\0')
-        return parse_error("unexpected text after the %s", after);
-    return NULL;
-}
-
-/* "<OP> OPERATION KEY: <k>[ VALUE: <v>] at time: <t>" */
-static const char *parse_operation(const char *msg, struct kvline *e)
-{
-    static const char mid[] = " OPERATION KEY: ";
-    int op = 0;
-    while (op < NOPS && !(starts_with(msg, op_upper[op]) &&
-                          starts_with(msg + strlen(op_upper[op]), mid)))
-        op++;
-    if (op == NOPS)
-        return "a key-value line must be '<CREATE|READ|UPDATE|DELETE> OPERATION KEY: ...' or "
-               "'<coordinator|server>: <create|read|update|delete> <success|fail> ...' "
-               "(case-sensitive)";
-    e->is_op = true;
-    e->op = (enum op)op;
-    const char *p = msg + strlen(op_upper[op]) + strlen(mid);
-    const char *err = parse_token(&p, false, "key", &e->key);
-    if (err == NULL && starts_with(p, " VALUE: ")) {
-        p += strlen(" VALUE: ");
-        err = parse_token(&p, false, "value", &e->value);
-    }
-    if (err != NULL)
-        return err;
-    if (!starts_with(p, " at time: "))
-        return "expected ' at time: <t>' after the key or value of an OPERATION line";
-    p += strlen(" at time: ");
-    long long t;
-    if (!parse_tick(&p, &t))
-        return "unparsable or out-of-range time in the OPERATION line";
-    return parse_end(p, "time");
-}
-
-static const char *parse_role(const char **p, struct kvline *e)
-{
-    if (starts_with(*p, "coordinator: ")) {
-        e->role = ROLE_COORDINATOR;
-        *p += strlen("coordinator: ");
-    } else {
-        e->role = ROLE_SERVER;
-        *p += strlen("server: "); /* the caller has checked the prefix */
-    }
-    int op = 0;
-    while (op < NOPS && !(starts_with(*p, op_lower[op]) && (*p)[strlen(op_lower[op])] == ' '))
-        op++;
-    if (op == NOPS)
-        return "expected create, read, update or delete after the role";
-    e->op = (enum op)op;
-    *p += strlen(op_lower[op]) + 1;
-    if (starts_with(*p, "success")) {
-        e->success = true;
-        *p += strlen("success");
-    } else if (starts_with(*p, "fail")) {
-        *p += strlen("fail");
-    } else {
-        return "expected success or fail after the operation";
-    }
-    return NULL;
-}
-
-/* "<role>: <op> <success|fail> at time <t>, transID=<id>, key=<k>[, value=<v>]" */
-static const char *parse_result(const char *msg, struct kvline *e)
-{
-    const char *p = msg;
-    const char *err = parse_role(&p, e);
-    if (err != NULL)
-        return err;
-    unsigned long long v;
-    if (!starts_with(p, " at time "))
-        return "expected ' at time <t>' after the outcome";
-    p += strlen(" at time ");
-    if (!parse_num(&p, 18, (unsigned long long)MAX_TICK, &v))
-        return "unparsable or out-of-range time in the result line";
-    if (!starts_with(p, ", transID="))
-        return "expected ', transID=<id>' after the time";
-    p += strlen(", transID=");
-    if (!parse_num(&p, 18, ULLONG_MAX, &v))
-        return "unparsable or out-of-range transID";
-    if (!starts_with(p, ", key="))
-        return "expected ', key=<k>' after the transID";
-    p += strlen(", key=");
-    err = parse_token(&p, true, "key", &e->key);
-    if (err == NULL && starts_with(p, ", value=")) {
-        p += strlen(", value=");
-        err = parse_token(&p, false, "value", &e->value);
-    }
-    return err ? err : parse_end(p, e->value ? "value" : "key");
-}
-
-/* Parses a line that claims to be a KV line; returns an error text or NULL. */
-static const char *parse_kv_line(const char *line, struct kvline *e)
-{
-    const char *msg = NULL;
-    const char *err = parse_prefix(line, e, &msg);
-    if (err != NULL)
-        return err;
-    if (starts_with(msg, "coordinator: ") || starts_with(msg, "server: "))
-        return parse_result(msg, e);
-    return parse_operation(msg, e);
-}
-
 /* ------------------------------------------------------------ log loading */
 
-/* Strips the line ending (LF, CRLF) and turns NUL bytes into a control character, so the line
- * is one C string and a NUL inside a key is reported rather than silently cutting the line. */
-static void clean_line(char *line, ssize_t *len)
+/* Keeps an OPERATION or result line: the key and value are copied out of the reader. */
+static void keep_line(struct run *r, const struct dbglog_line *l)
 {
-    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
-        line[--*len] = '\0';
-    for (ssize_t i = 0; i < *len; i++)
-        if (line[i] == '\0')
-            line[i] = '\x01';
-}
-
-static bool is_header(const char *line)
-{
-    return starts_with(line, LOG_MAGIC) && *skip_blanks(line + strlen(LOG_MAGIC)) == '\0';
-}
-
-/* Feeds every KV line of f to r, stopping at the first format error, which it returns (NULL
- * if none); *lineno ends as the number of lines read. */
-static const char *read_lines(struct run *r, FILE *f, unsigned long *lineno)
-{
-    char *buf = NULL;
-    size_t bufcap = 0;
-    const char *err = NULL;
-    ssize_t len;
-    while (err == NULL && (len = getline(&buf, &bufcap, f)) != -1) {
-        ++*lineno;
-        clean_line(buf, &len);
-        if (*lineno == 1) {
-            err = is_header(buf) ? NULL : "missing header line '" LOG_MAGIC "'";
-            continue;
-        }
-        if (!claims_kv(buf))
-            continue;
-        struct kvline e;
-        memset(&e, 0, sizeof e);
-        e.line = *lineno;
-        err = parse_kv_line(buf, &e);
-        if (err == NULL)
-            run_add(r, &e);
-        else
-            kvline_free(&e);
-    }
-    free(buf);
-    if (err == NULL && *lineno == 0 && !ferror(f))
-        err = "empty file (expected header line '" LOG_MAGIC "')";
-    return err;
+    struct kvline e;
+    memset(&e, 0, sizeof e);
+    e.is_op = l->kind == DBGLOG_OPERATION;
+    e.op = l->op;
+    e.success = l->success;
+    e.role = l->coordinator ? ROLE_COORDINATOR : ROLE_SERVER;
+    e.key = xstrndup(l->key, strlen(l->key));
+    e.value = l->value ? xstrndup(l->value, strlen(l->value)) : NULL;
+    e.tick = (long long)l->tick; /* at most 18 digits */
+    e.line = l->lineno;
+    run_add(r, &e);
 }
 
 /* The test a run belongs to, told by its OPERATION lines; false if it has none. */
 static bool detect_test(struct run *r)
 {
-    bool seen[NOPS] = { false };
+    bool seen[DBGLOG_NOPS] = { false };
     for (size_t i = 0; i < r->n; i++)
         if (r->lines[i].is_op)
             seen[r->lines[i].op] = true;
-    static const enum op order[NOPS] = { OP_DELETE, OP_READ, OP_UPDATE, OP_CREATE };
-    for (int i = 0; i < NOPS; i++) {
+    static const enum dbglog_op order[DBGLOG_NOPS] = { DBGLOG_DELETE, DBGLOG_READ,
+                                                       DBGLOG_UPDATE, DBGLOG_CREATE };
+    for (int i = 0; i < DBGLOG_NOPS; i++) {
         if (seen[order[i]]) {
             r->test = order[i];
             return true;
@@ -429,25 +143,22 @@ static bool detect_test(struct run *r)
 /* Reads the whole log into r; returns 0, or EXIT_ERROR after printing why. */
 static int load_log(struct run *r)
 {
-    FILE *f = fopen(r->path, "r");
-    if (f == NULL) {
-        fprintf(stderr, PROG ": cannot open %s: %s\n", r->path, strerror(errno));
+    struct dbglog log;
+    char err[DBGLOG_ERR_LEN];
+    if (dbglog_open(r->path, 0, &log, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
         return EXIT_ERROR;
     }
-    unsigned long lineno = 0;
-    errno = 0;
-    const char *err = read_lines(r, f, &lineno);
-    int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
-    if (read_errno != 0) {
-        fprintf(stderr, PROG ": %s:%lu: read error: %s\n", r->path, lineno + 1,
-                strerror(read_errno));
+    dbglog_only(&log, DBGLOG_BIT(DBGLOG_OPERATION) | DBGLOG_BIT(DBGLOG_RESULT));
+    struct dbglog_line l;
+    int got;
+    while ((got = dbglog_next(&log, &l)) == 1)
+        keep_line(r, &l);
+    if (got < 0)
+        fprintf(stderr, PROG ": %s\n", dbglog_error(&log));
+    dbglog_close(&log);
+    if (got < 0)
         return EXIT_ERROR;
-    }
-    if (err != NULL) {
-        fprintf(stderr, PROG ": %s:%lu: %s\n", r->path, lineno ? lineno : 1, err);
-        return EXIT_ERROR;
-    }
     if (!detect_test(r)) {
         fprintf(stderr,
                 PROG ": %s: no OPERATION line, so it is no create, read, update or delete run\n",
@@ -645,7 +356,7 @@ static void count_role(struct keyinfo *k, const struct kvline *e)
 
 /* Every key, named by one OPERATION line with a VALUE part, must have exactly 3 server and
  * 1 coordinator success lines. */
-static void check_replicas(const struct keymap *m, enum op op, struct check *c)
+static void check_replicas(const struct keymap *m, enum dbglog_op op, struct check *c)
 {
     char k[SHOW_LEN], lines[REASON_LEN];
     for (size_t i = 0; i < m->n; i++) {
@@ -661,7 +372,7 @@ static void check_replicas(const struct keymap *m, enum op op, struct check *c)
             reason_add(&c->why,
                        "key %s (line %lu): %lu server + %lu coordinator %s success lines, "
                        "wanted 3 + 1%s",
-                       key, ki->op->line, ki->server, ki->coordinator, op_lower[op],
+                       key, ki->op->line, ki->server, ki->coordinator, dbglog_op_name(op),
                        format_lines(&ki->found, lines, sizeof lines));
     }
 }
@@ -693,11 +404,11 @@ static void grade_create(const struct run *r, struct report *rep)
     struct check *others = add_check(rep, "create no others", 5);
     struct keymap m = { 0 };
     for (size_t i = 0; i < r->n; i++)
-        if (r->lines[i].is_op && r->lines[i].op == OP_CREATE)
+        if (r->lines[i].is_op && r->lines[i].op == DBGLOG_CREATE)
             keymap_add(&m, &r->lines[i]);
     for (size_t i = 0; i < r->n; i++) {
         const struct kvline *e = &r->lines[i];
-        if (e->is_op || e->op != OP_CREATE)
+        if (e->is_op || e->op != DBGLOG_CREATE)
             continue;
         struct keyinfo *ki = e->success ? keymap_find(&m, e->key) : NULL;
         if (ki != NULL && same_value(e->value, ki->op->value))
@@ -705,7 +416,7 @@ static void grade_create(const struct run *r, struct report *rep)
         else
             note_stray_create(&m, e, others);
     }
-    check_replicas(&m, OP_CREATE, replicas);
+    check_replicas(&m, DBGLOG_CREATE, replicas);
     snprintf(rep->summary, sizeof rep->summary, "create test, %zu key%s created", m.n,
              plural(m.n));
     keymap_free(&m);
@@ -719,7 +430,7 @@ static void grade_delete_invalid(const struct run *r, struct check *c)
     bool requested = false;
     for (size_t i = 0; i < r->n; i++) {
         const struct kvline *e = &r->lines[i];
-        if (e->op != OP_DELETE || strcmp(e->key, INVALID_KEY) != 0)
+        if (e->op != DBGLOG_DELETE || strcmp(e->key, INVALID_KEY) != 0)
             continue;
         if (e->is_op)
             requested = true;
@@ -741,7 +452,7 @@ static void grade_delete(const struct run *r, struct report *rep)
     bool requested = false;
     for (size_t i = 0; i < r->n; i++) {
         const struct kvline *e = &r->lines[i];
-        if (!e->is_op || e->op != OP_DELETE)
+        if (!e->is_op || e->op != DBGLOG_DELETE)
             continue;
         if (strcmp(e->key, INVALID_KEY) == 0)
             requested = true;
@@ -751,10 +462,10 @@ static void grade_delete(const struct run *r, struct report *rep)
     for (size_t i = 0; i < r->n; i++) {
         const struct kvline *e = &r->lines[i];
         struct keyinfo *ki;
-        if (!e->is_op && e->op == OP_DELETE && e->success && (ki = keymap_find(&m, e->key)))
+        if (!e->is_op && e->op == DBGLOG_DELETE && e->success && (ki = keymap_find(&m, e->key)))
             count_role(ki, e);
     }
-    check_replicas(&m, OP_DELETE, replicas);
+    check_replicas(&m, DBGLOG_DELETE, replicas);
     grade_delete_invalid(r, invalid);
     snprintf(rep->summary, sizeof rep->summary, "delete test, %zu key%s deleted, %s", m.n,
              plural(m.n),
@@ -838,7 +549,7 @@ struct tally {
 
 /* Counts op result lines with the outcome, key=key and (unless value is NULL) value=value,
  * logged at ticks [from, to). */
-static void tally_window(const struct run *r, enum op op, bool success, const char *key,
+static void tally_window(const struct run *r, enum dbglog_op op, bool success, const char *key,
                          const char *value, long long from, long long to, struct tally *t)
 {
     memset(t, 0, sizeof *t);
@@ -883,7 +594,7 @@ static void check_success_step(const struct run *r, const struct schedule *s, in
         snprintf(other, sizeof other, "; %lu with another value",
                  any.lines.total - t.lines.total);
     reason_add(&c->why, "%s: %lu %s success line%s with key=%s value=%s, wanted %s%s%s",
-               format_window(s, step, w, sizeof w), t.lines.total, op_lower[r->test],
+               format_window(s, step, w, sizeof w), t.lines.total, dbglog_op_name(r->test),
                plural(t.lines.total), show(op->key, k), show(op->value, v), want,
                format_lines(&t.lines, lines, sizeof lines), other);
 }
@@ -901,12 +612,12 @@ static void check_fail_step(const struct run *r, const struct schedule *s, struc
     if (t.lines.total != 1)
         reason_add(&c->why, "%s: %lu %s fail line%s with key=%s, wanted exactly 1, the "
                    "coordinator's%s",
-                   w, t.lines.total, op_lower[r->test], plural(t.lines.total), k,
+                   w, t.lines.total, dbglog_op_name(r->test), plural(t.lines.total), k,
                    format_lines(&t.lines, lines, sizeof lines));
     else if (t.coordinator != 1)
         reason_add(&c->why, "%s: the one %s fail line with key=%s is a server's (line %lu), "
                    "wanted the coordinator's",
-                   w, op_lower[r->test], k, t.first->line);
+                   w, dbglog_op_name(r->test), k, t.first->line);
 }
 
 /* Step 5: 3 or 4 fail lines for invalidKey. */
@@ -919,7 +630,7 @@ static void check_invalid_step(const struct run *r, const struct schedule *s, st
         return;
     char w[64], lines[REASON_LEN];
     reason_add(&c->why, "%s: %lu %s fail line%s with key=" INVALID_KEY ", wanted 3 or 4%s",
-               format_window(s, step, w, sizeof w), t.lines.total, op_lower[r->test],
+               format_window(s, step, w, sizeof w), t.lines.total, dbglog_op_name(r->test),
                plural(t.lines.total),
                format_lines(&t.lines, lines, sizeof lines));
 }
@@ -935,7 +646,7 @@ static void grade_steps(const struct run *r, struct report *rep)
     struct schedule s;
     memset(&s, 0, sizeof s);
     build_schedule(r, &s, &rep->notes);
-    const char *test = op_lower[r->test];
+    const char *test = dbglog_op_name(r->test);
     if (rep->notes.total != 0) {
         snprintf(rep->summary, sizeof rep->summary,
                  "%s test, but its %s OPERATION lines do not have the expected shape, "
@@ -962,9 +673,9 @@ static void grade_steps(const struct run *r, struct report *rep)
 static int grade_run(const struct run *r, struct report *rep)
 {
     memset(rep, 0, sizeof *rep);
-    if (r->test == OP_CREATE)
+    if (r->test == DBGLOG_CREATE)
         grade_create(r, rep);
-    else if (r->test == OP_DELETE)
+    else if (r->test == DBGLOG_DELETE)
         grade_delete(r, rep);
     else
         grade_steps(r, rep);
@@ -1073,7 +784,7 @@ int main(int argc, char **argv)
             int points = grade_run(&runs[i], &rep);
             if (!quiet)
                 print_report(&runs[i], &rep);
-            printf("%s: %s %d/%d\n", runs[i].path, op_lower[runs[i].test], points,
+            printf("%s: %s %d/%d\n", runs[i].path, dbglog_op_name(runs[i].test), points,
                    test_points[runs[i].test]);
             got += points;
             max += test_points[runs[i].test];
