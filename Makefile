@@ -42,15 +42,14 @@ build/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tools/check-state: tools/check_state.c | deps
-	$(CC) $(BASE_CFLAGS) -o $@ $< $(CRYPTO_LIBS)
-
-# Tools that share tools/dbglog.c, the one dbg.log reader of the checkers.
+# The checkers share tools/dbglog.c, the one dbg.log reader.
 DBGLOG = tools/dbglog.c tools/dbglog.h
 tools/grade-membership: tools/grade_membership.c $(DBGLOG)
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c
 tools/grade-kv: tools/grade_kv.c $(DBGLOG)
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c
+tools/check-state: tools/check_state.c $(DBGLOG) | deps
+	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 tools/check-history: tools/check_history.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 tools/campaign: tools/campaign.c | deps
@@ -77,9 +76,9 @@ build/asan/unit_tests: $(TOBJS:build/%=build/asan/%) $(OBJS:build/%=build/asan/%
 build/asan/grade-%: tools/grade_%.c $(DBGLOG)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c
-build/asan/check-state: tools/check_state.c | deps
+build/asan/check-state: tools/check_state.c $(DBGLOG) | deps
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 build/asan/check-history: tools/check_history.c $(DBGLOG) | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)

@@ -94,8 +94,8 @@ build_tool() {
     libs=$(pkg-config --libs libcrypto 2>/dev/null) || libs=-lcrypto
     [ -n "$libs" ] || libs=-lcrypto
     # shellcheck disable=SC2086
-    if ! gcc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$tool" \
-        "$root/tools/check_state.c" $libs 2>"$tmp/build"; then
+    if ! gcc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I"$root/tools" -o "$tool" \
+        "$root/tools/check_state.c" "$root/tools/dbglog.c" $libs 2>"$tmp/build"; then
         problem "build failed: $(cat "$tmp/build")"
     elif [ -s "$tmp/build" ]; then
         problem "warnings: $(cat "$tmp/build")"
@@ -500,8 +500,8 @@ for seed in 1 2 3 4 5 6; do
     hexbytes "garbage$seed" 40 >"$tmp/g.bin"
     { head -n 6 "$fixtures/good.state"; cat "$tmp/g.bin"; } >"$tmp/g.state"
     { echo 131; cat "$tmp/g.bin"; } >"$tmp/g.log"
-    # A dbg.log line that claims no KV phrase is skipped, so garbage in g.log may pass.
-    for pair in "g.bin g.bin:2" "g.state base.log:2" "g.bin g.log:2" "good.state g.log:[012]"; do
+    # Every dbg.log line must be ' <addr> [<tick>] <message>', so garbage in g.log is refused.
+    for pair in "g.bin g.bin:2" "g.state base.log:2" "g.bin g.log:2" "good.state g.log:2"; do
         # shellcheck disable=SC2086
         (cd "$tmp" && exec "$tool" ${pair%:*}) >"$tmp/out" 2>"$tmp/err" </dev/null
         rc=$?
@@ -519,10 +519,13 @@ begin "garbage: a 1 MB line and a 100,000-byte key"
 run_in "$tmp" 1 long.state "$fixtures/base.log"
 grep -q "^key kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\.\.\.: held by 1.0.0.0:0 (long.state:7) but no line of .*base.log names it$" "$tmp/out" ||
     problem "no shortened report of the long key: $(head -c 300 "$tmp/out")"
-{ echo 131; head -c 1000000 /dev/zero | tr '\0' x; echo; } >"$tmp/long.log"
+{ echo 131; printf ' 1.0.0.0:0 [300] '; head -c 1000000 /dev/zero | tr '\0' x; echo; } >"$tmp/long.log"
 run_in "$tmp" 1 "$fixtures/good.state" long.log
 [ "$(tail -n 1 "$tmp/out")" = "check-state: 0 keys, 5 nodes: 12 problems" ] ||
     problem "the 1 MB log line: summary '$(tail -n 1 "$tmp/out")', wanted 12 unnamed items"
+{ echo 131; head -c 1000000 /dev/zero | tr '\0' x; echo; } >"$tmp/long.log"
+run_in "$tmp" 2 "$fixtures/good.state" long.log
+err_is <<<"check-state: long.log:2: line does not start with a single space (expected ' <addr> [<tick>] <message>')"
 end
 
 # ------------------------------------------------------------ command line

@@ -1,7 +1,9 @@
 /* check_state.c: checks a final-state dump (./Application --dump-state) against the run's
  * dbg.log: node ring positions, and every acknowledged key on exactly its replicas. Reads dump
  * format versions 1 and 2; version 2 adds tomb lines (deletions a node holds), which are
- * validated like item lines and otherwise count as holding no live value. */
+ * validated like item lines and otherwise count as holding no live value. dbg.log is read
+ * through dbglog.c, the checkers' one reader, which checks every line; so are the numbers and
+ * addresses of the dump. */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,8 +15,9 @@
 
 #include <openssl/evp.h>
 
+#include "dbglog.h"
+
 #define PROG "check-state"
-#define LOG_MAGIC "131"
 #define STATE_MAGIC "# kvstate "
 #define STATE_VERSION_MIN 1
 #define STATE_VERSION 2   /* the newest format read; tomb lines from version 2 on */
@@ -23,7 +26,6 @@
 #define MAX_SHOWN 20  /* problems printed before only counting the rest */
 #define SHOW_MAX 40   /* bytes of a key or value quoted in a message */
 #define SHOW_LEN 170  /* room for SHOW_MAX bytes, each escaped as \xNN, "..." and the NUL */
-#define ADDR_LEN 22   /* "255.255.255.255:65535" and the NUL */
 
 enum { EXIT_GOOD = 0, EXIT_PROBLEMS = 1, EXIT_ERROR = 2 };
 
@@ -107,10 +109,6 @@ static void clean_line(char *line, ssize_t *len)
             line[i] = '\x01';
 }
 
-static bool token_byte(unsigned char c, bool stop_at_comma)
-{
-    return c > ' ' && c != 0x7f && !(stop_at_comma && c == ',');
-}
 
 static char errbuf[200];
 
@@ -123,96 +121,19 @@ PRINTF_LIKE(1, 2) static const char *parse_error(const char *fmt, ...)
     return errbuf;
 }
 
-/* A key or value: the bytes up to a blank, the end, or (if stop_at_comma) a comma. *out gets a
- * copy unless out is NULL. */
-static const char *parse_token(const char **p, bool stop_at_comma, const char *what, char **out)
+/* A key or value of the dump: the bytes up to a blank or the end, copied into *out. */
+static const char *parse_token(const char **p, const char *what, char **out)
 {
     const char *s = *p;
-    while (token_byte((unsigned char)*s, stop_at_comma))
+    while ((unsigned char)*s > ' ' && *s != 0x7f)
         s++;
-    if (*s != '\0' && *s != ' ' && !(stop_at_comma && *s == ','))
+    if (*s != '\0' && *s != ' ')
         return parse_error("control character in the %s", what);
     if (s == *p)
         return parse_error("empty %s", what);
-    if (out != NULL)
-        *out = xstrndup(*p, (size_t)(s - *p));
+    *out = xstrndup(*p, (size_t)(s - *p));
     *p = s;
     return NULL;
-}
-
-/* A decimal number of at most max_digits digits and at most max. */
-static bool parse_num(const char **p, int max_digits, unsigned long long max,
-                      unsigned long long *out)
-{
-    const char *s = *p;
-    unsigned long long v = 0;
-    int digits = 0;
-    while (*s >= '0' && *s <= '9') {
-        unsigned d = (unsigned)(*s - '0');
-        if (++digits > max_digits || v > (max - d) / 10)
-            return false;
-        v = v * 10 + d;
-        s++;
-    }
-    if (digits == 0)
-        return false;
-    *out = v;
-    *p = s;
-    return true;
-}
-
-/* Like parse_num, and without leading zeros: the form the Application prints. */
-static bool parse_canonical(const char **p, int max_digits, unsigned long long max,
-                            unsigned long long *out)
-{
-    if ((*p)[0] == '0' && (*p)[1] >= '0' && (*p)[1] <= '9')
-        return false;
-    return parse_num(p, max_digits, max, out);
-}
-
-/* ---------------------------------------------------------------- addresses */
-
-struct addr {
-    uint32_t id;    /* the four bytes, little-endian */
-    uint16_t port;
-};
-
-/* "a.b.c.d:port" with bytes 0..255 and port 0..65535; loose forms (leading zeros) are only
- * accepted when canonical is false. */
-static bool parse_addr(const char **p, bool canonical, struct addr *out)
-{
-    const char *s = *p;
-    unsigned long long part;
-    uint32_t id = 0;
-    for (int i = 0; i < 4; i++) {
-        bool ok = canonical ? parse_canonical(&s, 3, 255, &part) : parse_num(&s, 3, 255, &part);
-        if (!ok || *s != (i < 3 ? '.' : ':'))
-            return false;
-        id |= (uint32_t)part << (8 * i);
-        s++;
-    }
-    bool ok = canonical ? parse_canonical(&s, 5, 65535, &part) : parse_num(&s, 5, 65535, &part);
-    if (!ok)
-        return false;
-    if (out != NULL) {
-        out->id = id;
-        out->port = (uint16_t)part;
-    }
-    *p = s;
-    return true;
-}
-
-static const char *addr_text(struct addr a, char buf[ADDR_LEN])
-{
-    snprintf(buf, ADDR_LEN, "%u.%u.%u.%u:%u", (unsigned)(a.id & 0xff),
-             (unsigned)(a.id >> 8 & 0xff), (unsigned)(a.id >> 16 & 0xff),
-             (unsigned)(a.id >> 24), (unsigned)a.port);
-    return buf;
-}
-
-static uint64_t addr_order(struct addr a)
-{
-    return (uint64_t)a.id << 16 | a.port;
 }
 
 /* ---------------------------------------------------------------- ring positions */
@@ -338,200 +259,47 @@ struct logview {
     struct strset written;  /* "key\nvalue" for every value a CREATE / UPDATE line requests */
 };
 
-enum op { OP_CREATE, OP_READ, OP_UPDATE, OP_DELETE, NOPS };
-static const char *const op_upper[NOPS] = { "CREATE", "READ", "UPDATE", "DELETE" };
-static const char *const op_lower[NOPS] = { "create", "read", "update", "delete" };
 
-/* One parsed KV line of the log. */
-struct kvline {
-    bool is_op;       /* an OPERATION line, else a result line */
-    bool coordinator; /* result lines: the coordinator's (else a server's) */
-    bool success;     /* result lines */
-    enum op op;
-    char *key;
-    char *value;      /* NULL without a VALUE / value part */
-};
-
-static int lower(int c)
+/* A coordinator's create or update success is the write it acknowledged: without its value the
+ * line cannot say what the key holds. NULL, or what is wrong. */
+static const char *check_ack(const struct dbglog_line *l)
 {
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Case-insensitive search for a lower-case needle. */
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (; *hay != '\0'; hay++) {
-        size_t i = 0;
-        while (i < n && lower((unsigned char)hay[i]) == needle[i])
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
-/* True when the line uses a phrase the log format reserves for KV lines (OPERATION, or
- * "<op> success|fail" in any case): such a line must parse as one. */
-static bool claims_kv(const char *line)
-{
-    if (contains_ci(line, "operation"))
-        return true;
-    char phrase[32];
-    for (int op = 0; op < NOPS; op++) {
-        snprintf(phrase, sizeof phrase, "%s success", op_lower[op]);
-        if (contains_ci(line, phrase))
-            return true;
-        snprintf(phrase, sizeof phrase, "%s fail", op_lower[op]);
-        if (contains_ci(line, phrase))
-            return true;
-    }
-    return false;
-}
-
-/* " <addr> [<tick>] ": points *msg at what follows. */
-static const char *parse_prefix(const char *line, const char **msg)
-{
-    const char *p = line;
-    unsigned long long tick;
-    if (*p++ != ' ')
-        return "line does not start with a single space";
-    if (!parse_addr(&p, false, NULL))
-        return "unparsable logger address";
-    if (p[0] != ' ' || p[1] != '[')
-        return "expected ' [tick]' after the logger address";
-    p += 2;
-    if (!parse_num(&p, 18, 999999999999999999ULL, &tick) || p[0] != ']' || p[1] != ' ')
-        return "unparsable or out-of-range [tick] (at most 18 digits)";
-    *msg = p + 2;
+    if (l->kind == DBGLOG_RESULT && l->coordinator && l->success && l->value == NULL &&
+        (l->op == DBGLOG_CREATE || l->op == DBGLOG_UPDATE))
+        return parse_error("a coordinator %s success line needs its ', value=<v>'",
+                           dbglog_op_name(l->op));
     return NULL;
 }
 
-static const char *parse_end(const char *p, const char *after)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return *p == '\0' ? NULL : parse_error("unexpected text after the %s", after);
-}
-
-/* "<OP> OPERATION KEY: <k>[ VALUE: <v>] at time: <t>" */
-static const char *parse_operation(const char *msg, struct kvline *e)
-{
-    static const char mid[] = " OPERATION KEY: ";
-    int op = 0;
-    while (op < NOPS && !(starts_with(msg, op_upper[op]) &&
-                          starts_with(msg + strlen(op_upper[op]), mid)))
-        op++;
-    if (op == NOPS)
-        return "a key-value line must be '<CREATE|READ|UPDATE|DELETE> OPERATION KEY: ...' or "
-               "'<coordinator|server>: <create|read|update|delete> <success|fail> ...'";
-    e->is_op = true;
-    e->op = (enum op)op;
-    const char *p = msg + strlen(op_upper[op]) + strlen(mid);
-    const char *err = parse_token(&p, false, "key", &e->key);
-    if (err == NULL && starts_with(p, " VALUE: ")) {
-        p += strlen(" VALUE: ");
-        err = parse_token(&p, false, "value", &e->value);
-    }
-    if (err != NULL)
-        return err;
-    if (!starts_with(p, " at time: "))
-        return "expected ' at time: <t>' after the key or value of an OPERATION line";
-    p += strlen(" at time: ");
-    unsigned long long t;
-    if (!parse_num(&p, 18, 999999999999999999ULL, &t))
-        return "unparsable or out-of-range time in the OPERATION line";
-    return parse_end(p, "time");
-}
-
-/* "<role>: <op> <success|fail> at time <t>, transID=<id>, key=<k>[, value=<v>]" */
-static const char *parse_result(const char *msg, struct kvline *e)
-{
-    const char *p = msg;
-    e->coordinator = starts_with(p, "coordinator: ");
-    p += strlen(e->coordinator ? "coordinator: " : "server: ");
-    int op = 0;
-    while (op < NOPS && !(starts_with(p, op_lower[op]) && p[strlen(op_lower[op])] == ' '))
-        op++;
-    if (op == NOPS)
-        return "expected create, read, update or delete after the role";
-    e->op = (enum op)op;
-    p += strlen(op_lower[op]) + 1;
-    if (starts_with(p, "success")) {
-        e->success = true;
-        p += strlen("success");
-    } else if (starts_with(p, "fail")) {
-        p += strlen("fail");
-    } else {
-        return "expected success or fail after the operation";
-    }
-    unsigned long long v;
-    if (!starts_with(p, " at time "))
-        return "expected ' at time <t>' after the outcome";
-    p += strlen(" at time ");
-    if (!parse_num(&p, 18, 999999999999999999ULL, &v))
-        return "unparsable or out-of-range time in the result line";
-    if (!starts_with(p, ", transID="))
-        return "expected ', transID=<id>' after the time";
-    p += strlen(", transID=");
-    if (!parse_num(&p, 20, UINT64_MAX, &v))
-        return "unparsable or out-of-range transID";
-    if (!starts_with(p, ", key="))
-        return "expected ', key=<k>' after the transID";
-    p += strlen(", key=");
-    const char *err = parse_token(&p, true, "key", &e->key);
-    if (err == NULL && starts_with(p, ", value=")) {
-        p += strlen(", value=");
-        err = parse_token(&p, false, "value", &e->value);
-    }
-    if (err == NULL)
-        err = parse_end(p, e->value ? "value" : "key");
-    if (err == NULL && e->coordinator && e->success &&
-        (e->op == OP_CREATE || e->op == OP_UPDATE) && e->value == NULL)
-        err = parse_error("a coordinator %s success line needs its ', value=<v>'",
-                          op_lower[e->op]);
-    return err;
-}
-
-static const char *parse_kv_line(const char *line, struct kvline *e)
-{
-    const char *msg = NULL;
-    const char *err = parse_prefix(line, &msg);
-    if (err != NULL)
-        return err;
-    if (starts_with(msg, "coordinator: ") || starts_with(msg, "server: "))
-        return parse_result(msg, e);
-    return parse_operation(msg, e);
-}
-
-/* Records what one KV line says about its key. */
-static void logview_add(struct logview *lv, const struct kvline *e, unsigned long line)
+/* Records what one OPERATION or result line says about its key. */
+static void logview_add(struct logview *lv, const struct dbglog_line *l)
 {
     bool added;
-    size_t k = strset_add(&lv->keys, e->key, &added);
+    size_t k = strset_add(&lv->keys, l->key, &added);
     if (added) {
         lv->recs = grow(lv->recs, k, &lv->rcap, sizeof *lv->recs);
         memset(&lv->recs[k], 0, sizeof lv->recs[k]);
-        lv->recs[k].first_line = line;
+        lv->recs[k].first_line = l->lineno;
     }
     struct keyrec *r = &lv->recs[k];
-    if (e->is_op && (e->op == OP_CREATE || e->op == OP_UPDATE) && e->value != NULL) {
-        size_t len = strlen(e->key) + 1 + strlen(e->value);
+    bool op = l->kind == DBGLOG_OPERATION;
+    if (op && (l->op == DBGLOG_CREATE || l->op == DBGLOG_UPDATE) && l->value != NULL) {
+        size_t len = strlen(l->key) + 1 + strlen(l->value);
         char *pair = xrealloc(NULL, len + 1, 1);
-        snprintf(pair, len + 1, "%s\n%s", e->key, e->value);
+        snprintf(pair, len + 1, "%s\n%s", l->key, l->value);
         strset_add(&lv->written, pair, NULL);
         free(pair);
     }
-    if (e->is_op || !e->coordinator || !e->success || e->op == OP_READ)
+    if (op || !l->coordinator || !l->success || l->op == DBGLOG_READ)
         return;
     free(r->value);
     r->value = NULL;
-    r->ack_line = line;
-    if (e->op == OP_DELETE) {
+    r->ack_line = l->lineno;
+    if (l->op == DBGLOG_DELETE) {
         r->ack = ACK_DELETED;
     } else {
         r->ack = ACK_WRITTEN;
-        r->value = xstrndup(e->value, strlen(e->value));
+        r->value = xstrndup(l->value, strlen(l->value));
     }
 }
 
@@ -576,60 +344,42 @@ static int close_input(FILE *f, const char *path, unsigned long lineno, int stat
     return status;
 }
 
-/* Reads every KV line of the log into lv; 0, or EXIT_ERROR after saying why. */
+/* Reads every OPERATION and result line of the log into lv; 0, or EXIT_ERROR after saying why. */
 static int load_log(struct logview *lv)
 {
-    FILE *f = open_input(lv->path);
-    if (f == NULL)
+    struct dbglog log;
+    char err[DBGLOG_ERR_LEN];
+    if (dbglog_open(lv->path, 0, &log, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
         return EXIT_ERROR;
-    char *buf = NULL;
-    size_t bufcap = 0;
-    unsigned long lineno = 0;
-    const char *err = NULL;
-    ssize_t len;
-    errno = 0;
-    while (err == NULL && (len = getline(&buf, &bufcap, f)) != -1) {
-        lineno++;
-        clean_line(buf, &len);
-        if (lineno == 1) {
-            const char *p = buf + strlen(LOG_MAGIC);
-            if (!starts_with(buf, LOG_MAGIC) || parse_end(p, "header") != NULL)
-                err = "missing header line '" LOG_MAGIC "'";
-            continue;
-        }
-        if (!claims_kv(buf))
-            continue;
-        struct kvline e;
-        memset(&e, 0, sizeof e);
-        err = parse_kv_line(buf, &e);
-        if (err == NULL)
-            logview_add(lv, &e, lineno);
-        free(e.key);
-        free(e.value);
     }
-    free(buf);
-    if (err == NULL && lineno == 0 && !ferror(f))
-        err = "empty file (expected header line '" LOG_MAGIC "')";
-    int status = close_input(f, lv->path, lineno, 0);
-    if (status == 0 && err != NULL) {
-        fprintf(stderr, PROG ": %s:%lu: %s\n", lv->path, lineno ? lineno : 1, err);
-        status = EXIT_ERROR;
-    }
-    return status;
+    dbglog_only(&log, DBGLOG_BIT(DBGLOG_OPERATION) | DBGLOG_BIT(DBGLOG_RESULT));
+    struct dbglog_line l;
+    int got;
+    const char *bad = NULL;
+    while (bad == NULL && (got = dbglog_next(&log, &l)) == 1)
+        if ((bad = check_ack(&l)) == NULL)
+            logview_add(lv, &l);
+    if (bad != NULL)
+        fprintf(stderr, PROG ": %s:%lu: %s\n", lv->path, l.lineno, bad);
+    else if (got < 0)
+        fprintf(stderr, PROG ": %s\n", dbglog_error(&log));
+    dbglog_close(&log);
+    return bad != NULL || got < 0 ? EXIT_ERROR : 0;
 }
 
 /* ---------------------------------------------------------------- the dump */
 
 struct node {
-    struct addr addr;
-    char text[ADDR_LEN];
+    struct dbglog_addr addr;
+    char text[DBGLOG_ADDR_LEN];
     uint64_t listed;   /* the position the dump gives */
     uint64_t pos;      /* the position SHA-256 gives */
     unsigned long line;
 };
 
 struct item {
-    struct addr addr;
+    struct dbglog_addr addr;
     size_t node;       /* index in state.nodes, SIZE_MAX if no node line names it */
     char *key, *value; /* value NULL for a tombstone */
     bool tomb;         /* a tomb line: the node holds a deletion, no live value */
@@ -679,7 +429,7 @@ static const char *parse_header(const char *line, struct state *st)
     if (!starts_with(p, STATE_MAGIC))
         return "missing header line " STATE_HEADER;
     p += strlen(STATE_MAGIC);
-    if (!parse_num(&p, 20, UINT64_MAX, &v) || (*p != ' ' && *p != '\0'))
+    if (!dbglog_parse_num(&p, 20, UINT64_MAX, false, &v) || (*p != ' ' && *p != '\0'))
         return "unparsable format version in the header";
     if (v < STATE_VERSION_MIN || v > STATE_VERSION)
         return parse_error("format version %llu, this tool reads versions %d and %d", v,
@@ -688,12 +438,12 @@ static const char *parse_header(const char *line, struct state *st)
     if (!starts_with(p, " tick="))
         return "expected ' tick=<t>' after the version in the header";
     p += strlen(" tick=");
-    if (!parse_num(&p, 20, UINT64_MAX, &v))
+    if (!dbglog_parse_num(&p, 20, UINT64_MAX, false, &v))
         return "unparsable tick in the header";
     if (!starts_with(p, " nodes="))
         return "expected ' nodes=<n>' after the tick in the header";
     p += strlen(" nodes=");
-    if (!parse_num(&p, 10, 4294967295ULL, &v))
+    if (!dbglog_parse_num(&p, 10, 4294967295ULL, false, &v))
         return "unparsable node count in the header";
     st->header_nodes = (unsigned long)v;
     return *p == '\0' ? NULL : "unexpected text after the node count in the header";
@@ -705,7 +455,7 @@ static const char *parse_node(const char *line, struct state *st, unsigned long 
     const char *p = line + strlen("node ");
     struct node nd;
     memset(&nd, 0, sizeof nd);
-    if (!parse_addr(&p, true, &nd.addr))
+    if (!dbglog_parse_addr(&p, true, &nd.addr))
         return "node line: expected an address like 1.0.0.0:0 (no leading zeros) after 'node '";
     if (*p++ != ' ')
         return "node line: expected one space and the position after the address";
@@ -713,7 +463,7 @@ static const char *parse_node(const char *line, struct state *st, unsigned long 
         return "node line: the position must be 16 hex digits";
     if (*p != '\0')
         return "node line: unexpected text after the position";
-    addr_text(nd.addr, nd.text);
+    dbglog_addr_text(nd.addr, nd.text);
     nd.pos = ring_hash(nd.text, strlen(nd.text));
     nd.line = lineno;
     st->nodes = grow(st->nodes, st->nnodes, &st->ncap, sizeof *st->nodes);
@@ -732,23 +482,23 @@ static const char *parse_item(const char *line, bool tomb, struct state *st,
     it.tomb = tomb;
     unsigned long long v = 0;
     const char *err = NULL;
-    if (!parse_addr(&p, true, &it.addr))
+    if (!dbglog_parse_addr(&p, true, &it.addr))
         err = parse_error("%s line: expected an address like 1.0.0.0:0 (no leading zeros) "
                           "after '%s '", what, what);
     else if (*p++ != ' ')
         err = parse_error("%s line: expected one space and the key after the address", what);
-    else if ((err = parse_token(&p, false, "key", &it.key)) != NULL)
+    else if ((err = parse_token(&p, "key", &it.key)) != NULL)
         ;
     else if (!tomb && *p++ != ' ')
         err = "item line: expected one space and the value after the key";
-    else if (!tomb && (err = parse_token(&p, false, "value", &it.value)) != NULL)
+    else if (!tomb && (err = parse_token(&p, "value", &it.value)) != NULL)
         ;
     else if (*p++ != ' ')
         err = parse_error("%s line: expected one space and the version <stamp>.<node> after "
                           "the %s", what, tomb ? "key" : "value");
-    else if (!parse_num(&p, 20, UINT64_MAX, &v) || *p++ != '.')
+    else if (!dbglog_parse_num(&p, 20, UINT64_MAX, false, &v) || *p++ != '.')
         err = parse_error("%s line: the version must be <stamp>.<node>, two whole numbers", what);
-    else if ((it.stamp = v, !parse_num(&p, 10, UINT32_MAX, &v)))
+    else if ((it.stamp = v, !dbglog_parse_num(&p, 10, UINT32_MAX, false, &v)))
         err = parse_error("%s line: the version must be <stamp>.<node>, two whole numbers", what);
     else if (*p != '\0')
         err = parse_error("%s line: unexpected text after the version", what);
@@ -843,7 +593,7 @@ static int cmp_ring(const void *a, const void *b)
     const struct node *y = &sort_state->nodes[*(const size_t *)b];
     if (x->pos != y->pos)
         return x->pos < y->pos ? -1 : 1;
-    uint64_t ox = addr_order(x->addr), oy = addr_order(y->addr);
+    uint64_t ox = dbglog_addr_order(x->addr), oy = dbglog_addr_order(y->addr);
     return ox < oy ? -1 : ox > oy;
 }
 
@@ -851,7 +601,7 @@ static int cmp_node_addr(const void *a, const void *b)
 {
     const struct node *x = &sort_state->nodes[*(const size_t *)a];
     const struct node *y = &sort_state->nodes[*(const size_t *)b];
-    uint64_t ox = addr_order(x->addr), oy = addr_order(y->addr);
+    uint64_t ox = dbglog_addr_order(x->addr), oy = dbglog_addr_order(y->addr);
     if (ox != oy)
         return ox < oy ? -1 : 1;
     return x->line < y->line ? -1 : x->line > y->line;
@@ -859,13 +609,14 @@ static int cmp_node_addr(const void *a, const void *b)
 
 /* The node listed for an address (its first line), or SIZE_MAX. by_addr is sorted by address
  * with duplicates removed. */
-static size_t find_node(const struct state *st, const size_t *by_addr, size_t n, struct addr a)
+static size_t find_node(const struct state *st, const size_t *by_addr, size_t n,
+                        struct dbglog_addr a)
 {
     size_t lo = 0, hi = n;
-    uint64_t want = addr_order(a);
+    uint64_t want = dbglog_addr_order(a);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        uint64_t o = addr_order(st->nodes[by_addr[mid]].addr);
+        uint64_t o = dbglog_addr_order(st->nodes[by_addr[mid]].addr);
         if (o == want)
             return by_addr[mid];
         if (o < want)
@@ -889,8 +640,8 @@ static void check_nodes(struct state *st)
     size_t distinct = 0;
     for (size_t i = 0; i < st->nnodes; i++) {
         const struct node *nd = &st->nodes[by_addr[i]];
-        if (distinct > 0 &&
-            addr_order(st->nodes[by_addr[distinct - 1]].addr) == addr_order(nd->addr)) {
+        if (distinct > 0 && dbglog_addr_order(st->nodes[by_addr[distinct - 1]].addr) ==
+                                dbglog_addr_order(nd->addr)) {
             problem("%s:%lu: node %s is listed twice (first at line %lu)", st->path, nd->line,
                     nd->text, st->nodes[by_addr[distinct - 1]].line);
             continue;
@@ -912,13 +663,13 @@ static void check_nodes(struct state *st)
     st->nring = distinct;
     if (distinct > 1)
         qsort(st->ring, distinct, sizeof *st->ring, cmp_ring);
-    char a[ADDR_LEN];
+    char a[DBGLOG_ADDR_LEN];
     for (size_t i = 0; i < st->nitems; i++) {
         struct item *it = &st->items[i];
         it->node = find_node(st, by_addr, distinct, it->addr);
         if (it->node == SIZE_MAX)
             problem("%s:%lu: %s on %s, which has no node line (not a live node)", st->path,
-                    it->line, it->tomb ? "tomb" : "item", addr_text(it->addr, a));
+                    it->line, it->tomb ? "tomb" : "item", dbglog_addr_text(it->addr, a));
     }
     free(by_addr);
 }
@@ -952,7 +703,7 @@ static int cmp_item(const void *a, const void *b)
     int c = strcmp(x->key, y->key);
     if (c != 0)
         return c;
-    uint64_t ox = addr_order(x->addr), oy = addr_order(y->addr);
+    uint64_t ox = dbglog_addr_order(x->addr), oy = dbglog_addr_order(y->addr);
     if (ox != oy)
         return ox < oy ? -1 : 1;
     return x->line < y->line ? -1 : x->line > y->line;
@@ -986,7 +737,7 @@ static void report_versions(const struct state *st, const char *key, const struc
                             size_t n)
 {
     enum { SHOWN = 4 };
-    size_t cap = SHOWN * (strlen(st->path) + ADDR_LEN + 100) + 8, used = 0, shown = 0;
+    size_t cap = SHOWN * (strlen(st->path) + DBGLOG_ADDR_LEN + 100) + 8, used = 0, shown = 0;
     char *text = xrealloc(NULL, cap, 1);
     text[0] = '\0';
     for (size_t i = 0; i < n; i++) {
@@ -1014,7 +765,7 @@ static void check_placement(const struct state *st, const char *name, const stru
 {
     size_t rep[REPLICAS];
     size_t k = replicas_of(st, name, rep);
-    char key[SHOW_LEN], list[REPLICAS * (ADDR_LEN + 2)] = "";
+    char key[SHOW_LEN], list[REPLICAS * (DBGLOG_ADDR_LEN + 2)] = "";
     show(name, key);
     if (k == 0)
         problem("key %s: no node is listed, so none holds it (%s)", key, why);
