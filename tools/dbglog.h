@@ -98,13 +98,13 @@ int dbglog_next(struct dbglog *r, struct dbglog_line *line);
  * until this is called) and skips the others, which are still read and checked like every line.
  * On a pass after dbglog_rewind over lines that all parsed the first time, joins and removals
  * are recognised by their end, so a mask of those kinds alone skips every other line without
- * parsing it: the fast path of a second pass over a 10,000-node log, 75 million lines for a
- * few hundred thousand removals. */
+ * parsing it: the fast path of grade-membership's second pass, which wants the 25 million
+ * removals among the 75 million lines of a 10,000-node log. */
 void dbglog_only(struct dbglog *r, unsigned mask);
 
-/* Starts a second pass: the next dbglog_next returns line 2 again. Only for a reader opened
- * with DBGLOG_REREAD whose dbglog_next returned 0 (the end). Returns 0, or -1 (then
- * dbglog_error says why). */
+/* Starts a second pass: dbglog_next reads from line 2 again. Only for a reader opened with
+ * DBGLOG_REREAD whose dbglog_next returned 0 (the end). Returns 0, or -1 (then dbglog_error
+ * says why). */
 int dbglog_rewind(struct dbglog *r);
 
 /* The last error of dbglog_next or dbglog_rewind. */
