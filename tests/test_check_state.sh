@@ -492,7 +492,7 @@ done
 [ -z "$bad" ] || problem "bad exits or sanitizer reports at byte offsets:$bad"
 end
 
-begin "garbage: random bytes (alone, after valid headers) are refused, never crash"
+begin "garbage: random bytes (alone, after valid headers) are refused or skipped, never crash"
 bad=""
 cp "$fixtures/good.state" "$tmp/good.state"
 cp "$fixtures/base.log" "$tmp/base.log"
@@ -500,8 +500,10 @@ for seed in 1 2 3 4 5 6; do
     hexbytes "garbage$seed" 40 >"$tmp/g.bin"
     { head -n 6 "$fixtures/good.state"; cat "$tmp/g.bin"; } >"$tmp/g.state"
     { echo 131; cat "$tmp/g.bin"; } >"$tmp/g.log"
-    # Every dbg.log line must be ' <addr> [<tick>] <message>', so garbage in g.log is refused.
-    for pair in "g.bin g.bin:2" "g.state base.log:2" "g.bin g.log:2" "good.state g.log:2"; do
+    # Garbage in a state file is refused; in g.log it is unframed and uses no reserved phrase
+    # (these bytes happen to hold none), so it is skipped: good.state is then judged against an
+    # empty log, and every item it holds is a problem.
+    for pair in "g.bin g.bin:2" "g.state base.log:2" "g.bin g.log:2" "good.state g.log:1"; do
         # shellcheck disable=SC2086
         (cd "$tmp" && exec "$tool" ${pair%:*}) >"$tmp/out" 2>"$tmp/err" </dev/null
         rc=$?
@@ -524,6 +526,10 @@ run_in "$tmp" 1 "$fixtures/good.state" long.log
 [ "$(tail -n 1 "$tmp/out")" = "check-state: 0 keys, 5 nodes: 12 problems" ] ||
     problem "the 1 MB log line: summary '$(tail -n 1 "$tmp/out")', wanted 12 unnamed items"
 { echo 131; head -c 1000000 /dev/zero | tr '\0' x; echo; } >"$tmp/long.log"
+run_in "$tmp" 1 "$fixtures/good.state" long.log  # unframed, no reserved phrase: skipped
+[ "$(tail -n 1 "$tmp/out")" = "check-state: 0 keys, 5 nodes: 12 problems" ] ||
+    problem "the unframed 1 MB line: summary '$(tail -n 1 "$tmp/out")', wanted it skipped"
+{ echo 131; head -c 1000000 /dev/zero | tr '\0' x; echo " joined"; } >"$tmp/long.log"
 run_in "$tmp" 2 "$fixtures/good.state" long.log
 err_is <<<"check-state: long.log:2: line does not start with a single space (expected ' <addr> [<tick>] <message>')"
 end

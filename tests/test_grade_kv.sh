@@ -383,10 +383,20 @@ run_tmp 0 garbage.log
 graded garbage.log read
 end
 
-begin "a binary garbage line (not ' <addr> [<tick>] <message>') is an error naming the line"
+begin "an unframed line without a reserved phrase (binary garbage, blank) is skipped"
 {
     head -n 20 "$fixtures/read-full.log"
-    printf '\xff\xff\xff\n'
+    printf '\xff\xff\xff\n\n   \n'
+    tail -n +21 "$fixtures/read-full.log"
+} >"$tmp/garbage.log"
+run_tmp 0 garbage.log
+graded garbage.log read
+end
+
+begin "an unframed line with a reserved phrase is an error naming the line"
+{
+    head -n 20 "$fixtures/read-full.log"
+    printf 'server: read success at time 160, transID=7, key=0QOnn, value=value8\n'
     tail -n +21 "$fixtures/read-full.log"
 } >"$tmp/garbage.log"
 run_tmp 2 garbage.log

@@ -607,7 +607,7 @@ static int load_history(struct history *h)
 {
     struct dbglog r;
     char err[DBGLOG_ERR_LEN];
-    if (dbglog_open(h->path, 0, &r, err, sizeof err) != 0) {
+    if (dbglog_open(h->path, DBGLOG_STRICT, &r, err, sizeof err) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
         return EXIT_ERROR;
     }

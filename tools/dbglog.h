@@ -3,12 +3,15 @@
  * stays in each tool. It shares no code with the simulator (src/), so a checker built on it
  * cannot inherit the simulator's bugs.
  *
- * Strictness: the first line must be "131"; every other line " <addr> [<tick>] <message>"
+ * Strictness: the first line must be "131"; entries are " <addr> [<tick>] <message>"
  * (one space before the address, one on each side of "[tick]"); LF or CRLF endings. A message of
  * a known form must parse completely, and a line that uses a phrase the format reserves
  * (joined, removed, "Node failed at time", "Node restarted at time", OPERATION, and
  * "<op> success" / "<op> fail" for the four operations, in any case) must be one of the known
- * forms. Every error names the file and line: "path:line: what is wrong". */
+ * forms, framed. A line without the frame that uses no reserved phrase (a blank line, stray
+ * output) is skipped, unless the reader is DBGLOG_STRICT: the classic framework's own writer
+ * puts a blank line after the header.
+ * Every error names the file and line: "path:line: what is wrong". */
 #ifndef DBGLOG_H
 #define DBGLOG_H
 
@@ -84,6 +87,9 @@ struct dbglog {
 enum {
     DBGLOG_REREAD = 1, /* the log will be read again (dbglog_rewind): a file that cannot seek,
                         * such as a pipe, is copied to a temporary file as it is read */
+    DBGLOG_STRICT = 2, /* every line after the header must be framed: none is skipped. For a
+                        * checker of this simulator's own logs (check-history); the graders grade
+                        * logs of any writer and skip what carries nothing they count */
 };
 
 /* Opens path (borrowed: it must outlive the reader) and reads its header line. Returns 0, or -1
