@@ -31,6 +31,10 @@ typedef struct {
      * a member that is alive after all (a healed partition, a false detection) learns of its
      * removal and comes back with a higher incarnation. 0: never. */
     uint32_t recheck_period;
+    /* The group size expected (member_default_cfg's n): a list grows by doubling but stops at
+     * this size on the way, so a 10,000-node group's lists hold 10,000 entries, not 16,384.
+     * Lists still grow past it if more addresses appear. 0: no hint. */
+    uint32_t size_hint;
 } member_cfg_t;
 
 #define MEMBER_MAX_PROBES 8

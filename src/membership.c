@@ -26,23 +26,24 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define NEWS_PER_MSG 8
 #define NEWS_HORIZON 4
 
-/* One member as this node knows it: 28 bytes, since a node holds one per member of the group
- * (10,000 nodes hold 10^8). The member is the address numbered by the entry's index in the book;
- * what only some members need lives beside the table (removal times with the recent removals,
- * queueing times with the news, the last tell in a small cache). */
+/* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
+ * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
+ * random. The member is the address numbered by the entry's index in the book; what only some
+ * members need, or only some operations touch, lives beside the table (positions in live[],
+ * removal times with the recent removals, queueing times with the news, the marks of the message
+ * being built, the last tell in a small cache). */
 typedef struct {
     uint32_t incarnation;
     uint32_t heartbeat;
-    uint32_t last_update; /* tick at which the heartbeat last increased here */
-    uint32_t live_pos;    /* index in live[] while alive or suspected */
-    uint32_t stamp;       /* serial of the last message that listed it */
-    uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
-    uint8_t state;
-    uint8_t news_left;    /* sends left while queued as news */
-    bool dead_news : 1;   /* removed on evidence worth spreading: a failed probe or a notice */
-    bool in_news : 1;     /* in the news queue (perhaps with no sends left, until popped) */
-    bool advanced : 1;    /* its heartbeat rose here since it was admitted: it ran after that */
+    uint32_t last_update;  /* tick at which the heartbeat last increased here */
+    uint16_t check_lo;     /* low 16 bits of the tick of its one valid deadline check (below) */
+    uint8_t news_left;     /* sends left while queued as news */
+    unsigned state : 2;
+    unsigned dead_news : 1; /* removed on evidence worth spreading: a failed probe or a notice */
+    unsigned in_news : 1;   /* in the news queue (perhaps with no sends left, until popped) */
+    unsigned advanced : 1;  /* its heartbeat rose here since it was admitted: it ran after that */
 } entry_t;
+_Static_assert(sizeof(entry_t) == 16, "a member entry is 16 bytes");
 
 /* Tells (tell_if_removed) remembered by member, direct-mapped: at most one per member and tick,
  * except for two members that share a slot in the same tick (a harmless extra message). */
@@ -66,6 +67,9 @@ struct member_node {
     entry_t *entries; /* [0, nentries): every member ever known, tombstones included; blanks */
     uint32_t nentries, entries_cap;
     uint32_t *live; /* indices of alive and suspected entries (entries_cap long) */
+    uint32_t *live_pos; /* live_pos[i]: entry i's index in live[] while it is alive or suspected */
+    uint64_t *marks; /* bit i: entry i is in the message being built (entries_cap bits) */
+    uint32_t marked[WIRE_MAX_ENTRIES], nmarked; /* the entries whose bit is set */
     uint32_t nlive;
     uint32_t cursor; /* round-robin position in live[] for gossip content */
     u32vec_t recent;         /* entries removed on evidence, in removal order, for notices */
@@ -78,7 +82,6 @@ struct member_node {
     uint64_t news_pending; /* sends left over the whole queue */
     bool hearing_reply; /* merging a join reply: what it lists is no news to the others */
     uint32_t told[TOLD_SLOTS], told_tick[TOLD_SLOTS]; /* entry + 1 told at tick + 1 */
-    uint32_t stamp; /* message serial, to avoid listing an entry twice in one message */
     uint64_t version; /* counts changes to the list: admissions and removals */
 
     uint32_t probe[MEMBER_MAX_PROBES]; /* entries probed, nearest successor first */
@@ -112,6 +115,7 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->probes = 3;
     cfg->probe_period = 2;
     cfg->recheck_period = 10;
+    cfg->size_hint = n;
     member_cfg_for_network(cfg, 0.0, 1);
     uint64_t per_tick = (uint64_t)cfg->fanout * (cfg->max_entries - 1);
     uint64_t cover = ((uint64_t)n + per_tick - 1) / per_tick;
@@ -179,15 +183,29 @@ static int ensure_entry(member_node_t *m, uint32_t idx)
     uint32_t cap = m->entries_cap;
     while (cap <= idx)
         cap *= 2;
+    uint32_t hint = m->env.cfg->size_hint;
+    if (idx < hint && cap > hint)
+        cap = hint;
     entry_t *e = realloc(m->entries, (size_t)cap * sizeof *e);
     if (!e)
         return -1;
     memset(e + m->entries_cap, 0, (size_t)(cap - m->entries_cap) * sizeof *e);
     m->entries = e;
+    /* If one of these fails, entries_cap stays and all are retried (each only ever grows). */
     uint32_t *l = realloc(m->live, (size_t)cap * sizeof *l);
     if (!l)
-        return -1; /* entries grew, live did not: entries_cap stays, so both are retried */
+        return -1;
     m->live = l;
+    uint32_t *lp = realloc(m->live_pos, (size_t)cap * sizeof *lp);
+    if (!lp)
+        return -1;
+    m->live_pos = lp;
+    size_t old_words = ((size_t)m->entries_cap + 63) / 64, words = ((size_t)cap + 63) / 64;
+    uint64_t *mk = realloc(m->marks, words * sizeof *mk);
+    if (!mk)
+        return -1;
+    memset(mk + old_words, 0, (words - old_words) * sizeof *mk);
+    m->marks = mk;
     m->entries_cap = cap;
     return 0;
 }
@@ -228,8 +246,10 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
     m->wheel_size = c->t_fail + c->t_remove + 2;
     m->entries = calloc(m->entries_cap, sizeof *m->entries);
     m->live = malloc(m->entries_cap * sizeof *m->live);
+    m->live_pos = malloc(m->entries_cap * sizeof *m->live_pos);
+    m->marks = calloc((m->entries_cap + 63) / 64, sizeof *m->marks);
     m->wheel = calloc(m->wheel_size, sizeof *m->wheel);
-    if (!m->book || !m->entries || !m->live || !m->wheel) {
+    if (!m->book || !m->entries || !m->live || !m->live_pos || !m->marks || !m->wheel) {
         member_free(m);
         return NULL;
     }
@@ -249,6 +269,8 @@ void member_free(member_node_t *m)
     free(m->recent_at.v);
     free(m->entries);
     free(m->live);
+    free(m->live_pos);
+    free(m->marks);
     if (m->own_book)
         addrbook_free(m->book);
     free(m->seeds);
@@ -259,26 +281,30 @@ void member_free(member_node_t *m)
 
 /* ---- the list ---- */
 
-/* Sets the entry's next deadline check; an earlier pending one becomes stale and is skipped. */
+/* Sets the entry's next deadline check; an earlier pending one becomes stale and is skipped.
+ * The entry keeps the tick's low 16 bits: its pending checks are all less than wheel_size ticks
+ * ahead, so they differ there whenever wheel_size <= 65536. With longer timeouts a stale check
+ * may pass for the valid one; that costs one more look, which is harmless, since a check judges
+ * the entry afresh from its last update and schedules the next one from that. */
 static void schedule(member_node_t *m, uint32_t idx, uint32_t tick)
 {
-    m->entries[idx].check_at = tick;
+    m->entries[idx].check_lo = (uint16_t)tick;
     /* On allocation failure the entry is never checked again; the node keeps running. */
     (void)vec_push(&m->wheel[tick % m->wheel_size], idx);
 }
 
 static void live_add(member_node_t *m, uint32_t idx)
 {
-    m->entries[idx].live_pos = m->nlive;
+    m->live_pos[idx] = m->nlive;
     m->live[m->nlive++] = idx;
 }
 
 static void live_remove(member_node_t *m, uint32_t idx)
 {
-    uint32_t pos = m->entries[idx].live_pos;
+    uint32_t pos = m->live_pos[idx];
     uint32_t last = m->live[--m->nlive];
     m->live[pos] = last;
-    m->entries[last].live_pos = pos;
+    m->live_pos[last] = pos;
 }
 
 /* ---- probe targets: the nearest successors of this node in a scrambled address order ---- */
@@ -438,7 +464,6 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->state = ST_ALIVE;
     ent->dead_news = false;
     ent->advanced = false;
-    ent->stamp = 0;
     live_add(m, idx);
     schedule(m, idx, now + m->env.cfg->t_fail + 1);
     news_add(m, idx, NEWS_SENDS, now);
@@ -558,7 +583,7 @@ static void check_timeouts(member_node_t *m, uint32_t now)
     for (uint32_t i = 0; i < due.n; i++) {
         uint32_t idx = due.v[i];
         entry_t *ent = &m->entries[idx];
-        if (ent->state == ST_REMOVED || ent->check_at != now)
+        if (ent->state == ST_REMOVED || ent->check_lo != (uint16_t)now)
             continue;
         uint32_t age = now - ent->last_update;
         if (age <= c->t_fail) {
@@ -583,11 +608,26 @@ static wire_entry_t own_entry(const member_node_t *m)
     return (wire_entry_t){ m->self, m->incarnation, m->heartbeat };
 }
 
-/* Removed members go out as failure notices. */
+static bool is_marked(const member_node_t *m, uint32_t idx)
+{
+    return (m->marks[idx / 64] >> (idx % 64)) & 1;
+}
+
+/* Unmarks the entries of the previous message: a new one is being built. */
+static void clear_marks(member_node_t *m)
+{
+    for (uint32_t k = 0; k < m->nmarked; k++)
+        m->marks[m->marked[k] / 64] = 0;
+    m->nmarked = 0;
+}
+
+/* Lists member idx in the message being built and marks it, so that it is listed once.
+ * Removed members go out as failure notices. */
 static void add_to_msg(member_node_t *m, uint32_t idx)
 {
     entry_t *ent = &m->entries[idx];
-    ent->stamp = m->stamp;
+    m->marks[idx / 64] |= 1ull << (idx % 64);
+    m->marked[m->nmarked++] = idx;
     uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG)
                                            : ent->heartbeat;
     m->msg.entries[m->msg.count++] = (wire_entry_t){ addr_of(m, idx), ent->incarnation, hb };
@@ -631,7 +671,7 @@ static void add_news(member_node_t *m, uint32_t room, uint32_t now)
     for (uint32_t k = 0; k < m->news_len && taken < want; k++) {
         uint32_t pos = (m->news_head + k) & mask, idx = m->news[pos];
         entry_t *ent = &m->entries[idx];
-        if (ent->news_left == 0 || ent->stamp == m->stamp)
+        if (ent->news_left == 0 || is_marked(m, idx))
             continue;
         if (!newsworthy(m, idx)) {
             news_forget(m, ent);
@@ -678,7 +718,7 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
             m->recent_cursor = m->recent_head;
         uint32_t idx = r->v[m->recent_cursor++];
         const entry_t *ent = &m->entries[idx];
-        if (ent->state == ST_REMOVED && ent->dead_news && ent->stamp != m->stamp) {
+        if (ent->state == ST_REMOVED && ent->dead_news && !is_marked(m, idx)) {
             add_to_msg(m, idx);
             taken++;
         }
@@ -695,8 +735,7 @@ static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
     msg->from = m->self;
     msg->entries[0] = own_entry(m);
     msg->count = 1;
-    if (++m->stamp == 0)
-        m->stamp = 1;
+    clear_marks(m);
     add_news(m, max - 1, now);
     if (msg->count + TOMBS_PER_MSG < max)
         add_recent_removals(m, now);
@@ -704,7 +743,7 @@ static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
         if (m->cursor >= m->nlive)
             m->cursor = 0;
         uint32_t idx = m->live[m->cursor++];
-        if (m->entries[idx].state == ST_ALIVE && m->entries[idx].stamp != m->stamp)
+        if (m->entries[idx].state == ST_ALIVE && !is_marked(m, idx))
             add_to_msg(m, idx);
     }
 }
@@ -830,6 +869,7 @@ static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, 
         msg->from = m->self;
         msg->entries[0] = own_entry(m);
         msg->count = 1;
+        clear_marks(m);
         for (; i < m->nentries && msg->count < max; i++)
             if (i != skip && m->entries[i].state != ST_UNKNOWN)
                 add_to_msg(m, i);
