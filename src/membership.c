@@ -97,8 +97,8 @@ struct member_node {
     uint32_t join_sent_at;
 
     member_stats_t stats;
-    member_msg_t msg; /* scratch for decoding and encoding */
-    uint32_t numbers[WIRE_MAX_ENTRIES]; /* book numbers of msg's entries, when merging */
+    wire_builder_t out; /* the message being built, in buf */
+    uint32_t numbers[WIRE_MAX_ENTRIES]; /* book numbers of a received message's entries */
     uint8_t buf[WIRE_MAX_MEMBER_MSG];
 };
 
@@ -603,9 +603,11 @@ static void check_timeouts(member_node_t *m, uint32_t now)
 
 /* ---- messages ---- */
 
-static wire_entry_t own_entry(const member_node_t *m)
+/* Starts a message in m->buf with this node's own entry first. */
+static void start_msg(member_node_t *m, msg_type_t type)
 {
-    return (wire_entry_t){ m->self, m->incarnation, m->heartbeat };
+    wire_build_member(&m->out, m->buf, type, m->self);
+    wire_build_entry(&m->out, m->self, m->incarnation, m->heartbeat);
 }
 
 static bool is_marked(const member_node_t *m, uint32_t idx)
@@ -630,7 +632,7 @@ static void add_to_msg(member_node_t *m, uint32_t idx)
     m->marked[m->nmarked++] = idx;
     uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG)
                                            : ent->heartbeat;
-    m->msg.entries[m->msg.count++] = (wire_entry_t){ addr_of(m, idx), ent->incarnation, hb };
+    wire_build_entry(&m->out, addr_of(m, idx), ent->incarnation, hb);
 }
 
 /* News worth sending: a member admitted, or one removed on evidence of failure. */
@@ -729,12 +731,9 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
  * suspected ones: a suspected entry carries no fresh heartbeat, so it would only waste room. */
 static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
 {
-    member_msg_t *msg = &m->msg;
+    wire_builder_t *msg = &m->out;
     uint32_t max = m->env.cfg->max_entries;
-    msg->type = type;
-    msg->from = m->self;
-    msg->entries[0] = own_entry(m);
-    msg->count = 1;
+    start_msg(m, type);
     clear_marks(m);
     add_news(m, max - 1, now);
     if (msg->count + TOMBS_PER_MSG < max)
@@ -748,25 +747,18 @@ static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
     }
 }
 
-static void send_msg(member_node_t *m, addr_t to, int len, uint32_t now)
+/* Sends the message built in m->buf. */
+static void send_msg(member_node_t *m, addr_t to, uint32_t now)
 {
-    if (len > 0)
-        emulnet_send(m->env.net, m->self, to, m->buf, (size_t)len, now);
-}
-
-static int encode(member_node_t *m)
-{
-    return wire_encode_member(&m->msg, m->buf, sizeof m->buf);
+    size_t len = wire_build_end(&m->out);
+    emulnet_send(m->env.net, m->self, to, m->buf, len, now);
 }
 
 /* A message whose one entry is this node's own: a join request, a ping or an ack. */
 static void send_own(member_node_t *m, msg_type_t type, addr_t to, uint32_t now)
 {
-    m->msg.type = type;
-    m->msg.from = m->self;
-    m->msg.count = 1;
-    m->msg.entries[0] = own_entry(m);
-    send_msg(m, to, encode(m), now);
+    start_msg(m, type);
+    send_msg(m, to, now);
 }
 
 static void send_join_request(member_node_t *m, uint32_t now)
@@ -851,7 +843,7 @@ static void gossip(member_node_t *m, uint32_t now)
     uint32_t n = pick_targets(m, targets, now);
     for (uint32_t i = 0; i < n; i++) {
         fill_sample(m, MSG_GOSSIP, now);
-        send_msg(m, addr_of(m, targets[i]), encode(m), now);
+        send_msg(m, addr_of(m, targets[i]), now);
     }
 }
 
@@ -861,14 +853,11 @@ static void gossip(member_node_t *m, uint32_t now)
 static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, uint32_t now)
 {
     merge_entry(m, e, now);
-    member_msg_t *msg = &m->msg;
+    wire_builder_t *msg = &m->out;
     uint32_t max = m->env.cfg->max_entries, skip = find_entry(m, joiner);
     uint32_t i = 0;
     do {
-        msg->type = MSG_JOINREP;
-        msg->from = m->self;
-        msg->entries[0] = own_entry(m);
-        msg->count = 1;
+        start_msg(m, MSG_JOINREP);
         clear_marks(m);
         for (; i < m->nentries && msg->count < max; i++)
             if (i != skip && m->entries[i].state != ST_UNKNOWN)
@@ -876,16 +865,16 @@ static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, 
         /* The joiner itself or blanks may be all that is left: no further message for them. */
         while (i < m->nentries && (i == skip || m->entries[i].state == ST_UNKNOWN))
             i++;
-        send_msg(m, joiner, encode(m), now);
+        send_msg(m, joiner, now);
     } while (i < m->nentries);
 }
 
 /* Numbers the message's entries into m->numbers and starts loading the entries they will touch:
  * a node's list is rarely in cache when its inbox is processed (the book, shared, usually is). */
-static void number_entries(member_node_t *m)
+static void number_entries(member_node_t *m, const wire_view_t *v)
 {
-    for (uint16_t i = 0; i < m->msg.count; i++) {
-        uint32_t idx = addrbook_find(m->book, m->msg.entries[i].addr);
+    for (uint16_t i = 0; i < v->count; i++) {
+        uint32_t idx = addrbook_find(m->book, wire_view_addr(v, i));
         m->numbers[i] = idx;
         if (idx < m->nentries)
             __builtin_prefetch(&m->entries[idx]);
@@ -907,19 +896,16 @@ static void tell_if_removed(member_node_t *m, wire_entry_t sender, uint32_t now)
         return;
     m->told[slot] = idx + 1;
     m->told_tick[slot] = now + 1;
-    member_msg_t *msg = &m->msg;
-    msg->type = MSG_GOSSIP;
-    msg->from = m->self;
-    msg->entries[0] = own_entry(m);
-    msg->entries[1] = (wire_entry_t){ sender.addr, ent->incarnation,
-                                      WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG) };
-    msg->count = 2;
-    send_msg(m, sender.addr, encode(m), now);
+    start_msg(m, MSG_GOSSIP);
+    wire_build_entry(&m->out, sender.addr, ent->incarnation,
+                     WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG));
+    send_msg(m, sender.addr, now);
 }
 
 int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t now)
 {
-    int st = wire_decode_member(data, len, &m->msg);
+    wire_view_t v;
+    int st = wire_view_member(data, len, &v);
     if (st != WIRE_OK) {
         m->stats.malformed++;
         return st;
@@ -927,35 +913,36 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
     if (!m->started)
         return WIRE_OK;
     /* Every message but a join request starts with its sender's own entry. */
-    wire_entry_t sender = m->msg.entries[0];
-    bool from_member = m->msg.type != MSG_JOINREQ && m->msg.count > 0 &&
-                       addr_eq(sender.addr, m->msg.from) && !wire_hb_is_dead(sender.heartbeat);
-    switch (m->msg.type) {
+    wire_entry_t sender = v.count > 0 ? wire_view_entry(&v, 0) : (wire_entry_t){ 0 };
+    bool from_member = v.type != MSG_JOINREQ && v.count > 0 && addr_eq(sender.addr, v.from) &&
+                       !wire_hb_is_dead(sender.heartbeat);
+    switch (v.type) {
     case MSG_JOINREQ:
         if (m->in_group) /* it cannot vouch for a group it is not in yet */
-            answer_join(m, m->msg.from, &m->msg.entries[0], now);
+            answer_join(m, v.from, &sender, now);
         break;
     case MSG_JOINREP:
     case MSG_GOSSIP:
         /* Anyone who gossips to this node already lists it: it is in the group. */
         m->in_group = true;
-        number_entries(m);
-        m->hearing_reply = m->msg.type == MSG_JOINREP;
-        for (uint16_t i = 0; i < m->msg.count; i++)
-            merge_numbered(m, &m->msg.entries[i], m->numbers[i], now);
+        number_entries(m, &v);
+        m->hearing_reply = v.type == MSG_JOINREP;
+        for (uint16_t i = 0; i < v.count; i++) {
+            wire_entry_t e = wire_view_entry(&v, i);
+            merge_numbered(m, &e, m->numbers[i], now);
+        }
         m->hearing_reply = false;
         break;
     case MSG_PING: {
         /* The ping is a direct heartbeat; the ack carries this node's own. */
-        addr_t from = m->msg.from;
         if (m->in_group)
-            merge_entry(m, &m->msg.entries[0], now);
-        send_own(m, MSG_ACK, from, now);
+            merge_entry(m, &sender, now);
+        send_own(m, MSG_ACK, v.from, now);
         break;
     }
     case MSG_ACK:
         if (m->in_group)
-            merge_entry(m, &m->msg.entries[0], now);
+            merge_entry(m, &sender, now);
         break;
     default:
         break;
