@@ -514,6 +514,63 @@ static void test_detection_time(void)
     cluster_free(c);
 }
 
+/* Timeouts longer than 65536 ticks: an entry keeps only 16 bits of its next check's tick, so a
+ * stale check may pass for the valid one; detection must still be exact. */
+static void test_long_timeouts(void)
+{
+    enum { N = 4 };
+    const uint32_t n = N, F = 4, T = 20;
+    member_cfg_t cfg = small_cfg(16);
+    cfg.t_fail = 40000;
+    cfg.t_remove = 30000;
+    cluster_t *c = cluster_new(n, &cfg, 1006);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    cluster_fail(c, F);
+    const uint32_t upper = T + cfg.t_fail + cfg.t_remove + 2 + HOPS;
+    uint32_t first_suspect[N + 1], gone[N + 1];
+    for (uint32_t i = 0; i <= n; i++)
+        first_suspect[i] = gone[i] = NEVER;
+    uint32_t others_suspected = 0;
+    while (c->now <= upper + 10) {
+        uint32_t t = c->now;
+        cluster_step(c);
+        for (uint32_t i = 1; i < F; i++) {
+            if (member_suspects(M(c, i), A(F)) && first_suspect[i] == NEVER)
+                first_suspect[i] = t;
+            if (!member_knows(M(c, i), A(F)) && gone[i] == NEVER)
+                gone[i] = t;
+            for (uint32_t j = 1; j < F; j++)
+                others_suspected += j != i && member_suspects(M(c, i), A(j));
+        }
+    }
+    CU_ASSERT_EQUAL(others_suspected, 0);
+    for (uint32_t i = 1; i < F; i++) {
+        CU_ASSERT(gone[i] >= T + cfg.t_fail + cfg.t_remove && gone[i] <= upper);
+        CU_ASSERT_EQUAL(first_suspect[i], gone[i] - cfg.t_remove);
+        CU_ASSERT_EQUAL(count_ev(c, i, F, EV_REMOVED, NULL, NULL), 1);
+    }
+    cluster_free(c);
+}
+
+/* size_hint only shapes how the lists grow: a group larger than its hint still forms. */
+static void test_size_hint_is_only_a_hint(void)
+{
+    const uint32_t n = 12, hints[] = { 3, 12, 0 };
+    for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++) {
+        member_cfg_t cfg = small_cfg(16);
+        cfg.size_hint = hints[h];
+        cluster_t *c = cluster_new(n, &cfg, 1007);
+        cluster_start_staggered(c, 1, n);
+        cluster_run_to(c, 40);
+        CU_ASSERT_TRUE(converged(c, n));
+        CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_JOINED, NULL, NULL), n * (n - 1));
+        CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), 0);
+        cluster_free(c);
+    }
+}
+
 static void check_no_false_removal(uint32_t n, const member_cfg_t *cfg, uint64_t seed,
                                    uint32_t ticks)
 {
@@ -2204,6 +2261,8 @@ int add_membership_suite(void)
         { "lost join request retried after join_retry", test_join_retry_after_loss },
         { "join retry goes to the next seed", test_join_retry_next_seed },
         { "failure detected within t_fail..t_fail+t_remove+bound", test_detection_time },
+        { "timeouts beyond 65536 ticks: suspicion and removal still exact", test_long_timeouts },
+        { "size_hint: lists grow past it", test_size_hint_is_only_a_hint },
         { "no false removals, n=10", test_no_false_removal_10 },
         { "no false removals, n=50, partial samples", test_no_false_removal_50_partial },
         { "tombstone: stale gossip ignored, new incarnation re-added",
