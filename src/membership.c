@@ -1,7 +1,7 @@
 /* membership.c: one node's membership list and the gossip heartbeat protocol.
  * Entries live in an array indexed by the address book's number of each address (a node not
  * listed is a blank entry); removed entries stay as tombstones so stale gossip never re-adds
- * them; a timing wheel finds timeouts without scanning the list. */
+ * them; a sweep and a small heap of deadline checks find timeouts (see "Timeouts"). */
 #include "membership.h"
 
 #include <math.h>
@@ -14,7 +14,7 @@
 enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 
 #define MAX_FANOUT 64
-#define MAX_TIMEOUT 1000000 /* ticks; bounds the timing wheel */
+#define MAX_TIMEOUT 1000000 /* ticks */
 
 /* News: a newly admitted member (or one back with a higher incarnation) is put in the next
  * NEWS_SENDS messages the node sends, and a failure notice in more (dead_news_sends), so that
@@ -36,9 +36,9 @@ typedef struct {
     uint32_t incarnation;
     uint32_t heartbeat;
     uint32_t last_update;  /* tick at which the heartbeat last increased here */
-    uint16_t check_lo;     /* low 16 bits of the tick of its one valid deadline check (below) */
     uint8_t news_left;     /* sends left while queued as news */
     unsigned state : 2;
+    unsigned queued : 1;    /* a deadline check is queued for it (a hint against queueing twice) */
     unsigned dead_news : 1; /* removed on evidence worth spreading: a failed probe or a notice */
     unsigned in_news : 1;   /* in the news queue (perhaps with no sends left, until popped) */
     unsigned advanced : 1;  /* its heartbeat rose here since it was admitted: it ran after that */
@@ -53,6 +53,10 @@ typedef struct {
     uint32_t *v;
     uint32_t n, cap;
 } u32vec_t;
+
+typedef struct {
+    uint32_t tick, idx;
+} check_t;
 
 struct member_node {
     member_env_t env;
@@ -89,8 +93,9 @@ struct member_node {
     uint32_t nprobes;
     u32vec_t removed; /* entries removed at some point (some may have come back since) */
 
-    u32vec_t *wheel; /* wheel[t % wheel_size]: entries whose deadline check is at tick t */
-    uint32_t wheel_size;
+    check_t *checks; /* deadline checks of members at risk: a min-heap by (tick, entry) */
+    uint32_t nchecks, checks_cap;
+    uint32_t sweep, sweep_end; /* the sweep's next entry; the tick by which its round ends */
 
     addr_t *seeds;
     size_t nseeds, next_seed;
@@ -243,13 +248,11 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
         m->own_book = true;
     }
     m->entries_cap = 16;
-    m->wheel_size = c->t_fail + c->t_remove + 2;
     m->entries = calloc(m->entries_cap, sizeof *m->entries);
     m->live = malloc(m->entries_cap * sizeof *m->live);
     m->live_pos = malloc(m->entries_cap * sizeof *m->live_pos);
     m->marks = calloc((m->entries_cap + 63) / 64, sizeof *m->marks);
-    m->wheel = calloc(m->wheel_size, sizeof *m->wheel);
-    if (!m->book || !m->entries || !m->live || !m->live_pos || !m->marks || !m->wheel) {
+    if (!m->book || !m->entries || !m->live || !m->live_pos || !m->marks) {
         member_free(m);
         return NULL;
     }
@@ -260,10 +263,7 @@ void member_free(member_node_t *m)
 {
     if (!m)
         return;
-    if (m->wheel)
-        for (uint32_t i = 0; i < m->wheel_size; i++)
-            free(m->wheel[i].v);
-    free(m->wheel);
+    free(m->checks);
     free(m->removed.v);
     free(m->recent.v);
     free(m->recent_at.v);
@@ -281,16 +281,76 @@ void member_free(member_node_t *m)
 
 /* ---- the list ---- */
 
-/* Sets the entry's next deadline check; an earlier pending one becomes stale and is skipped.
- * The entry keeps the tick's low 16 bits: its pending checks are all less than wheel_size ticks
- * ahead, so they differ there whenever wheel_size <= 65536. With longer timeouts a stale check
- * may pass for the valid one; that costs one more look, which is harmless, since a check judges
- * the entry afresh from its last update and schedules the next one from that. */
-static void schedule(member_node_t *m, uint32_t idx, uint32_t tick)
+/* ---- timeouts ----
+ * A member is suspected exactly when it has not been heard from for more than t_fail ticks
+ * (at last_update + t_fail + 1) and removed t_remove ticks later. Nearly every member is heard
+ * from every few ticks, so its deadline keeps moving: a check queued per member would mostly be
+ * re-queued, and at 10,000 nodes the queue took more memory than the list. Instead a sweep looks
+ * at every entry once per round of at most sweep_period ticks and queues a check only for a
+ * member whose deadline falls within the next 2 * sweep_period ticks (it is at risk). Two looks
+ * at an entry are less than 2 * sweep_period apart and 2 * sweep_period <= t_fail, so no deadline
+ * passes unqueued after any update. A check judges its member afresh from its last update, so a
+ * stale or repeated one is harmless; the queue holds only members at risk and suspects. */
+
+static uint32_t sweep_period(const member_cfg_t *c)
 {
-    m->entries[idx].check_lo = (uint16_t)tick;
-    /* On allocation failure the entry is never checked again; the node keeps running. */
-    (void)vec_push(&m->wheel[tick % m->wheel_size], idx);
+    return c->t_fail / 4 ? c->t_fail / 4 : 1;
+}
+
+static bool check_before(check_t a, check_t b)
+{
+    return a.tick < b.tick || (a.tick == b.tick && a.idx < b.idx);
+}
+
+/* Queues a check of entry idx at `tick`. */
+static void queue_check(member_node_t *m, uint32_t idx, uint32_t tick)
+{
+    if (m->nchecks == m->checks_cap) {
+        uint32_t cap = m->checks_cap ? m->checks_cap * 2 : 16;
+        check_t *p = realloc(m->checks, (size_t)cap * sizeof *p);
+        if (!p)
+            return; /* the entry is looked at again by the next round of the sweep */
+        m->checks = p;
+        m->checks_cap = cap;
+    }
+    check_t c = { tick, idx };
+    uint32_t i = m->nchecks++;
+    while (i > 0 && check_before(c, m->checks[(i - 1) / 2])) {
+        m->checks[i] = m->checks[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    m->checks[i] = c;
+    m->entries[idx].queued = 1;
+}
+
+static check_t pop_check(member_node_t *m)
+{
+    check_t top = m->checks[0], last = m->checks[--m->nchecks];
+    uint32_t i = 0, n = m->nchecks;
+    for (;;) {
+        uint32_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && check_before(m->checks[child + 1], m->checks[child]))
+            child++;
+        if (!check_before(m->checks[child], last))
+            break;
+        m->checks[i] = m->checks[child];
+        i = child;
+    }
+    if (n > 0)
+        m->checks[i] = last;
+    return top;
+}
+
+/* Queues the suspicion check of a live, unsuspected entry if its deadline is near. */
+static void watch(member_node_t *m, uint32_t idx, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    entry_t *ent = &m->entries[idx];
+    uint32_t due = ent->last_update + c->t_fail + 1;
+    if (ent->state == ST_ALIVE && !ent->queued && due <= now + 2 * sweep_period(c))
+        queue_check(m, idx, due > now ? due : now + 1);
 }
 
 static void live_add(member_node_t *m, uint32_t idx)
@@ -465,7 +525,8 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->dead_news = false;
     ent->advanced = false;
     live_add(m, idx);
-    schedule(m, idx, now + m->env.cfg->t_fail + 1);
+    ent->queued = 0; /* a check queued in an earlier life is for another deadline */
+    watch(m, idx, now);
     news_add(m, idx, NEWS_SENDS, now);
     probe_offer(m, idx, now);
     m->stats.joins++;
@@ -563,7 +624,8 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
             /* Its pending check is the removal deadline; suspicion must restart from now. */
             m->stats.refuted++;
             ent->state = ST_ALIVE;
-            schedule(m, idx, now + m->env.cfg->t_fail + 1);
+            ent->queued = 0; /* its queued check is the removal deadline: the sweep takes over */
+            watch(m, idx, now);
         }
     }
 }
@@ -573,32 +635,38 @@ static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
     merge_numbered(m, e, addrbook_find(m->book, e->addr), now);
 }
 
-/* Deadline checks due at tick `now`: suspect, remove, or look again later. */
-static void check_timeouts(member_node_t *m, uint32_t now)
+/* Judges entry idx at tick `now`: suspect, remove, or (still heard from) watch again. */
+static void judge(member_node_t *m, uint32_t idx, uint32_t now)
 {
     const member_cfg_t *c = m->env.cfg;
-    u32vec_t *bucket = &m->wheel[now % m->wheel_size];
-    u32vec_t due = *bucket;
-    *bucket = (u32vec_t){ 0 };
-    for (uint32_t i = 0; i < due.n; i++) {
-        uint32_t idx = due.v[i];
-        entry_t *ent = &m->entries[idx];
-        if (ent->state == ST_REMOVED || ent->check_lo != (uint16_t)now)
-            continue;
-        uint32_t age = now - ent->last_update;
-        if (age <= c->t_fail) {
-            schedule(m, idx, ent->last_update + c->t_fail + 1);
-        } else if (age <= c->t_fail + c->t_remove) {
-            ent->state = ST_SUSPECT;
-            schedule(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
-        } else {
-            remove_member(m, idx, false, now);
-        }
+    entry_t *ent = &m->entries[idx];
+    ent->queued = 0;
+    if (ent->state != ST_ALIVE && ent->state != ST_SUSPECT)
+        return;
+    uint32_t age = now - ent->last_update;
+    if (age > c->t_fail + c->t_remove) {
+        remove_member(m, idx, false, now);
+    } else if (age > c->t_fail) {
+        ent->state = ST_SUSPECT;
+        queue_check(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
+    } else {
+        watch(m, idx, now);
     }
-    /* Every deadline set above is in (now, now + wheel_size), so nothing was scheduled into
-     * this bucket meanwhile: hand the drained vector's memory back to it. */
-    due.n = 0;
-    *bucket = due;
+}
+
+/* Checks due at tick `now`, then this tick's share of the sweep. */
+static void check_timeouts(member_node_t *m, uint32_t now)
+{
+    while (m->nchecks > 0 && m->checks[0].tick <= now)
+        judge(m, pop_check(m).idx, now);
+    if (m->sweep >= m->nentries) {
+        m->sweep = 0;
+        m->sweep_end = now + sweep_period(m->env.cfg) - 1;
+    }
+    uint32_t ticks_left = m->sweep_end >= now ? m->sweep_end - now + 1 : 1;
+    uint32_t quota = (m->nentries - m->sweep + ticks_left - 1) / ticks_left;
+    for (uint32_t end = m->sweep + quota; m->sweep < end; m->sweep++)
+        watch(m, m->sweep, now);
 }
 
 /* ---- messages ---- */
@@ -1003,9 +1071,11 @@ void member_resume(member_node_t *m, uint32_t ticks, uint32_t now)
         uint32_t shifted = ent->last_update + ticks;
         ent->last_update = shifted < now ? shifted : now;
         uint32_t due = ent->last_update + c->t_fail + 1;
+        ent->queued = 0; /* checks queued before the pause are for other deadlines */
         if (ent->state == ST_SUSPECT)
-            due += c->t_remove;
-        schedule(m, idx, due > now ? due : now); /* the old checks, in skipped ticks, go stale */
+            queue_check(m, idx, due + c->t_remove);
+        else if (due <= now + 2 * sweep_period(c))
+            queue_check(m, idx, due > now ? due : now);
     }
     for (uint32_t k = 0; k < m->nprobes; k++) {
         uint32_t shifted = m->probe_since[k] + ticks;
