@@ -29,8 +29,7 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 /* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
  * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
  * random. The member is the address numbered by the entry's index in the book; what only some
- * members need, or only some operations touch, lives beside the table (positions in live[],
- * removal times with the recent removals, queueing times with the news, the marks of the message
+ * members need, or only some operations touch, lives beside the table (removal times with the recent removals, queueing times with the news, the marks of the message
  * being built, the last tell in a small cache). */
 typedef struct {
     uint32_t incarnation;
@@ -70,12 +69,10 @@ struct member_node {
     bool own_book;
     entry_t *entries; /* [0, nentries): every member ever known, tombstones included; blanks */
     uint32_t nentries, entries_cap;
-    uint32_t *live; /* indices of alive and suspected entries (entries_cap long) */
-    uint32_t *live_pos; /* live_pos[i]: entry i's index in live[] while it is alive or suspected */
     uint64_t *marks; /* bit i: entry i is in the message being built (entries_cap bits) */
     uint32_t marked[WIRE_MAX_ENTRIES], nmarked; /* the entries whose bit is set */
-    uint32_t nlive;
-    uint32_t cursor; /* round-robin position in live[] for gossip content */
+    uint32_t nlive; /* alive and suspected entries */
+    uint32_t cursor; /* round-robin position in entries[] for gossip content */
     u32vec_t recent;         /* entries removed on evidence, in removal order, for notices */
     u32vec_t recent_at;      /* the tick of each of those removals */
     uint32_t recent_head;    /* recent.v[0..head) are too old to send */
@@ -196,15 +193,7 @@ static int ensure_entry(member_node_t *m, uint32_t idx)
         return -1;
     memset(e + m->entries_cap, 0, (size_t)(cap - m->entries_cap) * sizeof *e);
     m->entries = e;
-    /* If one of these fails, entries_cap stays and all are retried (each only ever grows). */
-    uint32_t *l = realloc(m->live, (size_t)cap * sizeof *l);
-    if (!l)
-        return -1;
-    m->live = l;
-    uint32_t *lp = realloc(m->live_pos, (size_t)cap * sizeof *lp);
-    if (!lp)
-        return -1;
-    m->live_pos = lp;
+    /* If this fails, entries_cap stays and both are retried (each only ever grows). */
     size_t old_words = ((size_t)m->entries_cap + 63) / 64, words = ((size_t)cap + 63) / 64;
     uint64_t *mk = realloc(m->marks, words * sizeof *mk);
     if (!mk)
@@ -249,10 +238,8 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
     }
     m->entries_cap = 16;
     m->entries = calloc(m->entries_cap, sizeof *m->entries);
-    m->live = malloc(m->entries_cap * sizeof *m->live);
-    m->live_pos = malloc(m->entries_cap * sizeof *m->live_pos);
     m->marks = calloc((m->entries_cap + 63) / 64, sizeof *m->marks);
-    if (!m->book || !m->entries || !m->live || !m->live_pos || !m->marks) {
+    if (!m->book || !m->entries || !m->marks) {
         member_free(m);
         return NULL;
     }
@@ -268,8 +255,6 @@ void member_free(member_node_t *m)
     free(m->recent.v);
     free(m->recent_at.v);
     free(m->entries);
-    free(m->live);
-    free(m->live_pos);
     free(m->marks);
     if (m->own_book)
         addrbook_free(m->book);
@@ -353,19 +338,12 @@ static void watch(member_node_t *m, uint32_t idx, uint32_t now)
         queue_check(m, idx, due > now ? due : now + 1);
 }
 
-static void live_add(member_node_t *m, uint32_t idx)
+static bool is_live(const member_node_t *m, uint32_t idx)
 {
-    m->live_pos[idx] = m->nlive;
-    m->live[m->nlive++] = idx;
+    return m->entries[idx].state == ST_ALIVE || m->entries[idx].state == ST_SUSPECT;
 }
 
-static void live_remove(member_node_t *m, uint32_t idx)
-{
-    uint32_t pos = m->live_pos[idx];
-    uint32_t last = m->live[--m->nlive];
-    m->live[pos] = last;
-    m->live_pos[last] = pos;
-}
+
 
 /* ---- probe targets: the nearest successors of this node in a scrambled address order ---- */
 
@@ -419,8 +397,9 @@ static void probe_forget(member_node_t *m, uint32_t idx, uint32_t now)
             since[nkeep++] = m->probe_since[j];
         }
     m->nprobes = 0;
-    for (uint32_t j = 0; j < m->nlive; j++) { /* rare: only when a probed member leaves */
-        uint32_t cand = m->live[j];
+    for (uint32_t cand = 0; cand < m->nentries; cand++) { /* rare: a probed member leaves */
+        if (!is_live(m, cand))
+            continue;
         bool kept = false;
         for (uint32_t q = 0; q < nkeep; q++)
             kept |= keep[q] == cand;
@@ -502,7 +481,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     entry_t *ent = &m->entries[idx];
     ent->state = ST_REMOVED;
     ent->dead_news = spread;
-    live_remove(m, idx);
+    m->nlive--;
     probe_forget(m, idx, now);
     (void)vec_push(&m->removed, idx); /* without memory it is just never rechecked */
     if (spread && vec_push(&m->recent, idx) == 0 && vec_push(&m->recent_at, now) != 0)
@@ -524,7 +503,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->state = ST_ALIVE;
     ent->dead_news = false;
     ent->advanced = false;
-    live_add(m, idx);
+    m->nlive++;
     ent->queued = 0; /* a check queued in an earlier life is for another deadline */
     watch(m, idx, now);
     news_add(m, idx, NEWS_SENDS, now);
@@ -806,10 +785,10 @@ static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
     add_news(m, max - 1, now);
     if (msg->count + TOMBS_PER_MSG < max)
         add_recent_removals(m, now);
-    for (uint32_t seen = 0; seen < m->nlive && msg->count < max; seen++) {
-        if (m->cursor >= m->nlive)
+    for (uint32_t seen = 0; seen < m->nentries && msg->count < max; seen++) {
+        if (m->cursor >= m->nentries)
             m->cursor = 0;
-        uint32_t idx = m->live[m->cursor++];
+        uint32_t idx = m->cursor++;
         if (m->entries[idx].state == ST_ALIVE && !is_marked(m, idx))
             add_to_msg(m, idx);
     }
@@ -890,17 +869,30 @@ static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t g
 
 /* Up to `fanout` distinct random members that are not suspected, preferring those seen running
  * within t_fail / 4 ticks: after a mass failure most of the list is dead but not yet suspected,
- * and gossip sent there would be lost while the survivors starve of fresh heartbeats and news. */
+ * and gossip sent there would be lost while the survivors starve of fresh heartbeats and news.
+ * Draws are over the whole table (tombstones and blanks are drawn and rejected: there is no
+ * array of live members, which would cost 4 bytes per member); when few entries are live and
+ * the draws come up short, a walk from a random entry takes the next ones that qualify. */
 static uint32_t pick_targets(member_node_t *m, uint32_t *out, uint32_t now)
 {
-    uint32_t want = m->env.cfg->fanout, got = 0;
+    uint32_t want = m->env.cfg->fanout, got = 0, n = m->nentries;
     uint32_t fresh = m->env.cfg->t_fail / 4 > 2 ? m->env.cfg->t_fail / 4 : 2;
+    if (m->nlive == 0)
+        return 0;
     for (int pass = 0; pass < 2; pass++)
-        for (uint32_t tries = 0; got < want && tries < 8 * want && m->nlive > 0; tries++) {
-            uint32_t idx = m->live[rng_below(m->env.rng, m->nlive)];
+        for (uint32_t tries = 0; got < want && tries < 8 * want; tries++) {
+            uint32_t idx = rng_below(m->env.rng, n);
             if (try_target(m, idx, out, got, pass == 0, fresh, now))
                 out[got++] = idx;
         }
+    if (got < want && got < m->nlive) {
+        uint32_t start = rng_below(m->env.rng, n);
+        for (uint32_t k = 0; k < n && got < want; k++) {
+            uint32_t idx = (start + k) % n;
+            if (try_target(m, idx, out, got, false, fresh, now))
+                out[got++] = idx;
+        }
+    }
     return got;
 }
 
@@ -1065,8 +1057,9 @@ void member_resume(member_node_t *m, uint32_t ticks, uint32_t now)
     if (!m->started || ticks == 0)
         return;
     const member_cfg_t *c = m->env.cfg;
-    for (uint32_t k = 0; k < m->nlive; k++) {
-        uint32_t idx = m->live[k];
+    for (uint32_t idx = 0; idx < m->nentries; idx++) {
+        if (!is_live(m, idx))
+            continue;
         entry_t *ent = &m->entries[idx];
         uint32_t shifted = ent->last_update + ticks;
         ent->last_update = shifted < now ? shifted : now;
@@ -1102,14 +1095,19 @@ size_t member_count(const member_node_t *m)
     return m->nlive;
 }
 
-addr_t member_at(const member_node_t *m, size_t i)
+size_t member_list(const member_node_t *m, addr_t *addrs, uint32_t *incarnations)
 {
-    return addr_of(m, m->live[i]);
-}
-
-uint32_t member_incarnation_at(const member_node_t *m, size_t i)
-{
-    return m->entries[m->live[i]].incarnation;
+    size_t n = 0;
+    for (uint32_t idx = 0; idx < m->nentries; idx++) {
+        if (!is_live(m, idx))
+            continue;
+        if (addrs)
+            addrs[n] = addr_of(m, idx);
+        if (incarnations)
+            incarnations[n] = m->entries[idx].incarnation;
+        n++;
+    }
+    return n;
 }
 
 static int state_of(const member_node_t *m, addr_t a)

@@ -313,8 +313,10 @@ static void test_join_all(void)
         CU_ASSERT_TRUE(member_in_group(M(c, i)));
         CU_ASSERT_EQUAL(member_count(M(c, i)), n - 1);
         CU_ASSERT_FALSE(member_knows(M(c, i), A(i)));
+        addr_t listed[16];
+        CU_ASSERT_EQUAL(member_list(M(c, i), listed, NULL), n - 1);
         for (size_t k = 0; k < member_count(M(c, i)); k++) {
-            addr_t a = member_at(M(c, i), k);
+            addr_t a = listed[k];
             CU_ASSERT(a.id >= 1 && a.id <= n && a.id != i && a.port == 0);
         }
         for (uint32_t j = 1; j <= n; j++) {
@@ -504,6 +506,17 @@ static void test_detection_time(void)
         member_get_stats(M(c, i), &st);
         CU_ASSERT_EQUAL(st.removals, 1);
         CU_ASSERT_EQUAL(member_count(M(c, i)), n - 2);
+        /* the list holds exactly the members known, with their incarnations */
+        addr_t listed[N];
+        uint32_t inc[N];
+        CU_ASSERT_EQUAL_FATAL(member_list(M(c, i), listed, inc), n - 2);
+        for (uint32_t k = 0; k < n - 2; k++) {
+            CU_ASSERT(listed[k].id != F && listed[k].id != i);
+            CU_ASSERT_TRUE(member_knows(M(c, i), listed[k]));
+            CU_ASSERT_EQUAL(inc[k], c->nodes[listed[k].id].start); /* incarnation = start tick */
+            for (uint32_t q = 0; q < k; q++)
+                CU_ASSERT_FALSE(addr_eq(listed[q], listed[k]));
+        }
     }
     /* nothing else removed, and the failed node wrote nothing after T */
     CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n - 1);
@@ -550,6 +563,34 @@ static void test_long_timeouts(void)
         CU_ASSERT(gone[i] >= T + cfg.t_fail + cfg.t_remove && gone[i] <= upper);
         CU_ASSERT_EQUAL(first_suspect[i], gone[i] - cfg.t_remove);
         CU_ASSERT_EQUAL(count_ev(c, i, F, EV_REMOVED, NULL, NULL), 1);
+    }
+    cluster_free(c);
+}
+
+/* Most of the group fails at once: removals leave stale slots in the list's array until it is
+ * compacted; what member_list and member_count report is exactly the survivors. */
+static void test_mass_failure_list(void)
+{
+    enum { N = 20, S = 8 };
+    member_cfg_t cfg = small_cfg(16);
+    cluster_t *c = cluster_new(N, &cfg, 1008);
+    cluster_start_staggered(c, 1, N);
+    cluster_run_to(c, 40);
+    CU_ASSERT_TRUE_FATAL(converged(c, N));
+    for (uint32_t id = S + 1; id <= N; id++)
+        cluster_fail(c, id);
+    cluster_run_to(c, 40 + cfg.t_fail + cfg.t_remove + 2 + HOPS + 5);
+    for (uint32_t i = 1; i <= S; i++) {
+        addr_t listed[N];
+        CU_ASSERT_EQUAL(member_count(M(c, i)), S - 1);
+        CU_ASSERT_EQUAL_FATAL(member_list(M(c, i), listed, NULL), S - 1);
+        bool seen[N + 1] = { false };
+        for (uint32_t k = 0; k < S - 1; k++) {
+            CU_ASSERT(listed[k].id >= 1 && listed[k].id <= S && listed[k].id != i);
+            CU_ASSERT_FALSE(seen[listed[k].id]);
+            seen[listed[k].id] = true;
+        }
+        CU_ASSERT_EQUAL(count_ev(c, i, 0, EV_REMOVED, NULL, NULL), N - S);
     }
     cluster_free(c);
 }
@@ -2263,6 +2304,7 @@ int add_membership_suite(void)
         { "failure detected within t_fail..t_fail+t_remove+bound", test_detection_time },
         { "timeouts beyond 65536 ticks: suspicion and removal still exact", test_long_timeouts },
         { "size_hint: lists grow past it", test_size_hint_is_only_a_hint },
+        { "12 of 20 fail at once: the list holds exactly the survivors", test_mass_failure_list },
         { "no false removals, n=10", test_no_false_removal_10 },
         { "no false removals, n=50, partial samples", test_no_false_removal_50_partial },
         { "tombstone: stale gossip ignored, new incarnation re-added",
