@@ -31,6 +31,10 @@ typedef struct {
      * a member that is alive after all (a healed partition, a false detection) learns of its
      * removal and comes back with a higher incarnation. 0: never. */
     uint32_t recheck_period;
+    /* The group size expected (member_default_cfg's n): a list grows by doubling but stops at
+     * this size on the way, so a 10,000-node group's lists hold 10,000 entries, not 16,384.
+     * Lists still grow past it if more addresses appear. 0: no hint. */
+    uint32_t size_hint;
 } member_cfg_t;
 
 #define MEMBER_MAX_PROBES 8
@@ -80,10 +84,10 @@ bool member_in_group(const member_node_t *m);
 uint64_t member_version(const member_node_t *m);
 /* Members currently in the list (alive or suspected), self excluded. */
 size_t member_count(const member_node_t *m);
-/* The i-th member currently in the list, 0 <= i < member_count(m); order is unspecified. */
-addr_t member_at(const member_node_t *m, size_t i);
-/* The incarnation of the i-th member, as this node knows it. */
-uint32_t member_incarnation_at(const member_node_t *m, size_t i);
+/* Copies the members currently in the list (member_count of them, in no particular order) into
+ * addrs and their incarnations, as this node knows them, into incarnations (either may be NULL).
+ * Returns how many. */
+size_t member_list(const member_node_t *m, addr_t *addrs, uint32_t *incarnations);
 /* True if a is in the list (alive or suspected). */
 bool member_knows(const member_node_t *m, addr_t a);
 bool member_suspects(const member_node_t *m, addr_t a);

@@ -112,6 +112,76 @@ typedef struct {
 
 /* Returns the encoded length, or a negative wire_status_t. */
 int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap);
+
+/* In place, for the membership hot path: a message is built straight into its buffer and read
+ * straight out of the received bytes, with no member_msg_t in between (a gossip message carries
+ * up to 64 entries, and every node sends and reads several per tick). wire_encode_member and
+ * wire_decode_member are these functions plus the copy. */
+static inline void wire_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void wire_put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static inline uint16_t wire_get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t wire_get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+/* A membership message being built in buf, which holds WIRE_MAX_MEMBER_MSG bytes. */
+typedef struct {
+    uint8_t *buf;
+    uint16_t count;
+} wire_builder_t;
+
+/* Writes the header of a message of a known membership type; no entries yet. */
+void wire_build_member(wire_builder_t *b, uint8_t *buf, msg_type_t type, addr_t from);
+/* Appends an entry; the caller keeps count below WIRE_MAX_ENTRIES. */
+static inline void wire_build_entry(wire_builder_t *b, addr_t a, uint32_t incarnation,
+                                    uint32_t heartbeat)
+{
+    uint8_t *p = b->buf + WIRE_HEADER_SIZE + (size_t)b->count++ * WIRE_ENTRY_SIZE;
+    wire_put32(p, a.id);
+    wire_put16(p + 4, a.port);
+    wire_put32(p + 6, incarnation);
+    wire_put32(p + 10, heartbeat);
+}
+/* Sets the count in the header; returns the message's length. */
+size_t wire_build_end(wire_builder_t *b);
+
+/* A received membership message, checked as wire_decode_member checks it; its entries are read
+ * from the bytes, which must outlive the view. */
+typedef struct {
+    msg_type_t type;
+    addr_t from;
+    uint16_t count;
+    const uint8_t *entries;
+} wire_view_t;
+
+/* Returns WIRE_OK (and fills *v) or a negative wire_status_t. */
+int wire_view_member(const uint8_t *buf, size_t len, wire_view_t *v);
+static inline addr_t wire_view_addr(const wire_view_t *v, uint16_t i)
+{
+    const uint8_t *p = v->entries + (size_t)i * WIRE_ENTRY_SIZE;
+    return addr_make(wire_get32(p), wire_get16(p + 4));
+}
+static inline wire_entry_t wire_view_entry(const wire_view_t *v, uint16_t i)
+{
+    const uint8_t *p = v->entries + (size_t)i * WIRE_ENTRY_SIZE;
+    return (wire_entry_t){ addr_make(wire_get32(p), wire_get16(p + 4)), wire_get32(p + 6),
+                           wire_get32(p + 10) };
+}
 /* Fills *out; returns WIRE_OK or a negative wire_status_t. */
 int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out);
 /* The type byte of a well-framed message (magic and version checked), or a negative status. */

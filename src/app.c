@@ -50,7 +50,8 @@ typedef struct {
     uint32_t start_tick;
     bool started;
     bool failed;
-    bool joining_to_fail; /* failed before it booted: it runs until it has joined, then stops */
+    bool joining_to_fail; /* failed before it booted or was answered: it runs until it has
+                           * joined, then stops */
     bool paused;          /* frozen after tick paused_at; it runs again at resume_at */
     uint32_t paused_at, resume_at;
 } app_node_t;
@@ -170,8 +171,12 @@ static void fail_node(run_t *r, uint32_t i, uint32_t now)
     node->paused = false;
     r->nfailed++;
     log_event(&r->log, node_addr(i), now, "Node failed at time=%u", (unsigned)now);
-    if (!node->started && now < node->start_tick)
-        node->joining_to_fail = true; /* see run_ticks */
+    /* A node that has not started, or has started but not yet been answered, first makes sure
+     * the group heard its join request (see run_ticks): otherwise, its request lost, nobody
+     * would ever list it, and no survivor could log its join and its removal. */
+    if ((!node->started && now < node->start_tick) ||
+        (node->started && !member_in_group(node->member)))
+        node->joining_to_fail = true;
     else
         emulnet_set_down(r->net, node_addr(i));
 }
@@ -950,8 +955,8 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
     while ((msg = emulnet_recv(r->net, self, now))) {
         int type = wire_peek_type(msg->data, msg->len);
         if (r->nodes[i].joining_to_fail) {
-            /* Failed before it booted: it only makes sure the group heard its join request.
-             * Any answer means it did; then it stops, logging nothing. */
+            /* Failed before it booted or was answered: it only makes sure the group heard its
+             * join request. Any answer means it did; then it stops, logging nothing. */
             bool answered = type == MSG_JOINREP || type == MSG_GOSSIP;
             free(msg);
             if (answered) {
@@ -983,9 +988,9 @@ static void run_ticks(run_t *r)
         emulnet_deliver(r->net, now);
         for (uint32_t i = 0; i < r->n; i++) {
             app_node_t *node = &r->nodes[i];
-            /* A node whose failure came before its start still boots and asks to join (again
-             * every join_retry ticks until answered), then stays down: it joins the group and
-             * must be detected like any other. */
+            /* A node whose failure came before its start, or before its join was answered,
+             * still (boots and) asks to join, again every join_retry ticks until answered, then
+             * stays down: it joins the group and must be detected like any other. */
             if (node->paused && now == node->resume_at) {
                 node->paused = false;
                 log_event(&r->log, node_addr(i), now, "Node resumed at time=%u", (unsigned)now);

@@ -598,10 +598,7 @@ static void ensure_ring(kv_node_t *n, uint32_t now, bool needed)
     }
     n->scratch[0] = n->self;
     n->scratch_inc[0] = 0; /* a node never hands anything to itself */
-    for (size_t i = 1; i < count; i++) {
-        n->scratch[i] = member_at(m, i - 1);
-        n->scratch_inc[i] = member_incarnation_at(m, i - 1);
-    }
+    member_list(m, n->scratch + 1, n->scratch_inc + 1);
     ring_t tmp = n->prev;
     n->prev = n->ring;
     n->ring = tmp;

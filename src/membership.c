@@ -1,7 +1,7 @@
 /* membership.c: one node's membership list and the gossip heartbeat protocol.
  * Entries live in an array indexed by the address book's number of each address (a node not
  * listed is a blank entry); removed entries stay as tombstones so stale gossip never re-adds
- * them; a timing wheel finds timeouts without scanning the list. */
+ * them; a sweep and a small heap of deadline checks find timeouts (see "Timeouts"). */
 #include "membership.h"
 
 #include <math.h>
@@ -14,7 +14,7 @@
 enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 
 #define MAX_FANOUT 64
-#define MAX_TIMEOUT 1000000 /* ticks; bounds the timing wheel */
+#define MAX_TIMEOUT 1000000 /* ticks */
 
 /* News: a newly admitted member (or one back with a higher incarnation) is put in the next
  * NEWS_SENDS messages the node sends, and a failure notice in more (dead_news_sends), so that
@@ -26,23 +26,23 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define NEWS_PER_MSG 8
 #define NEWS_HORIZON 4
 
-/* One member as this node knows it: 28 bytes, since a node holds one per member of the group
- * (10,000 nodes hold 10^8). The member is the address numbered by the entry's index in the book;
- * what only some members need lives beside the table (removal times with the recent removals,
- * queueing times with the news, the last tell in a small cache). */
+/* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
+ * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
+ * random. The member is the address numbered by the entry's index in the book; what only some
+ * members need, or only some operations touch, lives beside the table (removal times with the recent removals, queueing times with the news, the marks of the message
+ * being built, the last tell in a small cache). */
 typedef struct {
     uint32_t incarnation;
     uint32_t heartbeat;
-    uint32_t last_update; /* tick at which the heartbeat last increased here */
-    uint32_t live_pos;    /* index in live[] while alive or suspected */
-    uint32_t stamp;       /* serial of the last message that listed it */
-    uint32_t check_at;    /* tick of its one valid deadline check; other wheel slots are stale */
-    uint8_t state;
-    uint8_t news_left;    /* sends left while queued as news */
-    bool dead_news : 1;   /* removed on evidence worth spreading: a failed probe or a notice */
-    bool in_news : 1;     /* in the news queue (perhaps with no sends left, until popped) */
-    bool advanced : 1;    /* its heartbeat rose here since it was admitted: it ran after that */
+    uint32_t last_update;  /* tick at which the heartbeat last increased here */
+    uint8_t news_left;     /* sends left while queued as news */
+    unsigned state : 2;
+    unsigned queued : 1;    /* a deadline check is queued for it (a hint against queueing twice) */
+    unsigned dead_news : 1; /* removed on evidence worth spreading: a failed probe or a notice */
+    unsigned in_news : 1;   /* in the news queue (perhaps with no sends left, until popped) */
+    unsigned advanced : 1;  /* its heartbeat rose here since it was admitted: it ran after that */
 } entry_t;
+_Static_assert(sizeof(entry_t) == 16, "a member entry is 16 bytes");
 
 /* Tells (tell_if_removed) remembered by member, direct-mapped: at most one per member and tick,
  * except for two members that share a slot in the same tick (a harmless extra message). */
@@ -52,6 +52,10 @@ typedef struct {
     uint32_t *v;
     uint32_t n, cap;
 } u32vec_t;
+
+typedef struct {
+    uint32_t tick, idx;
+} check_t;
 
 struct member_node {
     member_env_t env;
@@ -65,9 +69,10 @@ struct member_node {
     bool own_book;
     entry_t *entries; /* [0, nentries): every member ever known, tombstones included; blanks */
     uint32_t nentries, entries_cap;
-    uint32_t *live; /* indices of alive and suspected entries (entries_cap long) */
-    uint32_t nlive;
-    uint32_t cursor; /* round-robin position in live[] for gossip content */
+    uint64_t *marks; /* bit i: entry i is in the message being built (entries_cap bits) */
+    uint32_t marked[WIRE_MAX_ENTRIES], nmarked; /* the entries whose bit is set */
+    uint32_t nlive; /* alive and suspected entries */
+    uint32_t cursor; /* round-robin position in entries[] for gossip content */
     u32vec_t recent;         /* entries removed on evidence, in removal order, for notices */
     u32vec_t recent_at;      /* the tick of each of those removals */
     uint32_t recent_head;    /* recent.v[0..head) are too old to send */
@@ -78,7 +83,6 @@ struct member_node {
     uint64_t news_pending; /* sends left over the whole queue */
     bool hearing_reply; /* merging a join reply: what it lists is no news to the others */
     uint32_t told[TOLD_SLOTS], told_tick[TOLD_SLOTS]; /* entry + 1 told at tick + 1 */
-    uint32_t stamp; /* message serial, to avoid listing an entry twice in one message */
     uint64_t version; /* counts changes to the list: admissions and removals */
 
     uint32_t probe[MEMBER_MAX_PROBES]; /* entries probed, nearest successor first */
@@ -86,16 +90,17 @@ struct member_node {
     uint32_t nprobes;
     u32vec_t removed; /* entries removed at some point (some may have come back since) */
 
-    u32vec_t *wheel; /* wheel[t % wheel_size]: entries whose deadline check is at tick t */
-    uint32_t wheel_size;
+    check_t *checks; /* deadline checks of members at risk: a min-heap by (tick, entry) */
+    uint32_t nchecks, checks_cap;
+    uint32_t sweep, sweep_end; /* the sweep's next entry; the tick by which its round ends */
 
     addr_t *seeds;
     size_t nseeds, next_seed;
     uint32_t join_sent_at;
 
     member_stats_t stats;
-    member_msg_t msg; /* scratch for decoding and encoding */
-    uint32_t numbers[WIRE_MAX_ENTRIES]; /* book numbers of msg's entries, when merging */
+    wire_builder_t out; /* the message being built, in buf */
+    uint32_t numbers[WIRE_MAX_ENTRIES]; /* book numbers of a received message's entries */
     uint8_t buf[WIRE_MAX_MEMBER_MSG];
 };
 
@@ -112,6 +117,7 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->probes = 3;
     cfg->probe_period = 2;
     cfg->recheck_period = 10;
+    cfg->size_hint = n;
     member_cfg_for_network(cfg, 0.0, 1);
     uint64_t per_tick = (uint64_t)cfg->fanout * (cfg->max_entries - 1);
     uint64_t cover = ((uint64_t)n + per_tick - 1) / per_tick;
@@ -179,15 +185,21 @@ static int ensure_entry(member_node_t *m, uint32_t idx)
     uint32_t cap = m->entries_cap;
     while (cap <= idx)
         cap *= 2;
+    uint32_t hint = m->env.cfg->size_hint;
+    if (idx < hint && cap > hint)
+        cap = hint;
     entry_t *e = realloc(m->entries, (size_t)cap * sizeof *e);
     if (!e)
         return -1;
     memset(e + m->entries_cap, 0, (size_t)(cap - m->entries_cap) * sizeof *e);
     m->entries = e;
-    uint32_t *l = realloc(m->live, (size_t)cap * sizeof *l);
-    if (!l)
-        return -1; /* entries grew, live did not: entries_cap stays, so both are retried */
-    m->live = l;
+    /* If this fails, entries_cap stays and both are retried (each only ever grows). */
+    size_t old_words = ((size_t)m->entries_cap + 63) / 64, words = ((size_t)cap + 63) / 64;
+    uint64_t *mk = realloc(m->marks, words * sizeof *mk);
+    if (!mk)
+        return -1;
+    memset(mk + old_words, 0, (words - old_words) * sizeof *mk);
+    m->marks = mk;
     m->entries_cap = cap;
     return 0;
 }
@@ -225,11 +237,9 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
         m->own_book = true;
     }
     m->entries_cap = 16;
-    m->wheel_size = c->t_fail + c->t_remove + 2;
     m->entries = calloc(m->entries_cap, sizeof *m->entries);
-    m->live = malloc(m->entries_cap * sizeof *m->live);
-    m->wheel = calloc(m->wheel_size, sizeof *m->wheel);
-    if (!m->book || !m->entries || !m->live || !m->wheel) {
+    m->marks = calloc((m->entries_cap + 63) / 64, sizeof *m->marks);
+    if (!m->book || !m->entries || !m->marks) {
         member_free(m);
         return NULL;
     }
@@ -240,15 +250,12 @@ void member_free(member_node_t *m)
 {
     if (!m)
         return;
-    if (m->wheel)
-        for (uint32_t i = 0; i < m->wheel_size; i++)
-            free(m->wheel[i].v);
-    free(m->wheel);
+    free(m->checks);
     free(m->removed.v);
     free(m->recent.v);
     free(m->recent_at.v);
     free(m->entries);
-    free(m->live);
+    free(m->marks);
     if (m->own_book)
         addrbook_free(m->book);
     free(m->seeds);
@@ -259,27 +266,84 @@ void member_free(member_node_t *m)
 
 /* ---- the list ---- */
 
-/* Sets the entry's next deadline check; an earlier pending one becomes stale and is skipped. */
-static void schedule(member_node_t *m, uint32_t idx, uint32_t tick)
+/* ---- timeouts ----
+ * A member is suspected exactly when it has not been heard from for more than t_fail ticks
+ * (at last_update + t_fail + 1) and removed t_remove ticks later. Nearly every member is heard
+ * from every few ticks, so its deadline keeps moving: a check queued per member would mostly be
+ * re-queued, and at 10,000 nodes the queue took more memory than the list. Instead a sweep looks
+ * at every entry once per round of at most sweep_period ticks and queues a check only for a
+ * member whose deadline falls within the next 2 * sweep_period ticks (it is at risk). Two looks
+ * at an entry are less than 2 * sweep_period apart and 2 * sweep_period <= t_fail, so no deadline
+ * passes unqueued after any update. A check judges its member afresh from its last update, so a
+ * stale or repeated one is harmless; the queue holds only members at risk and suspects. */
+
+static uint32_t sweep_period(const member_cfg_t *c)
 {
-    m->entries[idx].check_at = tick;
-    /* On allocation failure the entry is never checked again; the node keeps running. */
-    (void)vec_push(&m->wheel[tick % m->wheel_size], idx);
+    return c->t_fail / 4 ? c->t_fail / 4 : 1;
 }
 
-static void live_add(member_node_t *m, uint32_t idx)
+static bool check_before(check_t a, check_t b)
 {
-    m->entries[idx].live_pos = m->nlive;
-    m->live[m->nlive++] = idx;
+    return a.tick < b.tick || (a.tick == b.tick && a.idx < b.idx);
 }
 
-static void live_remove(member_node_t *m, uint32_t idx)
+/* Queues a check of entry idx at `tick`. */
+static void queue_check(member_node_t *m, uint32_t idx, uint32_t tick)
 {
-    uint32_t pos = m->entries[idx].live_pos;
-    uint32_t last = m->live[--m->nlive];
-    m->live[pos] = last;
-    m->entries[last].live_pos = pos;
+    if (m->nchecks == m->checks_cap) {
+        uint32_t cap = m->checks_cap ? m->checks_cap * 2 : 16;
+        check_t *p = realloc(m->checks, (size_t)cap * sizeof *p);
+        if (!p)
+            return; /* the entry is looked at again by the next round of the sweep */
+        m->checks = p;
+        m->checks_cap = cap;
+    }
+    check_t c = { tick, idx };
+    uint32_t i = m->nchecks++;
+    while (i > 0 && check_before(c, m->checks[(i - 1) / 2])) {
+        m->checks[i] = m->checks[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    m->checks[i] = c;
+    m->entries[idx].queued = 1;
 }
+
+static check_t pop_check(member_node_t *m)
+{
+    check_t top = m->checks[0], last = m->checks[--m->nchecks];
+    uint32_t i = 0, n = m->nchecks;
+    for (;;) {
+        uint32_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && check_before(m->checks[child + 1], m->checks[child]))
+            child++;
+        if (!check_before(m->checks[child], last))
+            break;
+        m->checks[i] = m->checks[child];
+        i = child;
+    }
+    if (n > 0)
+        m->checks[i] = last;
+    return top;
+}
+
+/* Queues the suspicion check of a live, unsuspected entry if its deadline is near. */
+static void watch(member_node_t *m, uint32_t idx, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    entry_t *ent = &m->entries[idx];
+    uint32_t due = ent->last_update + c->t_fail + 1;
+    if (ent->state == ST_ALIVE && !ent->queued && due <= now + 2 * sweep_period(c))
+        queue_check(m, idx, due > now ? due : now + 1);
+}
+
+static bool is_live(const member_node_t *m, uint32_t idx)
+{
+    return m->entries[idx].state == ST_ALIVE || m->entries[idx].state == ST_SUSPECT;
+}
+
+
 
 /* ---- probe targets: the nearest successors of this node in a scrambled address order ---- */
 
@@ -333,8 +397,9 @@ static void probe_forget(member_node_t *m, uint32_t idx, uint32_t now)
             since[nkeep++] = m->probe_since[j];
         }
     m->nprobes = 0;
-    for (uint32_t j = 0; j < m->nlive; j++) { /* rare: only when a probed member leaves */
-        uint32_t cand = m->live[j];
+    for (uint32_t cand = 0; cand < m->nentries; cand++) { /* rare: a probed member leaves */
+        if (!is_live(m, cand))
+            continue;
         bool kept = false;
         for (uint32_t q = 0; q < nkeep; q++)
             kept |= keep[q] == cand;
@@ -416,7 +481,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     entry_t *ent = &m->entries[idx];
     ent->state = ST_REMOVED;
     ent->dead_news = spread;
-    live_remove(m, idx);
+    m->nlive--;
     probe_forget(m, idx, now);
     (void)vec_push(&m->removed, idx); /* without memory it is just never rechecked */
     if (spread && vec_push(&m->recent, idx) == 0 && vec_push(&m->recent_at, now) != 0)
@@ -438,9 +503,9 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->state = ST_ALIVE;
     ent->dead_news = false;
     ent->advanced = false;
-    ent->stamp = 0;
-    live_add(m, idx);
-    schedule(m, idx, now + m->env.cfg->t_fail + 1);
+    m->nlive++;
+    ent->queued = 0; /* a check queued in an earlier life is for another deadline */
+    watch(m, idx, now);
     news_add(m, idx, NEWS_SENDS, now);
     probe_offer(m, idx, now);
     m->stats.joins++;
@@ -538,7 +603,8 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
             /* Its pending check is the removal deadline; suspicion must restart from now. */
             m->stats.refuted++;
             ent->state = ST_ALIVE;
-            schedule(m, idx, now + m->env.cfg->t_fail + 1);
+            ent->queued = 0; /* its queued check is the removal deadline: the sweep takes over */
+            watch(m, idx, now);
         }
     }
 }
@@ -548,49 +614,72 @@ static void merge_entry(member_node_t *m, const wire_entry_t *e, uint32_t now)
     merge_numbered(m, e, addrbook_find(m->book, e->addr), now);
 }
 
-/* Deadline checks due at tick `now`: suspect, remove, or look again later. */
-static void check_timeouts(member_node_t *m, uint32_t now)
+/* Judges entry idx at tick `now`: suspect, remove, or (still heard from) watch again. */
+static void judge(member_node_t *m, uint32_t idx, uint32_t now)
 {
     const member_cfg_t *c = m->env.cfg;
-    u32vec_t *bucket = &m->wheel[now % m->wheel_size];
-    u32vec_t due = *bucket;
-    *bucket = (u32vec_t){ 0 };
-    for (uint32_t i = 0; i < due.n; i++) {
-        uint32_t idx = due.v[i];
-        entry_t *ent = &m->entries[idx];
-        if (ent->state == ST_REMOVED || ent->check_at != now)
-            continue;
-        uint32_t age = now - ent->last_update;
-        if (age <= c->t_fail) {
-            schedule(m, idx, ent->last_update + c->t_fail + 1);
-        } else if (age <= c->t_fail + c->t_remove) {
-            ent->state = ST_SUSPECT;
-            schedule(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
-        } else {
-            remove_member(m, idx, false, now);
-        }
+    entry_t *ent = &m->entries[idx];
+    ent->queued = 0;
+    if (ent->state != ST_ALIVE && ent->state != ST_SUSPECT)
+        return;
+    uint32_t age = now - ent->last_update;
+    if (age > c->t_fail + c->t_remove) {
+        remove_member(m, idx, false, now);
+    } else if (age > c->t_fail) {
+        ent->state = ST_SUSPECT;
+        queue_check(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
+    } else {
+        watch(m, idx, now);
     }
-    /* Every deadline set above is in (now, now + wheel_size), so nothing was scheduled into
-     * this bucket meanwhile: hand the drained vector's memory back to it. */
-    due.n = 0;
-    *bucket = due;
+}
+
+/* Checks due at tick `now`, then this tick's share of the sweep. */
+static void check_timeouts(member_node_t *m, uint32_t now)
+{
+    while (m->nchecks > 0 && m->checks[0].tick <= now)
+        judge(m, pop_check(m).idx, now);
+    if (m->sweep >= m->nentries) {
+        m->sweep = 0;
+        m->sweep_end = now + sweep_period(m->env.cfg) - 1;
+    }
+    uint32_t ticks_left = m->sweep_end >= now ? m->sweep_end - now + 1 : 1;
+    uint32_t quota = (m->nentries - m->sweep + ticks_left - 1) / ticks_left;
+    for (uint32_t end = m->sweep + quota; m->sweep < end; m->sweep++)
+        watch(m, m->sweep, now);
 }
 
 /* ---- messages ---- */
 
-static wire_entry_t own_entry(const member_node_t *m)
+/* Starts a message in m->buf with this node's own entry first. */
+static void start_msg(member_node_t *m, msg_type_t type)
 {
-    return (wire_entry_t){ m->self, m->incarnation, m->heartbeat };
+    wire_build_member(&m->out, m->buf, type, m->self);
+    wire_build_entry(&m->out, m->self, m->incarnation, m->heartbeat);
 }
 
-/* Removed members go out as failure notices. */
+static bool is_marked(const member_node_t *m, uint32_t idx)
+{
+    return (m->marks[idx / 64] >> (idx % 64)) & 1;
+}
+
+/* Unmarks the entries of the previous message: a new one is being built. */
+static void clear_marks(member_node_t *m)
+{
+    for (uint32_t k = 0; k < m->nmarked; k++)
+        m->marks[m->marked[k] / 64] = 0;
+    m->nmarked = 0;
+}
+
+/* Lists member idx in the message being built and marks it, so that it is listed once.
+ * Removed members go out as failure notices. */
 static void add_to_msg(member_node_t *m, uint32_t idx)
 {
     entry_t *ent = &m->entries[idx];
-    ent->stamp = m->stamp;
+    m->marks[idx / 64] |= 1ull << (idx % 64);
+    m->marked[m->nmarked++] = idx;
     uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG)
                                            : ent->heartbeat;
-    m->msg.entries[m->msg.count++] = (wire_entry_t){ addr_of(m, idx), ent->incarnation, hb };
+    wire_build_entry(&m->out, addr_of(m, idx), ent->incarnation, hb);
 }
 
 /* News worth sending: a member admitted, or one removed on evidence of failure. */
@@ -631,7 +720,7 @@ static void add_news(member_node_t *m, uint32_t room, uint32_t now)
     for (uint32_t k = 0; k < m->news_len && taken < want; k++) {
         uint32_t pos = (m->news_head + k) & mask, idx = m->news[pos];
         entry_t *ent = &m->entries[idx];
-        if (ent->news_left == 0 || ent->stamp == m->stamp)
+        if (ent->news_left == 0 || is_marked(m, idx))
             continue;
         if (!newsworthy(m, idx)) {
             news_forget(m, ent);
@@ -678,7 +767,7 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
             m->recent_cursor = m->recent_head;
         uint32_t idx = r->v[m->recent_cursor++];
         const entry_t *ent = &m->entries[idx];
-        if (ent->state == ST_REMOVED && ent->dead_news && ent->stamp != m->stamp) {
+        if (ent->state == ST_REMOVED && ent->dead_news && !is_marked(m, idx)) {
             add_to_msg(m, idx);
             taken++;
         }
@@ -689,45 +778,34 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
  * suspected ones: a suspected entry carries no fresh heartbeat, so it would only waste room. */
 static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
 {
-    member_msg_t *msg = &m->msg;
+    wire_builder_t *msg = &m->out;
     uint32_t max = m->env.cfg->max_entries;
-    msg->type = type;
-    msg->from = m->self;
-    msg->entries[0] = own_entry(m);
-    msg->count = 1;
-    if (++m->stamp == 0)
-        m->stamp = 1;
+    start_msg(m, type);
+    clear_marks(m);
     add_news(m, max - 1, now);
     if (msg->count + TOMBS_PER_MSG < max)
         add_recent_removals(m, now);
-    for (uint32_t seen = 0; seen < m->nlive && msg->count < max; seen++) {
-        if (m->cursor >= m->nlive)
+    for (uint32_t seen = 0; seen < m->nentries && msg->count < max; seen++) {
+        if (m->cursor >= m->nentries)
             m->cursor = 0;
-        uint32_t idx = m->live[m->cursor++];
-        if (m->entries[idx].state == ST_ALIVE && m->entries[idx].stamp != m->stamp)
+        uint32_t idx = m->cursor++;
+        if (m->entries[idx].state == ST_ALIVE && !is_marked(m, idx))
             add_to_msg(m, idx);
     }
 }
 
-static void send_msg(member_node_t *m, addr_t to, int len, uint32_t now)
+/* Sends the message built in m->buf. */
+static void send_msg(member_node_t *m, addr_t to, uint32_t now)
 {
-    if (len > 0)
-        emulnet_send(m->env.net, m->self, to, m->buf, (size_t)len, now);
-}
-
-static int encode(member_node_t *m)
-{
-    return wire_encode_member(&m->msg, m->buf, sizeof m->buf);
+    size_t len = wire_build_end(&m->out);
+    emulnet_send(m->env.net, m->self, to, m->buf, len, now);
 }
 
 /* A message whose one entry is this node's own: a join request, a ping or an ack. */
 static void send_own(member_node_t *m, msg_type_t type, addr_t to, uint32_t now)
 {
-    m->msg.type = type;
-    m->msg.from = m->self;
-    m->msg.count = 1;
-    m->msg.entries[0] = own_entry(m);
-    send_msg(m, to, encode(m), now);
+    start_msg(m, type);
+    send_msg(m, to, now);
 }
 
 static void send_join_request(member_node_t *m, uint32_t now)
@@ -791,17 +869,30 @@ static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t g
 
 /* Up to `fanout` distinct random members that are not suspected, preferring those seen running
  * within t_fail / 4 ticks: after a mass failure most of the list is dead but not yet suspected,
- * and gossip sent there would be lost while the survivors starve of fresh heartbeats and news. */
+ * and gossip sent there would be lost while the survivors starve of fresh heartbeats and news.
+ * Draws are over the whole table (tombstones and blanks are drawn and rejected: there is no
+ * array of live members, which would cost 4 bytes per member); when few entries are live and
+ * the draws come up short, a walk from a random entry takes the next ones that qualify. */
 static uint32_t pick_targets(member_node_t *m, uint32_t *out, uint32_t now)
 {
-    uint32_t want = m->env.cfg->fanout, got = 0;
+    uint32_t want = m->env.cfg->fanout, got = 0, n = m->nentries;
     uint32_t fresh = m->env.cfg->t_fail / 4 > 2 ? m->env.cfg->t_fail / 4 : 2;
+    if (m->nlive == 0)
+        return 0;
     for (int pass = 0; pass < 2; pass++)
-        for (uint32_t tries = 0; got < want && tries < 8 * want && m->nlive > 0; tries++) {
-            uint32_t idx = m->live[rng_below(m->env.rng, m->nlive)];
+        for (uint32_t tries = 0; got < want && tries < 8 * want; tries++) {
+            uint32_t idx = rng_below(m->env.rng, n);
             if (try_target(m, idx, out, got, pass == 0, fresh, now))
                 out[got++] = idx;
         }
+    if (got < want && got < m->nlive) {
+        uint32_t start = rng_below(m->env.rng, n);
+        for (uint32_t k = 0; k < n && got < want; k++) {
+            uint32_t idx = (start + k) % n;
+            if (try_target(m, idx, out, got, false, fresh, now))
+                out[got++] = idx;
+        }
+    }
     return got;
 }
 
@@ -812,7 +903,7 @@ static void gossip(member_node_t *m, uint32_t now)
     uint32_t n = pick_targets(m, targets, now);
     for (uint32_t i = 0; i < n; i++) {
         fill_sample(m, MSG_GOSSIP, now);
-        send_msg(m, addr_of(m, targets[i]), encode(m), now);
+        send_msg(m, addr_of(m, targets[i]), now);
     }
 }
 
@@ -822,30 +913,28 @@ static void gossip(member_node_t *m, uint32_t now)
 static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, uint32_t now)
 {
     merge_entry(m, e, now);
-    member_msg_t *msg = &m->msg;
+    wire_builder_t *msg = &m->out;
     uint32_t max = m->env.cfg->max_entries, skip = find_entry(m, joiner);
     uint32_t i = 0;
     do {
-        msg->type = MSG_JOINREP;
-        msg->from = m->self;
-        msg->entries[0] = own_entry(m);
-        msg->count = 1;
+        start_msg(m, MSG_JOINREP);
+        clear_marks(m);
         for (; i < m->nentries && msg->count < max; i++)
             if (i != skip && m->entries[i].state != ST_UNKNOWN)
                 add_to_msg(m, i);
         /* The joiner itself or blanks may be all that is left: no further message for them. */
         while (i < m->nentries && (i == skip || m->entries[i].state == ST_UNKNOWN))
             i++;
-        send_msg(m, joiner, encode(m), now);
+        send_msg(m, joiner, now);
     } while (i < m->nentries);
 }
 
 /* Numbers the message's entries into m->numbers and starts loading the entries they will touch:
  * a node's list is rarely in cache when its inbox is processed (the book, shared, usually is). */
-static void number_entries(member_node_t *m)
+static void number_entries(member_node_t *m, const wire_view_t *v)
 {
-    for (uint16_t i = 0; i < m->msg.count; i++) {
-        uint32_t idx = addrbook_find(m->book, m->msg.entries[i].addr);
+    for (uint16_t i = 0; i < v->count; i++) {
+        uint32_t idx = addrbook_find(m->book, wire_view_addr(v, i));
         m->numbers[i] = idx;
         if (idx < m->nentries)
             __builtin_prefetch(&m->entries[idx]);
@@ -867,19 +956,16 @@ static void tell_if_removed(member_node_t *m, wire_entry_t sender, uint32_t now)
         return;
     m->told[slot] = idx + 1;
     m->told_tick[slot] = now + 1;
-    member_msg_t *msg = &m->msg;
-    msg->type = MSG_GOSSIP;
-    msg->from = m->self;
-    msg->entries[0] = own_entry(m);
-    msg->entries[1] = (wire_entry_t){ sender.addr, ent->incarnation,
-                                      WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG) };
-    msg->count = 2;
-    send_msg(m, sender.addr, encode(m), now);
+    start_msg(m, MSG_GOSSIP);
+    wire_build_entry(&m->out, sender.addr, ent->incarnation,
+                     WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG));
+    send_msg(m, sender.addr, now);
 }
 
 int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t now)
 {
-    int st = wire_decode_member(data, len, &m->msg);
+    wire_view_t v;
+    int st = wire_view_member(data, len, &v);
     if (st != WIRE_OK) {
         m->stats.malformed++;
         return st;
@@ -887,35 +973,36 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
     if (!m->started)
         return WIRE_OK;
     /* Every message but a join request starts with its sender's own entry. */
-    wire_entry_t sender = m->msg.entries[0];
-    bool from_member = m->msg.type != MSG_JOINREQ && m->msg.count > 0 &&
-                       addr_eq(sender.addr, m->msg.from) && !wire_hb_is_dead(sender.heartbeat);
-    switch (m->msg.type) {
+    wire_entry_t sender = v.count > 0 ? wire_view_entry(&v, 0) : (wire_entry_t){ 0 };
+    bool from_member = v.type != MSG_JOINREQ && v.count > 0 && addr_eq(sender.addr, v.from) &&
+                       !wire_hb_is_dead(sender.heartbeat);
+    switch (v.type) {
     case MSG_JOINREQ:
         if (m->in_group) /* it cannot vouch for a group it is not in yet */
-            answer_join(m, m->msg.from, &m->msg.entries[0], now);
+            answer_join(m, v.from, &sender, now);
         break;
     case MSG_JOINREP:
     case MSG_GOSSIP:
         /* Anyone who gossips to this node already lists it: it is in the group. */
         m->in_group = true;
-        number_entries(m);
-        m->hearing_reply = m->msg.type == MSG_JOINREP;
-        for (uint16_t i = 0; i < m->msg.count; i++)
-            merge_numbered(m, &m->msg.entries[i], m->numbers[i], now);
+        number_entries(m, &v);
+        m->hearing_reply = v.type == MSG_JOINREP;
+        for (uint16_t i = 0; i < v.count; i++) {
+            wire_entry_t e = wire_view_entry(&v, i);
+            merge_numbered(m, &e, m->numbers[i], now);
+        }
         m->hearing_reply = false;
         break;
     case MSG_PING: {
         /* The ping is a direct heartbeat; the ack carries this node's own. */
-        addr_t from = m->msg.from;
         if (m->in_group)
-            merge_entry(m, &m->msg.entries[0], now);
-        send_own(m, MSG_ACK, from, now);
+            merge_entry(m, &sender, now);
+        send_own(m, MSG_ACK, v.from, now);
         break;
     }
     case MSG_ACK:
         if (m->in_group)
-            merge_entry(m, &m->msg.entries[0], now);
+            merge_entry(m, &sender, now);
         break;
     default:
         break;
@@ -970,15 +1057,18 @@ void member_resume(member_node_t *m, uint32_t ticks, uint32_t now)
     if (!m->started || ticks == 0)
         return;
     const member_cfg_t *c = m->env.cfg;
-    for (uint32_t k = 0; k < m->nlive; k++) {
-        uint32_t idx = m->live[k];
+    for (uint32_t idx = 0; idx < m->nentries; idx++) {
+        if (!is_live(m, idx))
+            continue;
         entry_t *ent = &m->entries[idx];
         uint32_t shifted = ent->last_update + ticks;
         ent->last_update = shifted < now ? shifted : now;
         uint32_t due = ent->last_update + c->t_fail + 1;
+        ent->queued = 0; /* checks queued before the pause are for other deadlines */
         if (ent->state == ST_SUSPECT)
-            due += c->t_remove;
-        schedule(m, idx, due > now ? due : now); /* the old checks, in skipped ticks, go stale */
+            queue_check(m, idx, due + c->t_remove);
+        else if (due <= now + 2 * sweep_period(c))
+            queue_check(m, idx, due > now ? due : now);
     }
     for (uint32_t k = 0; k < m->nprobes; k++) {
         uint32_t shifted = m->probe_since[k] + ticks;
@@ -1005,14 +1095,19 @@ size_t member_count(const member_node_t *m)
     return m->nlive;
 }
 
-addr_t member_at(const member_node_t *m, size_t i)
+size_t member_list(const member_node_t *m, addr_t *addrs, uint32_t *incarnations)
 {
-    return addr_of(m, m->live[i]);
-}
-
-uint32_t member_incarnation_at(const member_node_t *m, size_t i)
-{
-    return m->entries[m->live[i]].incarnation;
+    size_t n = 0;
+    for (uint32_t idx = 0; idx < m->nentries; idx++) {
+        if (!is_live(m, idx))
+            continue;
+        if (addrs)
+            addrs[n] = addr_of(m, idx);
+        if (incarnations)
+            incarnations[n] = m->entries[idx].incarnation;
+        n++;
+    }
+    return n;
 }
 
 static int state_of(const member_node_t *m, addr_t a)

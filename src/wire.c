@@ -4,30 +4,10 @@
 
 #include <string.h>
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
+#define put16 wire_put16
+#define put32 wire_put32
+#define get16 wire_get16
+#define get32 wire_get32
 
 static int known_member_type(int t)
 {
@@ -41,6 +21,23 @@ static int about_sender_only(int t)
     return t == MSG_JOINREQ || t == MSG_PING || t == MSG_ACK;
 }
 
+void wire_build_member(wire_builder_t *b, uint8_t *buf, msg_type_t type, addr_t from)
+{
+    buf[0] = WIRE_MAGIC;
+    buf[1] = WIRE_VERSION;
+    buf[2] = (uint8_t)type;
+    put32(buf + 3, from.id);
+    put16(buf + 7, from.port);
+    b->buf = buf;
+    b->count = 0;
+}
+
+size_t wire_build_end(wire_builder_t *b)
+{
+    put16(b->buf + 9, b->count);
+    return WIRE_HEADER_SIZE + (size_t)b->count * WIRE_ENTRY_SIZE;
+}
+
 int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap)
 {
     if (!known_member_type(m->type) || m->count > WIRE_MAX_ENTRIES)
@@ -48,21 +45,12 @@ int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap)
     size_t len = WIRE_HEADER_SIZE + (size_t)m->count * WIRE_ENTRY_SIZE;
     if (len > cap)
         return WIRE_ENOSPACE;
-    buf[0] = WIRE_MAGIC;
-    buf[1] = WIRE_VERSION;
-    buf[2] = (uint8_t)m->type;
-    put32(buf + 3, m->from.id);
-    put16(buf + 7, m->from.port);
-    put16(buf + 9, m->count);
-    uint8_t *p = buf + WIRE_HEADER_SIZE;
-    for (uint16_t i = 0; i < m->count; i++, p += WIRE_ENTRY_SIZE) {
-        const wire_entry_t *e = &m->entries[i];
-        put32(p, e->addr.id);
-        put16(p + 4, e->addr.port);
-        put32(p + 6, e->incarnation);
-        put32(p + 10, e->heartbeat);
-    }
-    return (int)len;
+    wire_builder_t b;
+    wire_build_member(&b, buf, m->type, m->from);
+    for (uint16_t i = 0; i < m->count; i++)
+        wire_build_entry(&b, m->entries[i].addr, m->entries[i].incarnation,
+                         m->entries[i].heartbeat);
+    return (int)wire_build_end(&b);
 }
 
 int wire_peek_type(const uint8_t *buf, size_t len)
@@ -74,7 +62,7 @@ int wire_peek_type(const uint8_t *buf, size_t len)
     return buf[2];
 }
 
-int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out)
+int wire_view_member(const uint8_t *buf, size_t len, wire_view_t *v)
 {
     int type = wire_peek_type(buf, len);
     if (type < 0)
@@ -91,22 +79,31 @@ int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out)
         return WIRE_ETRUNCATED;
     if (len > need)
         return WIRE_EOVERSIZED;
-    out->type = (msg_type_t)type;
-    out->from = addr_make(get32(buf + 3), get16(buf + 7));
-    out->count = count;
-    if (out->from.id == 0)
+    v->type = (msg_type_t)type;
+    v->from = addr_make(get32(buf + 3), get16(buf + 7));
+    v->count = count;
+    v->entries = buf + WIRE_HEADER_SIZE;
+    if (v->from.id == 0)
         return WIRE_EINVALID;
-    const uint8_t *p = buf + WIRE_HEADER_SIZE;
-    for (uint16_t i = 0; i < count; i++, p += WIRE_ENTRY_SIZE) {
-        wire_entry_t *e = &out->entries[i];
-        e->addr = addr_make(get32(p), get16(p + 4));
-        e->incarnation = get32(p + 6);
-        e->heartbeat = get32(p + 10);
-        if (e->addr.id == 0)
+    for (uint16_t i = 0; i < count; i++)
+        if (get32(v->entries + (size_t)i * WIRE_ENTRY_SIZE) == 0)
             return WIRE_EINVALID;
-    }
-    if (about_sender_only(type) && (count != 1 || !addr_eq(out->entries[0].addr, out->from)))
+    if (about_sender_only(type) && (count != 1 || !addr_eq(wire_view_addr(v, 0), v->from)))
         return WIRE_EINVALID;
+    return WIRE_OK;
+}
+
+int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out)
+{
+    wire_view_t v;
+    int st = wire_view_member(buf, len, &v);
+    if (st != WIRE_OK)
+        return st;
+    out->type = v.type;
+    out->from = v.from;
+    out->count = v.count;
+    for (uint16_t i = 0; i < v.count; i++)
+        out->entries[i] = wire_view_entry(&v, i);
     return WIRE_OK;
 }
 

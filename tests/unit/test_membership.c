@@ -313,8 +313,10 @@ static void test_join_all(void)
         CU_ASSERT_TRUE(member_in_group(M(c, i)));
         CU_ASSERT_EQUAL(member_count(M(c, i)), n - 1);
         CU_ASSERT_FALSE(member_knows(M(c, i), A(i)));
+        addr_t listed[16];
+        CU_ASSERT_EQUAL(member_list(M(c, i), listed, NULL), n - 1);
         for (size_t k = 0; k < member_count(M(c, i)); k++) {
-            addr_t a = member_at(M(c, i), k);
+            addr_t a = listed[k];
             CU_ASSERT(a.id >= 1 && a.id <= n && a.id != i && a.port == 0);
         }
         for (uint32_t j = 1; j <= n; j++) {
@@ -504,6 +506,17 @@ static void test_detection_time(void)
         member_get_stats(M(c, i), &st);
         CU_ASSERT_EQUAL(st.removals, 1);
         CU_ASSERT_EQUAL(member_count(M(c, i)), n - 2);
+        /* the list holds exactly the members known, with their incarnations */
+        addr_t listed[N];
+        uint32_t inc[N];
+        CU_ASSERT_EQUAL_FATAL(member_list(M(c, i), listed, inc), n - 2);
+        for (uint32_t k = 0; k < n - 2; k++) {
+            CU_ASSERT(listed[k].id != F && listed[k].id != i);
+            CU_ASSERT_TRUE(member_knows(M(c, i), listed[k]));
+            CU_ASSERT_EQUAL(inc[k], c->nodes[listed[k].id].start); /* incarnation = start tick */
+            for (uint32_t q = 0; q < k; q++)
+                CU_ASSERT_FALSE(addr_eq(listed[q], listed[k]));
+        }
     }
     /* nothing else removed, and the failed node wrote nothing after T */
     CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n - 1);
@@ -512,6 +525,91 @@ static void test_detection_time(void)
     CU_ASSERT(last == NEVER || last <= T);
     CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_JOINED, NULL, NULL), n * (n - 1));
     cluster_free(c);
+}
+
+/* Long timeouts (70,000 ticks, past any 16-bit tick arithmetic): the sweep queues the check
+ * only when the deadline is near, and detection must still be exact. */
+static void test_long_timeouts(void)
+{
+    enum { N = 4 };
+    const uint32_t n = N, F = 4, T = 20;
+    member_cfg_t cfg = small_cfg(16);
+    cfg.t_fail = 40000;
+    cfg.t_remove = 30000;
+    cluster_t *c = cluster_new(n, &cfg, 1006);
+    cluster_start_staggered(c, 1, n);
+    cluster_run_to(c, T);
+    CU_ASSERT_TRUE_FATAL(converged(c, n));
+    cluster_fail(c, F);
+    const uint32_t upper = T + cfg.t_fail + cfg.t_remove + 2 + HOPS;
+    uint32_t first_suspect[N + 1], gone[N + 1];
+    for (uint32_t i = 0; i <= n; i++)
+        first_suspect[i] = gone[i] = NEVER;
+    uint32_t others_suspected = 0;
+    while (c->now <= upper + 10) {
+        uint32_t t = c->now;
+        cluster_step(c);
+        for (uint32_t i = 1; i < F; i++) {
+            if (member_suspects(M(c, i), A(F)) && first_suspect[i] == NEVER)
+                first_suspect[i] = t;
+            if (!member_knows(M(c, i), A(F)) && gone[i] == NEVER)
+                gone[i] = t;
+            for (uint32_t j = 1; j < F; j++)
+                others_suspected += j != i && member_suspects(M(c, i), A(j));
+        }
+    }
+    CU_ASSERT_EQUAL(others_suspected, 0);
+    for (uint32_t i = 1; i < F; i++) {
+        CU_ASSERT(gone[i] >= T + cfg.t_fail + cfg.t_remove && gone[i] <= upper);
+        CU_ASSERT_EQUAL(first_suspect[i], gone[i] - cfg.t_remove);
+        CU_ASSERT_EQUAL(count_ev(c, i, F, EV_REMOVED, NULL, NULL), 1);
+    }
+    cluster_free(c);
+}
+
+/* Most of the group fails at once: removals leave stale slots in the list's array until it is
+ * compacted; what member_list and member_count report is exactly the survivors. */
+static void test_mass_failure_list(void)
+{
+    enum { N = 20, S = 8 };
+    member_cfg_t cfg = small_cfg(16);
+    cluster_t *c = cluster_new(N, &cfg, 1008);
+    cluster_start_staggered(c, 1, N);
+    cluster_run_to(c, 40);
+    CU_ASSERT_TRUE_FATAL(converged(c, N));
+    for (uint32_t id = S + 1; id <= N; id++)
+        cluster_fail(c, id);
+    cluster_run_to(c, 40 + cfg.t_fail + cfg.t_remove + 2 + HOPS + 5);
+    for (uint32_t i = 1; i <= S; i++) {
+        addr_t listed[N];
+        CU_ASSERT_EQUAL(member_count(M(c, i)), S - 1);
+        CU_ASSERT_EQUAL_FATAL(member_list(M(c, i), listed, NULL), S - 1);
+        bool seen[N + 1] = { false };
+        for (uint32_t k = 0; k < S - 1; k++) {
+            CU_ASSERT(listed[k].id >= 1 && listed[k].id <= S && listed[k].id != i);
+            CU_ASSERT_FALSE(seen[listed[k].id]);
+            seen[listed[k].id] = true;
+        }
+        CU_ASSERT_EQUAL(count_ev(c, i, 0, EV_REMOVED, NULL, NULL), N - S);
+    }
+    cluster_free(c);
+}
+
+/* size_hint only shapes how the lists grow: a group larger than its hint still forms. */
+static void test_size_hint_is_only_a_hint(void)
+{
+    const uint32_t n = 12, hints[] = { 3, 12, 0 };
+    for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++) {
+        member_cfg_t cfg = small_cfg(16);
+        cfg.size_hint = hints[h];
+        cluster_t *c = cluster_new(n, &cfg, 1007);
+        cluster_start_staggered(c, 1, n);
+        cluster_run_to(c, 40);
+        CU_ASSERT_TRUE(converged(c, n));
+        CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_JOINED, NULL, NULL), n * (n - 1));
+        CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), 0);
+        cluster_free(c);
+    }
 }
 
 static void check_no_false_removal(uint32_t n, const member_cfg_t *cfg, uint64_t seed,
@@ -2204,6 +2302,9 @@ int add_membership_suite(void)
         { "lost join request retried after join_retry", test_join_retry_after_loss },
         { "join retry goes to the next seed", test_join_retry_next_seed },
         { "failure detected within t_fail..t_fail+t_remove+bound", test_detection_time },
+        { "timeouts of 70,000 ticks: suspicion and removal still exact", test_long_timeouts },
+        { "size_hint: lists grow past it", test_size_hint_is_only_a_hint },
+        { "12 of 20 fail at once: the list holds exactly the survivors", test_mass_failure_list },
         { "no false removals, n=10", test_no_false_removal_10 },
         { "no false removals, n=50, partial samples", test_no_false_removal_50_partial },
         { "tombstone: stale gossip ignored, new incarnation re-added",
