@@ -29,8 +29,9 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 /* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
  * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
  * random. The member is the address numbered by the entry's index in the book; what only some
- * members need, or only some operations touch, lives beside the table (removal times with the recent removals, queueing times with the news, the marks of the message
- * being built, the last tell in a small cache). */
+ * members need, or only some operations touch, lives beside the table (removal times with the
+ * recent removals, queueing times with the news, the marks of the message being built, the
+ * last tell in a small cache). */
 typedef struct {
     uint32_t incarnation;
     uint32_t heartbeat;
@@ -342,8 +343,6 @@ static bool is_live(const member_node_t *m, uint32_t idx)
 {
     return m->entries[idx].state == ST_ALIVE || m->entries[idx].state == ST_SUSPECT;
 }
-
-
 
 /* ---- probe targets: the nearest successors of this node in a scrambled address order ---- */
 
