@@ -353,6 +353,7 @@ static int load_log(struct logview *lv)
         fprintf(stderr, PROG ": %s\n", err);
         return EXIT_ERROR;
     }
+    dbglog_note_headerless(&log, PROG);
     dbglog_only(&log, DBGLOG_BIT(DBGLOG_OPERATION) | DBGLOG_BIT(DBGLOG_RESULT));
     struct dbglog_line l;
     int got;

@@ -515,9 +515,18 @@ static int read_header(struct dbglog *r)
     char *line;
     size_t len;
     int got = read_line(r, &line, &len);
+    r->headerless = false;
+    r->pending = NULL;
     if (got == 1 && starts_with(line, DBGLOG_MAGIC) &&
         *skip_blanks(line + strlen(DBGLOG_MAGIC)) == '\0')
         return 0;
+    if (got == 1 && !(r->flags & DBGLOG_STRICT)) {
+        /* Nothing is read between here and the first dbglog_next, so the line stays put. */
+        r->headerless = true;
+        r->pending = line;
+        r->pending_len = len;
+        return 0;
+    }
     if (got == 1)
         set_error(r, "%s:1: missing header line '" DBGLOG_MAGIC "'", r->path);
     else if (got == 0)
@@ -625,9 +634,13 @@ static bool may_be(unsigned mask, const char *line, size_t len)
 int dbglog_next(struct dbglog *r, struct dbglog_line *l)
 {
     for (;;) {
-        char *text;
-        size_t len;
-        int got = read_line(r, &text, &len);
+        char *text = r->pending;
+        size_t len = r->pending_len;
+        int got = 1;
+        if (text != NULL)
+            r->pending = NULL;
+        else
+            got = read_line(r, &text, &len);
         if (got != 1)
             return got;
         if (r->checked && !may_be(r->only, text, len))
@@ -667,6 +680,18 @@ int dbglog_rewind(struct dbglog *r)
     r->eof = false;
     r->checked = !r->failed; /* every line parsed once: the next pass may skip by a cheap test */
     return read_header(r);
+}
+
+bool dbglog_headerless(const struct dbglog *r)
+{
+    return r->headerless;
+}
+
+void dbglog_note_headerless(const struct dbglog *r, const char *prog)
+{
+    if (r->headerless)
+        fprintf(stderr, "%s: note: %s has no header line '" DBGLOG_MAGIC "'; its first line is "
+                        "read as an entry\n", prog, r->path);
 }
 
 const char *dbglog_error(const struct dbglog *r)

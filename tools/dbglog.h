@@ -3,7 +3,8 @@
  * stays in each tool. It shares no code with the simulator (src/), so a checker built on it
  * cannot inherit the simulator's bugs.
  *
- * Strictness: the first line must be "131"; entries are " <addr> [<tick>] <message>"
+ * Strictness: the first line is "131" (without it, line 1 is read as an entry, unless the reader
+ * is DBGLOG_STRICT); entries are " <addr> [<tick>] <message>"
  * (one space before the address, one on each side of "[tick]"); LF or CRLF endings. A message of
  * a known form must parse completely, and a line that uses a phrase the format reserves
  * (joined, removed, "Node failed at time", "Node restarted at time", OPERATION, and
@@ -80,6 +81,9 @@ struct dbglog {
     char *fields;              /* the current line's key and value, NUL-terminated */
     size_t fieldcap;
     unsigned long lineno;
+    bool headerless;           /* line 1 was not the header: it is read as an entry */
+    char *pending;             /* that line, until dbglog_next returns it */
+    size_t pending_len;
     char error[DBGLOG_ERR_LEN];
 };
 
@@ -93,7 +97,10 @@ enum {
 };
 
 /* Opens path (borrowed: it must outlive the reader) and reads its header line. Returns 0, or -1
- * after writing "path:line: what is wrong" (or "cannot open path: reason") into err. */
+ * after writing "path:line: what is wrong" (or "cannot open path: reason") into err. A log whose
+ * first line is not the header (other builds of the classic framework write none) is read all
+ * the same, its first line as an entry, unless the reader is DBGLOG_STRICT: dbglog_headerless
+ * says so, and a tool says so on stderr. An empty file is an error. */
 int dbglog_open(const char *path, unsigned flags, struct dbglog *r, char *err, size_t errlen);
 
 /* Reads the next line into *line. Returns 1 for a line, 0 at the end of the file, -1 on a
@@ -108,10 +115,15 @@ int dbglog_next(struct dbglog *r, struct dbglog_line *line);
  * removals among the 75 million lines of a 10,000-node log. */
 void dbglog_only(struct dbglog *r, unsigned mask);
 
-/* Starts a second pass: dbglog_next reads from line 2 again. Only for a reader opened with
+/* Starts a second pass: dbglog_next reads from line 2 again (line 1 if it was no header). Only for a reader opened with
  * DBGLOG_REREAD whose dbglog_next returned 0 (the end). Returns 0, or -1 (then dbglog_error
  * says why). */
 int dbglog_rewind(struct dbglog *r);
+
+/* Whether the log lacked the header line (see dbglog_open). */
+bool dbglog_headerless(const struct dbglog *r);
+/* If it did, says so on stderr: "prog: note: path has no header line '131' ...". */
+void dbglog_note_headerless(const struct dbglog *r, const char *prog);
 
 /* The last error of dbglog_next or dbglog_rewind. */
 const char *dbglog_error(const struct dbglog *r);

@@ -149,6 +149,7 @@ static int load_log(struct run *r)
         fprintf(stderr, PROG ": %s\n", err);
         return EXIT_ERROR;
     }
+    dbglog_note_headerless(&log, PROG);
     dbglog_only(&log, DBGLOG_BIT(DBGLOG_OPERATION) | DBGLOG_BIT(DBGLOG_RESULT));
     struct dbglog_line l;
     int got;

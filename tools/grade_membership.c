@@ -323,6 +323,7 @@ static int load_log(struct run *r)
         fprintf(stderr, PROG ": %s\n", err);
         return EXIT_ERROR;
     }
+    dbglog_note_headerless(&r->log, PROG);
     r->log_open = true;
     dbglog_only(&r->log, MEMBERSHIP_KINDS);
     struct dbglog_line l;
