@@ -4,11 +4,6 @@
 
 #include <string.h>
 
-#define put16 wire_put16
-#define put32 wire_put32
-#define get16 wire_get16
-#define get32 wire_get32
-
 static int known_member_type(int t)
 {
     return t == MSG_JOINREQ || t == MSG_JOINREP || t == MSG_GOSSIP || t == MSG_PING ||
@@ -26,15 +21,15 @@ void wire_build_member(wire_builder_t *b, uint8_t *buf, msg_type_t type, addr_t 
     buf[0] = WIRE_MAGIC;
     buf[1] = WIRE_VERSION;
     buf[2] = (uint8_t)type;
-    put32(buf + 3, from.id);
-    put16(buf + 7, from.port);
+    wire_put32(buf + 3, from.id);
+    wire_put16(buf + 7, from.port);
     b->buf = buf;
     b->count = 0;
 }
 
 size_t wire_build_end(wire_builder_t *b)
 {
-    put16(b->buf + 9, b->count);
+    wire_put16(b->buf + 9, b->count);
     return WIRE_HEADER_SIZE + (size_t)b->count * WIRE_ENTRY_SIZE;
 }
 
@@ -71,7 +66,7 @@ int wire_view_member(const uint8_t *buf, size_t len, wire_view_t *v)
         return WIRE_ETYPE;
     if (len < WIRE_HEADER_SIZE)
         return WIRE_ETRUNCATED;
-    uint16_t count = get16(buf + 9);
+    uint16_t count = wire_get16(buf + 9);
     if (count > WIRE_MAX_ENTRIES)
         return WIRE_EOVERSIZED;
     size_t need = WIRE_HEADER_SIZE + (size_t)count * WIRE_ENTRY_SIZE;
@@ -80,13 +75,13 @@ int wire_view_member(const uint8_t *buf, size_t len, wire_view_t *v)
     if (len > need)
         return WIRE_EOVERSIZED;
     v->type = (msg_type_t)type;
-    v->from = addr_make(get32(buf + 3), get16(buf + 7));
+    v->from = addr_make(wire_get32(buf + 3), wire_get16(buf + 7));
     v->count = count;
     v->entries = buf + WIRE_HEADER_SIZE;
     if (v->from.id == 0)
         return WIRE_EINVALID;
     for (uint16_t i = 0; i < count; i++)
-        if (get32(v->entries + (size_t)i * WIRE_ENTRY_SIZE) == 0)
+        if (wire_get32(v->entries + (size_t)i * WIRE_ENTRY_SIZE) == 0)
             return WIRE_EINVALID;
     if (about_sender_only(type) && (count != 1 || !addr_eq(wire_view_addr(v, 0), v->from)))
         return WIRE_EINVALID;
@@ -111,13 +106,13 @@ int wire_decode_member(const uint8_t *buf, size_t len, member_msg_t *out)
 
 static void put64(uint8_t *p, uint64_t v)
 {
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
+    wire_put32(p, (uint32_t)v);
+    wire_put32(p + 4, (uint32_t)(v >> 32));
 }
 
 static uint64_t get64(const uint8_t *p)
 {
-    return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32);
+    return (uint64_t)wire_get32(p) | ((uint64_t)wire_get32(p + 4) << 32);
 }
 
 static int known_kv_type(int t)
@@ -160,15 +155,15 @@ int wire_encode_kv(const kv_msg_t *m, uint8_t *buf, size_t cap)
     buf[0] = WIRE_MAGIC;
     buf[1] = WIRE_VERSION;
     buf[2] = (uint8_t)m->type;
-    put32(buf + 3, m->from.id);
-    put16(buf + 7, m->from.port);
-    put32(buf + 9, m->txid);
+    wire_put32(buf + 3, m->from.id);
+    wire_put16(buf + 7, m->from.port);
+    wire_put32(buf + 9, m->txid);
     buf[13] = (uint8_t)m->op;
     buf[14] = m->flags;
     put64(buf + 15, m->version.stamp);
-    put32(buf + 23, m->version.node);
-    put16(buf + 27, m->klen);
-    put16(buf + 29, m->vlen);
+    wire_put32(buf + 23, m->version.node);
+    wire_put16(buf + 27, m->klen);
+    wire_put16(buf + 29, m->vlen);
     memcpy(buf + WIRE_KV_HEADER_SIZE, m->key, m->klen);
     memcpy(buf + WIRE_KV_HEADER_SIZE + m->klen, m->value, m->vlen);
     return (int)len;
@@ -183,7 +178,7 @@ int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
         return WIRE_ETYPE;
     if (len < WIRE_KV_HEADER_SIZE)
         return WIRE_ETRUNCATED;
-    uint16_t klen = get16(buf + 27), vlen = get16(buf + 29);
+    uint16_t klen = wire_get16(buf + 27), vlen = wire_get16(buf + 29);
     if (klen > KV_MAX_KEY || vlen > KV_MAX_VALUE)
         return WIRE_EOVERSIZED;
     size_t need = WIRE_KV_HEADER_SIZE + (size_t)klen + vlen;
@@ -192,12 +187,12 @@ int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
     if (len > need)
         return WIRE_EOVERSIZED;
     out->type = (msg_type_t)type;
-    out->from = addr_make(get32(buf + 3), get16(buf + 7));
-    out->txid = get32(buf + 9);
+    out->from = addr_make(wire_get32(buf + 3), wire_get16(buf + 7));
+    out->txid = wire_get32(buf + 9);
     out->op = (kv_op_t)buf[13];
     out->flags = buf[14];
     out->version.stamp = get64(buf + 15);
-    out->version.node = get32(buf + 23);
+    out->version.node = wire_get32(buf + 23);
     out->klen = klen;
     out->vlen = vlen;
     memcpy(out->key, buf + WIRE_KV_HEADER_SIZE, klen);
@@ -219,21 +214,21 @@ size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from, uint32_t
     buf[0] = WIRE_MAGIC;
     buf[1] = WIRE_VERSION;
     buf[2] = (uint8_t)type;
-    put32(buf + 3, from.id);
-    put16(buf + 7, from.port);
-    put16(buf + 9, 0);
-    put32(buf + 11, tag);
+    wire_put32(buf + 3, from.id);
+    wire_put16(buf + 7, from.port);
+    wire_put16(buf + 9, 0);
+    wire_put32(buf + 11, tag);
     return WIRE_DIGEST_HEADER_SIZE;
 }
 
 uint32_t wire_digest_tag(const uint8_t *buf)
 {
-    return get32(buf + 11);
+    return wire_get32(buf + 11);
 }
 
 int wire_digest_add(uint8_t *buf, size_t cap, size_t *len, const kv_digest_entry_t *e)
 {
-    uint16_t count = get16(buf + 9);
+    uint16_t count = wire_get16(buf + 9);
     size_t need = 1 + (size_t)e->klen + 13;
     if (count >= WIRE_DIGEST_MAX_ENTRIES || *len + need > cap ||
         !wire_kv_text_ok(e->key, e->klen, 1))
@@ -243,9 +238,9 @@ int wire_digest_add(uint8_t *buf, size_t cap, size_t *len, const kv_digest_entry
     memcpy(p + 1, e->key, e->klen);
     p[1 + e->klen] = e->deleted ? KV_FLAG_DELETED : 0;
     put64(p + 2 + e->klen, e->version.stamp);
-    put32(p + 10 + e->klen, e->version.node);
+    wire_put32(p + 10 + e->klen, e->version.node);
     *len += need;
-    put16(buf + 9, (uint16_t)(count + 1));
+    wire_put16(buf + 9, (uint16_t)(count + 1));
     return 0;
 }
 
@@ -258,10 +253,10 @@ int wire_digest_check(const uint8_t *buf, size_t len, addr_t *from)
         return WIRE_ETYPE;
     if (len < WIRE_DIGEST_HEADER_SIZE)
         return WIRE_ETRUNCATED;
-    uint16_t count = get16(buf + 9);
+    uint16_t count = wire_get16(buf + 9);
     if (count > WIRE_DIGEST_MAX_ENTRIES)
         return WIRE_EOVERSIZED;
-    *from = addr_make(get32(buf + 3), get16(buf + 7));
+    *from = addr_make(wire_get32(buf + 3), wire_get16(buf + 7));
     if (from->id == 0)
         return WIRE_EINVALID;
     size_t pos = WIRE_DIGEST_HEADER_SIZE;
@@ -286,7 +281,7 @@ void wire_digest_entry(const uint8_t *buf, size_t *pos, kv_digest_entry_t *e)
     e->key = (const char *)p + 1;
     e->deleted = (p[1 + e->klen] & KV_FLAG_DELETED) != 0;
     e->version.stamp = get64(p + 2 + e->klen);
-    e->version.node = get32(p + 10 + e->klen);
+    e->version.node = wire_get32(p + 10 + e->klen);
     *pos += 1 + (size_t)e->klen + 13;
 }
 
