@@ -31,6 +31,12 @@ typedef struct {
      * a member that is alive after all (a healed partition, a false detection) learns of its
      * removal and comes back with a higher incarnation. 0: never. */
     uint32_t recheck_period;
+    /* Anti-entropy: at most once per sync_period ticks, a node asks the sender of a message it
+     * receives (gossip, a ping or an ack: a member known to be running) for its whole list, as
+     * a joiner does.
+     * Pushed news can miss a node (its pushes went to members that had failed unnoticed); the
+     * pull brings everything the sender knows, tombstones included. 0: never. */
+    uint32_t sync_period;
     /* The group size expected (member_default_cfg's n): a list grows by doubling but stops at
      * this size on the way, so a 10,000-node group's lists hold 10,000 entries, not 16,384.
      * Lists still grow past it if more addresses appear. 0: no hint. */
@@ -98,6 +104,7 @@ typedef struct {
     uint64_t malformed; /* received messages the decoder rejected */
     uint64_t merged;    /* entries merged from received messages */
     uint64_t refuted;   /* suspicions ended by a fresh heartbeat (a margin indicator) */
+    uint64_t syncs;     /* whole lists asked for by a member (sync_period) */
     /* News (joins, comebacks, failure notices; see membership.c): */
     uint64_t news_items; /* times a member was queued as news (or got its sends topped up) */
     uint64_t news_sent;  /* news entries put in messages */

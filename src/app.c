@@ -1026,6 +1026,7 @@ static void write_stats(run_t *r)
         total.malformed += s.malformed;
         total.merged += s.merged;
         total.refuted += s.refuted;
+        total.syncs += s.syncs;
         total.news_items += s.news_items;
         total.news_sent += s.news_sent;
         total.news_stale += s.news_stale;
@@ -1050,9 +1051,9 @@ static void write_stats(run_t *r)
              (unsigned long long)ns.sent, (unsigned long long)ns.dropped,
              (unsigned long long)ns.undeliverable, (unsigned long long)ns.delivered,
              (unsigned long long)ns.bytes);
-    log_stat(l, "joins_logged=%llu removals_logged=%llu suspicions_refuted=%llu",
+    log_stat(l, "joins_logged=%llu removals_logged=%llu suspicions_refuted=%llu syncs=%llu",
              (unsigned long long)total.joins, (unsigned long long)total.removals,
-             (unsigned long long)total.refuted);
+             (unsigned long long)total.refuted, (unsigned long long)total.syncs);
     log_stat(l, "malformed_messages=%llu entries_merged=%llu",
              (unsigned long long)(total.malformed + r->malformed), (unsigned long long)total.merged);
     log_stat(l, "news_items=%llu news_sent=%llu news_stale=%llu news_evicted=%llu "
@@ -1263,6 +1264,7 @@ static void membership_cfg(const scenario_t *sc, uint32_t n, member_cfg_t *cfg)
         cfg->t_fail = sc->t_fail;
     if (sc->t_remove)
         cfg->t_remove = sc->t_remove;
+    cfg->sync_period = cfg->t_fail + cfg->t_remove; /* member_default_cfg's rule, file timeouts */
 }
 
 uint32_t app_ticks(const scenario_t *sc)

@@ -98,6 +98,7 @@ struct member_node {
     addr_t *seeds;
     size_t nseeds, next_seed;
     uint32_t join_sent_at;
+    uint32_t synced_at; /* when this node last asked for a whole list (its join counts) */
 
     member_stats_t stats;
     wire_builder_t out; /* the message being built, in buf */
@@ -127,6 +128,7 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     uint64_t t = 10 + 16 * cover;
     cfg->t_fail = (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
     cfg->t_remove = cfg->t_fail;
+    cfg->sync_period = cfg->t_fail + cfg->t_remove;
 }
 
 /* A round trip fails with probability q = 1 - (1 - loss)^2 (0.19 at 10% loss); k pings all
@@ -1008,6 +1010,14 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
     }
     if (from_member && m->in_group)
         tell_if_removed(m, sender, now);
+    if (from_member && v.type != MSG_JOINREP && m->in_group && m->env.cfg->sync_period &&
+        now - m->synced_at >= m->env.cfg->sync_period) {
+        /* The sender is running (gossip, a ping or an ack came from it): ask it for its whole
+         * list, answered like a join. */
+        m->synced_at = now;
+        m->stats.syncs++;
+        send_own(m, MSG_JOINREQ, v.from, now);
+    }
     return WIRE_OK;
 }
 
@@ -1015,6 +1025,7 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
                   uint32_t now)
 {
     m->started = true;
+    m->synced_at = now;
     m->incarnation = incarnation;
     m->heartbeat = 0;
     if (nseeds == 0 || addr_eq(seeds[0], m->self)) {

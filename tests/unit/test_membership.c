@@ -62,6 +62,9 @@ struct cluster {
     uint32_t now;     /* next tick to run */
     msg_hook_t hook;
     void *hook_ctx;
+    /* Called after hook: true drops the message (the node never sees it). */
+    bool (*drop)(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx);
+    void *drop_ctx;
     event_t *ev; /* parsed dbg lines */
     size_t nev, ev_cap;
     size_t parsed; /* bytes of dbg_buf already parsed */
@@ -166,7 +169,8 @@ static void cluster_step(cluster_t *c)
             while ((msg = emulnet_recv(c->net, A(id), now))) {
                 if (c->hook)
                     c->hook(c, id, msg, c->hook_ctx);
-                member_receive(t->m, msg->data, msg->len, now);
+                if (!c->drop || !c->drop(c, id, msg, c->drop_ctx))
+                    member_receive(t->m, msg->data, msg->len, now);
                 free(msg);
             }
             member_tick(t->m, now);
@@ -1477,6 +1481,84 @@ static void test_gossip_prefers_members_seen_running(void)
     cluster_free(c);
 }
 
+/* Drops every message to node 2 that lists member 50, except join replies: every push of news
+ * about 50 misses node 2. Counts node 2's join requests sent after it joined (syncs). */
+typedef struct {
+    unsigned syncs;
+} miss_ctx_t;
+
+static bool miss_news_at_2(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
+{
+    miss_ctx_t *mc = ctx;
+    wire_view_t v;
+    if (wire_view_member(msg->data, msg->len, &v) != WIRE_OK)
+        return false;
+    if (v.type == MSG_JOINREQ && msg->src.id == 2 && c->now > 5) /* not its join */
+        mc->syncs++;
+    if (id != 2 || v.type == MSG_JOINREP)
+        return false;
+    for (uint16_t i = 0; i < v.count; i++)
+        if (wire_view_addr(&v, i).id == 50)
+            return true;
+    return false;
+}
+
+/* Anti-entropy: news pushed at a node can all miss it (here a filter drops every message to
+ * node 2 that lists member 50: all gossip, since 50 is the one recent removal). Node 1 hears
+ * that 50 failed at tick 10 and spreads the notice; node 3 logs it, node 2 does not. With
+ * sync_period 40, node 2 asks a member that pings or acks it for its whole list once 40 ticks
+ * have passed since it joined (at tick 40 or 41), and logs 50's
+ * join and removal from the reply by tick 43; it asks again every 40 to 41 ticks (4 or 5 times
+ * in ticks 1..200). With sync_period 0 it never asks and never logs 50 (checked to tick 200). */
+static void run_sync(uint32_t period)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000; /* no timeouts in this test */
+    cfg.sync_period = period;
+    cfg.probes = 2; /* pings and acks carry only their sender's entry: never dropped here */
+    cfg.probe_period = 2;
+    cfg.probe_timeout = 10;
+    cluster_t *c = cluster_new(3, &cfg, 96);
+    for (uint32_t id = 1; id <= 3; id++)
+        cluster_start_at(c, id, 0);
+    miss_ctx_t mc = { 0 };
+    c->drop = miss_news_at_2;
+    c->drop_ctx = &mc;
+    cluster_run_to(c, 9);
+    CU_ASSERT_EQUAL_FATAL(member_count(M(c, 2)), 2);
+    deliver_entry(c, 1, 3, (wire_entry_t){ A(50), 0, WIRE_HB_DEAD });
+    cluster_run_to(c, 30);
+    CU_ASSERT_EQUAL(count_ev(c, 3, 50, EV_REMOVED, NULL, NULL), 1);
+    CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_JOINED, NULL, NULL), 0);
+    cluster_run_to(c, period ? 43 : 200);
+    unsigned joined = count_ev(c, 2, 50, EV_JOINED, NULL, NULL);
+    unsigned removed = count_ev(c, 2, 50, EV_REMOVED, NULL, NULL);
+    CU_ASSERT_EQUAL(joined, period ? 1 : 0);
+    CU_ASSERT_EQUAL(removed, period ? 1 : 0);
+    cluster_run_to(c, 200);
+    if (period) {
+        CU_ASSERT(mc.syncs >= 4 && mc.syncs <= 5);
+        if (mc.syncs < 4 || mc.syncs > 5)
+            fprintf(stderr, "\n  node 2 asked for a whole list %u times in 200 ticks\n", mc.syncs);
+        member_stats_t st;
+        member_get_stats(M(c, 2), &st);
+        CU_ASSERT(st.syncs == mc.syncs || st.syncs == mc.syncs + 1); /* one may be in flight */
+        if (st.syncs != mc.syncs && st.syncs != mc.syncs + 1)
+            fprintf(stderr, "\n  syncs counted %u, delivered %u\n", (unsigned)st.syncs, mc.syncs);
+        CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_JOINED, NULL, NULL), 1); /* later pulls log nothing */
+        CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_REMOVED, NULL, NULL), 1);
+    } else {
+        CU_ASSERT_EQUAL(mc.syncs, 0);
+    }
+    cluster_free(c);
+}
+
+static void test_sync_pulls_missed_news(void)
+{
+    run_sync(40);
+    run_sync(0);
+}
+
 /* What a join reply lists is no news: the joiner admits 300 members from it and queues none,
  * while the same members heard in gossip are news. A member queued twice is queued once. */
 static void test_join_reply_is_no_news(void)
@@ -2334,6 +2416,8 @@ int add_membership_suite(void)
         { "news: a join reply is no news; a member is queued once", test_join_reply_is_no_news },
         { "gossip goes to members seen running, not to those only admitted",
           test_gossip_prefers_members_seen_running },
+        { "sync: a node that every push missed pulls the news (sync_period)",
+          test_sync_pulls_missed_news },
         { "a new member listed twice in one message: one entry, one join line",
           test_member_listed_twice_in_one_message },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
