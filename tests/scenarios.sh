@@ -453,13 +453,13 @@ for opt in --version -V; do
     end
 done
 
-# full_marks_joining NAME CONF FAILED_ADDR: CONF (a scenario text) runs on seeds 1 and 2, each
-# graded 30/30, and its dbg.log holds the failure line of FAILED_ADDR.
+# full_marks_joining NAME CONF FAILED_ADDR [SEEDS]: CONF (a scenario text) runs on SEEDS
+# (default "1 2"), each graded 30/30, and its dbg.log holds the failure line of FAILED_ADDR.
 full_marks_joining() {
     local d=$tmp/$1 s
     mkdir -p "$d"
     printf '%b' "$2" >"$d.conf"
-    for s in 1 2; do
+    for s in ${4:-1 2}; do
         run "$d/$s" "$d.conf" --seed "$s"
         if want_rc 0 "seed $s" "$d/$s"; then
             grade "$d/$s"
@@ -484,6 +484,17 @@ end
 begin "a node failed before its join was answered joins anyway, then is removed by all"
 full_marks_joining unanswered 'MAX_NNB: 10\nfrom 0 to 3 drop 1 between 10 and 1-9\nat 2 fail node 10\n' \
     10.0.0.0:0
+end
+
+# A block failure of nearly every booted node: at tick 100 nodes 3-1,002 of 2,000 fail (400 had
+# booted), so until tick 250 every node that boots is dead on arrival, admitted by the introducer
+# alone, while nodes 1 and 2 gossip mostly to dead members not yet suspected. Regression: node 2
+# never logged one such node on seeds 1 and 5 (10/30): every push of its join and failure missed
+# node 2, and the late joiners knew it from their join replies. The pull (sync_period) fixed it.
+begin "a block failure of all but 2 booted nodes of 2,000: every survivor logs every node"
+block='MAX_NNB: 2000\nTICKS: 1077\n'
+for i in $(seq 3 1002); do block="${block}at 100 fail node $i\n"; done
+full_marks_joining block "$block" 3.0.0.0:0 "1 5"
 end
 
 begin "--seed works before and after the testcase and as --seed=N"
