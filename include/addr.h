@@ -34,5 +34,10 @@ static inline uint64_t addr_key(addr_t a)
 
 /* Writes the classic text form into buf (at least ADDR_STRLEN bytes); returns buf. */
 char *addr_format(addr_t a, char *buf);
+/* The same text at p, without a terminating NUL (at most ADDR_STRLEN - 1 bytes); returns its
+ * end. For writers of many lines (dbg.log, the trace). */
+char *addr_put(char *p, addr_t a);
+/* The decimal digits of v at p, no NUL; returns their end. */
+char *addr_put_uint(char *p, uint64_t v);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef APP_H
 #define APP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,8 @@ typedef struct {
     const char *stats_path;    /* NULL: not written */
     const char *msgcount_path; /* NULL: not written */
     const char *state_path;    /* final-state dump; NULL: not written */
+    const char *trace_path;    /* JSON Lines trace (README, "Trace"); NULL: not written */
+    bool trace_messages;       /* the trace also has one line per message */
     FILE *out;                 /* run summary for people; NULL for none */
 } app_opts_t;
 

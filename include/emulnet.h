@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "observe.h"
 #include "rng.h"
 
 typedef struct en_msg {
@@ -83,6 +84,12 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
 void emulnet_deliver(emulnet_t *net, uint32_t now);
 /* Next message in a's inbox (FIFO), or NULL. The caller frees it with free(). O(1). */
 en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now);
+
+/* Observers that want messages (obs_wants_messages) see each one sent ("sent"), copied by a
+ * duplicate rule ("duplicated"), lost to a loss window, a lossy link or a partition ("lost"),
+ * sent to or due at a node that is down ("undeliverable"), and taken out of an inbox
+ * ("delivered"). bus is borrowed; NULL: none. */
+void emulnet_set_observers(emulnet_t *net, const obs_bus_t *bus);
 
 void emulnet_stats(const emulnet_t *net, en_stats_t *out);
 uint64_t emulnet_sent_by(const emulnet_t *net, addr_t a, uint32_t tick);

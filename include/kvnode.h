@@ -13,6 +13,7 @@
 #include "emulnet.h"
 #include "log.h"
 #include "membership.h"
+#include "observe.h"
 #include "ring.h"
 #include "wire.h"
 
@@ -53,6 +54,7 @@ typedef struct {
     uint32_t *next_txid; /* run-wide transaction ids, as a client library would hand out */
     kv_result_fn on_result; /* may be NULL */
     void *result_ctx;
+    const obs_bus_t *bus; /* who watches operations, requests served and transfers; may be NULL */
 } kv_env_t;
 
 typedef struct kv_node kv_node_t;

@@ -11,6 +11,7 @@
 #include "addrbook.h"
 #include "emulnet.h"
 #include "log.h"
+#include "observe.h"
 #include "rng.h"
 
 typedef struct {
@@ -53,6 +54,8 @@ typedef struct {
     const member_cfg_t *cfg;
     addrbook_t *book; /* numbers addresses; may be shared by the nodes of a process. NULL: the
                        * node keeps a book of its own */
+    const obs_bus_t *bus; /* who watches the list change (joined, suspected, refuted, removed);
+                           * may be NULL */
 } member_env_t;
 
 typedef struct member_node member_node_t;

@@ -15,9 +15,11 @@
 #include "kvnode.h"
 #include "log.h"
 #include "membership.h"
+#include "observe.h"
 #include "ring.h"
 #include "rng.h"
 #include "store.h"
+#include "trace.h"
 #include "wire.h"
 
 #define NODES_PER_TICK 4
@@ -27,6 +29,7 @@
 typedef struct {
     bool decided;
     bool pass;
+    uint32_t tick; /* when it was decided */
     char detail[160];
 } verdict_t;
 
@@ -86,6 +89,9 @@ typedef struct {
     workload_t *work;    /* workloads, active and finished */
     size_t nwork;
     uint32_t *named;     /* per node name of the scenario: node index + 1 once bound, else 0 */
+    uint32_t now;        /* the tick being run */
+    obs_bus_t bus;       /* observers of the run: the trace, when asked for */
+    trace_t *trace;
 } run_t;
 
 static addr_t node_addr(uint32_t i)
@@ -101,7 +107,7 @@ typedef struct {
     bool created; /* did not exist before this run */
 } output_t;
 
-enum { OUT_DBG, OUT_STATS, OUT_MSGCOUNT, OUT_STATE, NOUTPUTS };
+enum { OUT_DBG, OUT_STATS, OUT_MSGCOUNT, OUT_STATE, OUT_TRACE, NOUTPUTS };
 
 static void discard_outputs(output_t *out)
 {
@@ -162,6 +168,15 @@ static int close_outputs(output_t *out)
     return rc;
 }
 
+/* Tells the observers that node i started, failed, restarted, paused or resumed. */
+static void observe_node(run_t *r, uint32_t i, const char *what, uint32_t arg, bool flag,
+                         uint32_t now)
+{
+    obs_event_t ev = { .kind = OBS_NODE, .tick = now, .node = node_addr(i), .what = what,
+                       .arg = arg, .flag = flag };
+    obs_emit(&r->bus, &ev);
+}
+
 static void fail_node(run_t *r, uint32_t i, uint32_t now)
 {
     app_node_t *node = &r->nodes[i];
@@ -171,6 +186,7 @@ static void fail_node(run_t *r, uint32_t i, uint32_t now)
     node->paused = false;
     r->nfailed++;
     log_event(&r->log, node_addr(i), now, "Node failed at time=%u", (unsigned)now);
+    observe_node(r, i, "fail", 0, false, now);
     /* A node that has not started, or has started but not yet been answered, first makes sure
      * the group heard its join request (see run_ticks): otherwise, its request lost, nobody
      * would ever list it, and no survivor could log its join and its removal. */
@@ -374,6 +390,7 @@ static void decide_verdict(run_t *r, size_t event, bool pass, const char *fmt, .
     verdict_t *v = &r->verdicts[event];
     v->decided = true;
     v->pass = pass;
+    v->tick = r->now;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(v->detail, sizeof v->detail, fmt, ap);
@@ -547,6 +564,7 @@ static void restart_node(run_t *r, uint32_t i, bool keep_data, uint32_t now)
         r->nfailed--;
         r->restarts++;
         log_event(&r->log, node_addr(i), now, "Node restarted at time=%u", (unsigned)now);
+        observe_node(r, i, "restart", 0, keep_data, now);
         return;
     }
     kv_node_t *old_kv = node->kv;
@@ -567,6 +585,7 @@ static void restart_node(run_t *r, uint32_t i, bool keep_data, uint32_t now)
     r->restarts++;
     emulnet_set_up(r->net, node_addr(i));
     log_event(&r->log, node_addr(i), now, "Node restarted at time=%u", (unsigned)now);
+    observe_node(r, i, "restart", 0, keep_data, now);
     node->start_tick = now + 1;
     node->started = false;
 }
@@ -589,6 +608,7 @@ static void pause_node(run_t *r, uint32_t i, uint32_t ticks, uint32_t now)
     }
     log_event(&r->log, node_addr(i), now, "Node paused at time=%u for %u ticks", (unsigned)now,
               (unsigned)ticks);
+    observe_node(r, i, "pause", ticks, false, now);
 }
 
 /* The next `count` nodes beyond MAX_NNB start at the next tick. */
@@ -943,6 +963,7 @@ static void start_node(run_t *r, uint32_t i, uint32_t now)
         if (good_seed(r, j, i, seeds, nseeds))
             seeds[nseeds++] = node_addr(j);
     r->nodes[i].started = true;
+    observe_node(r, i, "start", 0, i >= r->sc->nodes, now);
     member_start(r->nodes[i].member, seeds, nseeds, now, now);
 }
 
@@ -985,6 +1006,7 @@ static void run_ticks(run_t *r)
 {
     size_t next_event = 0;
     for (uint32_t now = 0; now < r->ticks; now++) {
+        r->now = now;
         emulnet_deliver(r->net, now);
         for (uint32_t i = 0; i < r->n; i++) {
             app_node_t *node = &r->nodes[i];
@@ -994,6 +1016,7 @@ static void run_ticks(run_t *r)
             if (node->paused && now == node->resume_at) {
                 node->paused = false;
                 log_event(&r->log, node_addr(i), now, "Node resumed at time=%u", (unsigned)now);
+                observe_node(r, i, "resume", 0, false, now);
                 member_resume(node->member, node->resume_at - node->paused_at - 1, now);
             }
             if (now == node->start_tick)
@@ -1008,6 +1031,7 @@ static void run_ticks(run_t *r)
             run_workloads(r, now);
     }
     /* Checks placed after the end ("no lost writes") are judged on the final state. */
+    r->now = r->ticks;
     for (; next_event < r->sc->nevents; next_event++)
         if (r->sc->events[next_event].kind == EV_EXPECT_NO_LOST_WRITES)
             apply_event(r, &r->sc->events[next_event], r->ticks);
@@ -1175,7 +1199,8 @@ static bool is_expectation(const event_t *e)
 static uint32_t report_expectations(run_t *r)
 {
     const scenario_t *sc = r->sc;
-    if (sc->nexpect == 0 || !r->opts->out)
+    FILE *out = r->opts->out;
+    if (sc->nexpect == 0)
         return 0;
     size_t *order = malloc(sc->nevents * sizeof *order), n = 0;
     if (!order)
@@ -1196,12 +1221,17 @@ static uint32_t report_expectations(run_t *r)
         char what[400];
         describe(sc, ev, what, sizeof what);
         bool pass = v->decided && v->pass;
+        const char *detail = v->decided ? v->detail : "no outcome by the end of the run";
         failed += !pass;
-        fprintf(r->opts->out, "%s %s:%u: %s: %s\n", pass ? "PASS" : "FAIL",
-                r->opts->testcase ? r->opts->testcase : "-", ev->line, what,
-                v->decided ? v->detail : "no outcome by the end of the run");
+        obs_event_t oe = { .kind = OBS_VERDICT, .tick = v->decided ? v->tick : r->ticks,
+                           .line = ev->line, .flag = pass, .text = what, .detail = detail };
+        obs_emit(&r->bus, &oe);
+        if (out)
+            fprintf(out, "%s %s:%u: %s: %s\n", pass ? "PASS" : "FAIL",
+                    r->opts->testcase ? r->opts->testcase : "-", ev->line, what, detail);
     }
-    fprintf(r->opts->out, "expectations: %zu passed, %u failed\n", n - failed, (unsigned)failed);
+    if (out)
+        fprintf(out, "expectations: %zu passed, %u failed\n", n - failed, (unsigned)failed);
     free(order);
     return failed;
 }
@@ -1280,6 +1310,80 @@ uint32_t app_ticks(const scenario_t *sc)
     return t > sc->ticks ? (uint32_t)t : sc->ticks;
 }
 
+/* "1-5,7" for the ids whose group bit `bit` is set. */
+static void describe_group(const uint8_t *groups, size_t n, unsigned bit, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t id = 0; id < n && len + 24 < cap;) {
+        if (!(groups[id] & (1u << bit))) {
+            id++;
+            continue;
+        }
+        size_t end = id;
+        while (end + 1 < n && (groups[end + 1] & (1u << bit)))
+            end++;
+        len += (size_t)snprintf(out + len, cap - len, len ? ",%zu" : "%zu", id);
+        if (end > id)
+            len += (size_t)snprintf(out + len, cap - len, "-%zu", end);
+        id = end + 1;
+    }
+}
+
+/* Tells the observers about every fault window of the scenario, at the start of the run. */
+static void observe_windows(run_t *r)
+{
+    const scenario_t *sc = r->sc;
+    char detail[600];
+    for (size_t k = 0; k < sc->nloss; k++) {
+        const loss_spec_t *w = &sc->loss[k];
+        snprintf(detail, sizeof detail, "p=%g", w->p);
+        obs_event_t ev = { .kind = OBS_WINDOW, .tick = w->from, .until = w->to, .line = w->line,
+                           .text = "loss", .detail = detail };
+        obs_emit(&r->bus, &ev);
+    }
+    for (size_t k = 0; k < sc->nlinks; k++) {
+        const link_spec_t *l = &sc->links[k];
+        const char *kind = l->cut ? "partition" : l->delay ? "delay" : l->reorder ? "reorder"
+                           : l->duplicate > 0.0 ? "duplicate" : "link_loss";
+        char a[250] = "all", b[250] = "all", param[40] = "";
+        if (l->groups) {
+            describe_group(l->groups, l->ngroups, 0, a, sizeof a);
+            describe_group(l->groups, l->ngroups, 1, b, sizeof b);
+        }
+        if (l->delay)
+            snprintf(param, sizeof param, " ticks=%u", (unsigned)l->delay);
+        else if (l->reorder)
+            snprintf(param, sizeof param, " ticks=%u", (unsigned)l->reorder);
+        else if (l->duplicate > 0.0)
+            snprintf(param, sizeof param, " p=%g", l->duplicate);
+        else if (l->loss > 0.0)
+            snprintf(param, sizeof param, " p=%g", l->loss);
+        snprintf(detail, sizeof detail, "a=%s b=%s%s%s", a, b, l->one_way ? " one_way" : "",
+                 param);
+        obs_event_t ev = { .kind = OBS_WINDOW, .tick = l->from, .until = l->to, .line = l->line,
+                           .text = kind, .detail = detail };
+        obs_emit(&r->bus, &ev);
+    }
+}
+
+/* The trace, when asked for: its first line, then it watches the run (after setup: the run
+ * line gives the settings). */
+static int start_trace(run_t *r, FILE *f)
+{
+    trace_run_t info = { .testcase = r->opts->testcase, .seed = r->opts->seed, .nodes = r->n,
+                         .ticks = r->ticks, .kv = r->kv, .t_fail = r->cfg.t_fail,
+                         .t_remove = r->cfg.t_remove, .probe_timeout = r->cfg.probe_timeout };
+    if (!(r->trace = trace_new(f, &info, r->opts->trace_messages)))
+        return -1;
+    observer_t o = trace_observer(r->trace);
+    if (obs_attach(&r->bus, &o) != 0)
+        return -1;
+    emulnet_set_observers(r->net, &r->bus);
+    observe_windows(r);
+    return 0;
+}
+
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
@@ -1351,14 +1455,15 @@ static int setup(run_t *r)
 static int make_node(run_t *r, uint32_t i)
 {
     app_node_t *node = &r->nodes[i];
-    member_env_t env = { r->net, &r->log, &r->rng, &r->cfg, r->book };
+    member_env_t env = { r->net, &r->log, &r->rng, &r->cfg, r->book, &r->bus };
     node->member = member_new(node_addr(i), &env);
     if (!node->member)
         return -1;
     if (r->kv) {
         kv_env_t kenv = { .net = r->net, .log = &r->log, .member = node->member,
                           .positions = r->positions, .cfg = &r->kv_cfg,
-                          .next_txid = &r->next_txid, .on_result = on_result, .result_ctx = r };
+                          .next_txid = &r->next_txid, .on_result = on_result, .result_ctx = r,
+                          .bus = &r->bus };
         if (!(node->kv = kv_new(node_addr(i), &kenv)))
             return -1;
     }
@@ -1413,15 +1518,18 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         [OUT_STATS] = { .path = opts->stats_path },
         [OUT_MSGCOUNT] = { .path = opts->msgcount_path },
         [OUT_STATE] = { .path = opts->state_path },
+        [OUT_TRACE] = { .path = opts->trace_path },
     };
     if (open_outputs(out) != 0)
         return 1;
-    static char dbg_buf[1 << 20];
+    static char dbg_buf[1 << 20], trace_buf[1 << 20];
     if (out[OUT_DBG].f)
         setvbuf(out[OUT_DBG].f, dbg_buf, _IOFBF, sizeof dbg_buf);
+    if (out[OUT_TRACE].f)
+        setvbuf(out[OUT_TRACE].f, trace_buf, _IOFBF, sizeof trace_buf);
     log_init(&r.log, out[OUT_DBG].f, out[OUT_STATS].f);
     int rc = 1;
-    if (setup(&r) != 0) {
+    if (setup(&r) != 0 || (out[OUT_TRACE].f && start_trace(&r, out[OUT_TRACE].f) != 0)) {
         fprintf(stderr, "Application: out of memory setting up %u nodes\n", (unsigned)sc->nodes);
     } else {
         run_ticks(&r);
@@ -1431,8 +1539,11 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         if (out[OUT_STATE].f)
             write_state(&r, out[OUT_STATE].f);
         rc = report_expectations(&r) ? APP_EXPECTATIONS_FAILED : 0;
+        if (r.trace)
+            trace_end(r.trace, r.ticks);
     }
     teardown(&r);
+    trace_free(r.trace);
     if (close_outputs(out) != 0)
         rc = 1;
     return rc;

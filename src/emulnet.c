@@ -46,7 +46,24 @@ struct emulnet {
     link_rule_t *rules;
     size_t nrules;
     en_stats_t stats;
+    const obs_bus_t *bus;
 };
+
+void emulnet_set_observers(emulnet_t *net, const obs_bus_t *bus)
+{
+    net->bus = bus;
+}
+
+/* One message event for the observers that want them. */
+static void note(const emulnet_t *net, const char *what, addr_t src, addr_t dst, const void *data,
+                 size_t len, uint32_t now)
+{
+    if (!obs_wants_messages(net->bus))
+        return;
+    obs_event_t ev = { .kind = OBS_MESSAGE, .tick = now, .node = src, .peer = dst, .what = what,
+                       .arg = (uint32_t)len, .data = data };
+    obs_emit(net->bus, &ev);
+}
 
 static void queue_push(msg_queue_t *q, en_msg_t *m)
 {
@@ -336,17 +353,20 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
     net->stats.bytes += len;
     if (lost(net, now)) {
         net->stats.dropped++;
+        note(net, "lost", src, dst, data, len, now);
         return EN_DROPPED;
     }
     int copy_lag = -1;
     int64_t extra = net->nrules ? link_effect(net, src, dst, now, &copy_lag) : 0;
     if (extra < 0) {
         net->stats.dropped++;
+        note(net, "lost", src, dst, data, len, now);
         return EN_DROPPED;
     }
     endpoint_t *to = lookup(net, dst);
     if (!to || to->down) {
         net->stats.undeliverable++;
+        note(net, "undeliverable", src, dst, data, len, now);
         return EN_UNDELIVERABLE;
     }
     en_msg_t *m = malloc(sizeof *m + len);
@@ -362,8 +382,11 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
     if (len)
         memcpy(m->data, data, len);
     queue_push(&net->calendar[m->due_tick & (net->cal_size - 1)], m);
-    if (copy_lag >= 0 && queue_copy(net, m, (uint32_t)copy_lag))
+    note(net, "sent", src, dst, data, len, now);
+    if (copy_lag >= 0 && queue_copy(net, m, (uint32_t)copy_lag)) {
         net->stats.duplicated++;
+        note(net, "duplicated", src, dst, data, len, now);
+    }
     return EN_QUEUED;
 }
 
@@ -375,6 +398,7 @@ void emulnet_deliver(emulnet_t *net, uint32_t now)
         endpoint_t *to = lookup(net, m->dst);
         if (!to || to->down) {
             net->stats.undeliverable++;
+            note(net, "undeliverable", m->src, m->dst, m->data, m->len, now);
             free(m);
             continue;
         }
@@ -392,6 +416,7 @@ en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now)
         __builtin_prefetch(ep->inbox.head);
     ep->recv[now]++;
     net->stats.delivered++;
+    note(net, "delivered", m->src, m->dst, m->data, m->len, now);
     return m;
 }
 

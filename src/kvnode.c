@@ -15,6 +15,7 @@ typedef struct {
     char *key;
     char *value; /* written value (create, update), newest value read so far (read), or NULL */
     kv_version_t version; /* written (create, update, delete); for reads, set from the quorum */
+    uint32_t issued;      /* tick the coordinator issued it */
     quorum_t q;
 } txn_t;
 
@@ -171,6 +172,16 @@ static void send_kv(kv_node_t *n, addr_t to, const kv_msg_t *m, uint32_t now)
         emulnet_send(n->env.net, n->self, to, n->buf, (size_t)len, now);
 }
 
+/* Tells the observers about a transfer (what: sent, received, acked) or, for a repair, that
+ * anti-entropy sent a key to a replica that was behind. */
+static void emit_transfer(const kv_node_t *n, obs_kind_t kind, const char *what, addr_t peer,
+                          const char *key, kv_version_t v, bool applied, uint32_t now)
+{
+    obs_event_t ev = { .kind = kind, .tick = now, .node = n->self, .peer = peer, .what = what,
+                       .key = key, .version = v, .flag = applied };
+    obs_emit(n->env.bus, &ev);
+}
+
 static void set_text(kv_msg_t *m, const char *key, const char *value)
 {
     m->klen = (uint16_t)strlen(key);
@@ -295,9 +306,10 @@ static bool self_replicates(kv_node_t *n, uint64_t pos)
 }
 
 /* Sends the item's value; inc: the incarnation this node believes `to` has (0 for anti-entropy's
- * repairs), carried back by the acknowledgement. */
+ * repairs), carried back by the acknowledgement; repair: sent because `to` was seen behind, not
+ * by a handoff (for the observers). */
 static void send_transfer(kv_node_t *n, const store_item_t *it, addr_t to, uint32_t inc,
-                          uint32_t now)
+                          bool repair, uint32_t now)
 {
     kv_msg_t *m = &n->out;
     m->type = MSG_KV_TRANSFER;
@@ -309,6 +321,7 @@ static void send_transfer(kv_node_t *n, const store_item_t *it, addr_t to, uint3
     set_text(m, it->key, it->deleted ? NULL : it->value);
     send_kv(n, to, m, now);
     n->stats.transfers_sent++;
+    emit_transfer(n, repair ? OBS_REPAIR : OBS_TRANSFER, "sent", to, it->key, it->version, false, now);
 }
 
 /* When every target has acknowledged the held version: the handoff is over, and a node that is
@@ -473,7 +486,7 @@ static void ho_answer(kv_node_t *n, const char *key, size_t klen, addr_t from, u
         } else if (!t->behind || t->next <= now) {
             /* Behind: the value goes now, unless one is on its way already. */
             t->behind = true;
-            send_transfer(n, it, from, t->inc, now);
+            send_transfer(n, it, from, t->inc, false, now);
             t->next = now + retry_after(n, t->sends++);
             if (t->next < n->ho_due)
                 n->ho_due = t->next;
@@ -521,7 +534,7 @@ static void send_due_handoffs(kv_node_t *n, uint32_t now)
             t->next = now + retry_after(n, t->sends++);
             soonest = t->next < soonest ? t->next : soonest;
             if (t->behind) {
-                send_transfer(n, it, t->to, t->inc, now);
+                send_transfer(n, it, t->to, t->inc, false, now);
                 continue;
             }
             if (ndue == n->due_cap) {
@@ -720,6 +733,17 @@ static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
     rep->flags = ok ? KV_FLAG_OK : 0;
     const char *shown = req->op == KV_READ ? (ok ? rep->value : NULL) : req->value;
     log_result(n, "server", req->op, ok, req->txid, req->key, shown, now);
+    if (obs_wanted(n->env.bus)) {
+        /* what the replica did with a write: applied it, or kept a newer version it held */
+        const store_item_t *now_it = wrote ? store_get(n->store, req->key, req->klen) : NULL;
+        bool applied = now_it && kv_version_cmp(now_it->version, req->version) == 0;
+        obs_event_t ev = { .kind = OBS_SERVE, .tick = now, .node = n->self, .peer = req->from,
+                           .txid = req->txid, .op = req->op, .key = req->key, .flag = ok,
+                           .version = rep->version,
+                           .what = !ok ? "refused" : req->op == KV_READ ? "read"
+                                   : applied ? "applied" : "superseded" };
+        obs_emit(n->env.bus, &ev);
+    }
     n->stats.requests_served++;
     send_kv(n, req->from, rep, now);
     if (wrote) {
@@ -757,6 +781,8 @@ static void receive_transfer(kv_node_t *n, const kv_msg_t *m, uint32_t now)
         return; /* no ack: the sender resends */
     it = store_get(n->store, m->key, m->klen);
     send_version(n, m->key, it, m->from, m->txid, now);
+    emit_transfer(n, OBS_TRANSFER, "received", m->from, it->key, m->version, r == STORE_APPLIED,
+                  now);
     if (r == STORE_APPLIED) {
         n->stats.transfers_applied++;
         after_change(n, it, &m->from, now);
@@ -779,13 +805,14 @@ static void receive_transfer_ack(kv_node_t *n, const kv_msg_t *m, uint32_t now)
     handoff_t *h = ho_of(n, it);
     for (size_t i = 0; h && i < h->nt; i++)
         if (addr_eq(h->t[i].to, m->from) && h->t[i].inc == m->txid) {
+            emit_transfer(n, OBS_TRANSFER, "acked", m->from, it->key, m->version, false, now);
             ho_answer(n, m->key, m->klen, m->from, m->txid, m->version, now);
             return;
         }
     /* Otherwise an answer to a digest (or to a handoff from an earlier view or life of the
      * node): a replica that is behind gets the value. */
     if (it && kv_version_cmp(m->version, it->version) < 0 && co_replicas(n, it, m->from)) {
-        send_transfer(n, it, m->from, 0, now);
+        send_transfer(n, it, m->from, 0, true, now);
         n->stats.repairs_sent++;
     }
 }
@@ -807,7 +834,7 @@ static void receive_offer(kv_node_t *n, const uint8_t *data, int count, addr_t f
         /* Entries are no longer than the offer's, and no more many: they fit. */
         (void)wire_digest_add(n->batch, sizeof n->batch, &len, &mine);
         if (it && kv_version_cmp(it->version, e.version) > 0 && co_replicas(n, it, from)) {
-            send_transfer(n, it, from, 0, now);
+            send_transfer(n, it, from, 0, true, now);
             n->stats.repairs_sent++;
         }
     }
@@ -888,7 +915,7 @@ static void receive_digest(kv_node_t *n, const uint8_t *data, int count,
         if (!in_set(reps, k, n->self) || !in_set(reps, k, from))
             continue;
         if (cmp > 0) {
-            send_transfer(n, it, from, 0, now);
+            send_transfer(n, it, from, 0, true, now);
             n->stats.repairs_sent++;
             continue;
         }
@@ -921,6 +948,18 @@ static void decide(kv_node_t *n, txn_t *t, uint32_t now)
     const char *value = t->op == KV_READ ? (ok ? t->value : NULL) : t->value;
     log_result(n, "coordinator", t->op, ok, t->txid, t->key, value, now);
     kv_version_t version = t->op == KV_READ ? t->q.newest : t->version;
+    if (obs_wanted(n->env.bus)) {
+        addr_t answered[RING_REPLICAS];
+        size_t na = 0;
+        for (size_t i = 0; i < t->q.nreplicas; i++)
+            if (t->q.answered & (1u << i))
+                answered[na++] = t->q.replicas[i];
+        obs_event_t ev = { .kind = OBS_RESULT, .tick = now, .node = n->self, .txid = t->txid,
+                           .op = t->op, .key = t->key, .value = value, .version = version,
+                           .flag = ok, .latency = now - t->issued, .asked = t->q.replicas,
+                           .nasked = t->q.nreplicas, .answered = answered, .nanswered = na };
+        obs_emit(n->env.bus, &ev);
+    }
     if (n->env.on_result)
         n->env.on_result(n->env.result_ctx, t->txid, t->op, t->key, ok, value, version, now);
 }
@@ -957,12 +996,12 @@ uint32_t kv_client(kv_node_t *n, kv_op_t op, const char *key, const char *value,
             n->ntxns--;
         free(kcopy);
         free(vcopy);
-        txn_t failed = { .txid = txid, .op = op, .key = (char *)key };
+        txn_t failed = { .txid = txid, .op = op, .key = (char *)key, .issued = now };
         quorum_init(&failed.q, NULL, 0, now);
         decide(n, &failed, now); /* out of memory: the operation fails visibly */
         return txid;
     }
-    *t = (txn_t){ .txid = txid, .op = op, .key = kcopy, .value = vcopy };
+    *t = (txn_t){ .txid = txid, .op = op, .key = kcopy, .value = vcopy, .issued = now };
     quorum_init(&t->q, reps, k, now + n->env.cfg->timeout);
     if (n->env.cfg->faults & KV_FAULT_QUORUM_ONE)
         quorum_weaken(&t->q, 1);
@@ -975,6 +1014,10 @@ uint32_t kv_client(kv_node_t *n, kv_op_t op, const char *key, const char *value,
     m->version = next_version(n, now);
     t->version = m->version;
     set_text(m, key, vcopy);
+    obs_event_t ev = { .kind = OBS_OP, .tick = now, .node = n->self, .txid = txid, .op = op,
+                       .key = key, .value = vcopy, .version = m->version, .asked = reps,
+                       .nasked = k };
+    obs_emit(n->env.bus, &ev);
     for (size_t i = 0; i < k; i++)
         send_kv(n, reps[i], m, now);
     if (t->q.state != Q_PENDING)

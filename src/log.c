@@ -35,33 +35,6 @@ void log_event(log_t *log, addr_t who, uint32_t tick, const char *fmt, ...)
     fputc('\n', log->dbg);
 }
 
-/* Writes the decimal digits of v at p; returns the end. */
-static char *put_uint(char *p, uint32_t v)
-{
-    char tmp[10];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
-/* addr_format's text ("1.0.0.0:0") at p; returns the end. */
-static char *put_addr(char *p, addr_t a)
-{
-    for (int i = 0; i < 4; i++) {
-        p = put_uint(p, (a.id >> (8 * i)) & 0xff);
-        *p++ = i < 3 ? '.' : ':';
-    }
-    int16_t port = (int16_t)a.port;
-    if (port < 0)
-        *p++ = '-';
-    return put_uint(p, port < 0 ? (uint32_t)-(int32_t)port : (uint32_t)port);
-}
-
 static char *put_str(char *p, const char *s)
 {
     while (*s)
@@ -77,15 +50,15 @@ void log_member(log_t *log, addr_t who, uint32_t tick, addr_t member, const char
     char line[128]; /* two addresses (23), two ticks (10), what (<= 16) and the words */
     char *p = line;
     *p++ = ' ';
-    p = put_addr(p, who);
+    p = addr_put(p, who);
     p = put_str(p, " [");
-    p = put_uint(p, tick);
+    p = addr_put_uint(p, tick);
     p = put_str(p, "] Node ");
-    p = put_addr(p, member);
+    p = addr_put(p, member);
     *p++ = ' ';
     p = put_str(p, what);
     p = put_str(p, " at time ");
-    p = put_uint(p, tick);
+    p = addr_put_uint(p, tick);
     *p++ = '\n';
     fwrite(line, 1, (size_t)(p - line), log->dbg);
 }

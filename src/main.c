@@ -15,7 +15,8 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: ./Application <testcase> [--seed N] [--dump-state FILE]\n"
+    fputs("usage: ./Application <testcase> [--seed N] [--dump-state FILE] [--trace FILE\n"
+          "                     [--trace-messages]]\n"
           "       ./Application --check <testcase>\n"
           "       ./Application --help | --version\n"
           "\n"
@@ -28,6 +29,10 @@ static void usage(FILE *f)
           "  --dump-state FILE  at the end of the run, write every live node's ring position\n"
           "               and the keys it holds (value and version) to FILE (README,\n"
           "               \"Final-state dump\")\n"
+          "  --trace FILE write a JSON Lines trace of the run to FILE: one object per line\n"
+          "               for every node, membership, operation, transfer, fault window and\n"
+          "               verdict event (README, \"Trace\"); dbg.log is unchanged\n"
+          "  --trace-messages  the trace also has a line per message sent, delivered or lost\n"
           "  --check      validate the testcase and print what it will do; run nothing and\n"
           "               write nothing\n"
           "  -h, --help     this text\n"
@@ -122,8 +127,8 @@ int main(int argc, char **argv)
 {
     const char *testcase = NULL;
     uint64_t seed = 0;
-    const char *state_path = NULL;
-    bool seed_given = false, options_done = false, check_only = false;
+    const char *state_path = NULL, *trace_path = NULL;
+    bool seed_given = false, options_done = false, check_only = false, trace_messages = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!options_done && a[0] == '-' && a[1] != '\0') {
@@ -154,6 +159,15 @@ int main(int argc, char **argv)
                 if (state_path)
                     return usage_error("%s given twice", "--dump-state");
                 state_path = v;
+            } else if (!strcmp(a, "--trace") || !strncmp(a, "--trace=", 8)) {
+                const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+                if (!v || !*v)
+                    return usage_error("%s needs a file name", "--trace");
+                if (trace_path)
+                    return usage_error("%s given twice", "--trace");
+                trace_path = v;
+            } else if (!strcmp(a, "--trace-messages")) {
+                trace_messages = true;
             } else {
                 return usage_error("unknown option '%s'", a);
             }
@@ -168,6 +182,17 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (trace_messages && !trace_path)
+        return usage_error("%s needs --trace FILE", "--trace-messages");
+    static const char *const fixed[] = { "dbg.log", "stats.log", "msgcount.log" };
+    for (size_t k = 0; k < 3; k++) {
+        if (trace_path && !strcmp(trace_path, fixed[k]))
+            return usage_error("--trace: '%s' is one of the run's own outputs", trace_path);
+        if (state_path && !strcmp(state_path, fixed[k]))
+            return usage_error("--dump-state: '%s' is one of the run's own outputs", state_path);
+    }
+    if (trace_path && state_path && !strcmp(trace_path, state_path))
+        return usage_error("--trace and --dump-state both name '%s'", trace_path);
 
     scenario_t sc;
     char err[SCENARIO_ERR_LEN];
@@ -195,6 +220,8 @@ int main(int argc, char **argv)
         .stats_path = "stats.log",
         .msgcount_path = "msgcount.log",
         .state_path = state_path,
+        .trace_path = trace_path,
+        .trace_messages = trace_messages,
         .out = stdout,
     };
     int rc = app_run(&sc, &opts);

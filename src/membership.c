@@ -476,6 +476,14 @@ static void news_add(member_node_t *m, uint32_t idx, uint32_t sends, uint32_t no
         m->stats.news_queue_max = m->news_len;
 }
 
+/* Tells the observers that this node's view of member idx changed. */
+static void observe(const member_node_t *m, uint32_t idx, const char *what, uint32_t now)
+{
+    obs_event_t ev = { .kind = OBS_MEMBER, .tick = now, .node = m->self, .peer = addr_of(m, idx),
+                       .what = what, .arg = m->entries[idx].incarnation };
+    obs_emit(m->env.bus, &ev);
+}
+
 /* Takes a member off the list and logs it; with spread, gossip carries the news that it failed. */
 static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t now)
 {
@@ -492,6 +500,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     m->stats.removals++;
     m->version++;
     log_member(m->env.log, m->self, now, addr_of(m, idx), "removed");
+    observe(m, idx, "removed", now);
 }
 
 /* A member this node has not listed before (or a new incarnation of a removed one). */
@@ -512,6 +521,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     m->stats.joins++;
     m->version++;
     log_member(m->env.log, m->self, now, e->addr, "joined");
+    observe(m, idx, "joined", now);
 }
 
 /* How far a notice's heartbeat may lag this node's before the notice is judged stale. A
@@ -595,6 +605,8 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
              * a join so that the key-value layer everywhere learns of it soon. */
             m->version++;
             news_add(m, idx, NEWS_SENDS, now);
+            ent->incarnation = e->incarnation;
+            observe(m, idx, "reincarnated", now);
         }
         ent->incarnation = e->incarnation;
         ent->heartbeat = e->heartbeat;
@@ -604,6 +616,7 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
             /* Its pending check is the removal deadline; suspicion must restart from now. */
             m->stats.refuted++;
             ent->state = ST_ALIVE;
+            observe(m, idx, "refuted", now);
             ent->queued = 0; /* its queued check is the removal deadline: the sweep takes over */
             watch(m, idx, now);
         }
@@ -628,6 +641,7 @@ static void judge(member_node_t *m, uint32_t idx, uint32_t now)
         remove_member(m, idx, false, now);
     } else if (age > c->t_fail) {
         ent->state = ST_SUSPECT;
+        observe(m, idx, "suspected", now);
         queue_check(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
     } else {
         watch(m, idx, now);

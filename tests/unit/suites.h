@@ -15,5 +15,6 @@ int add_kvwire_suite(void);
 int add_kvnode_suite(void);
 int add_log_suite(void);
 int add_addrbook_suite(void);
+int add_trace_suite(void);
 
 #endif

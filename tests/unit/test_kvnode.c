@@ -129,7 +129,7 @@ static kc_t *kc_new(uint32_t n, uint64_t seed)
     c->next_txid = 1;
     c->book = addrbook_new(); /* shared by the nodes, as in app.c */
     CU_ASSERT_FATAL(c->book != NULL);
-    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book };
+    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book, NULL };
     for (uint32_t id = 1; id <= n; id++) {
         knode_t *k = &c->nodes[id];
         k->m = member_new(A(id), &menv);
@@ -184,7 +184,7 @@ static void kc_restart(kc_t *c, uint32_t id)
     knode_t *k = &c->nodes[id];
     kv_free(k->kv);
     member_free(k->m);
-    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book };
+    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book, NULL };
     k->m = member_new(A(id), &menv);
     CU_ASSERT_FATAL(k->m != NULL);
     kv_env_t kenv = { .net = c->net, .log = &c->log, .member = k->m, .positions = c->pos,
