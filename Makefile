@@ -33,7 +33,7 @@ all: Application $(GRADERS)
 deps:
 	@tools/ensure-deps libcrypto
 test-deps: deps
-	@tools/ensure-deps cunit jq
+	@tools/ensure-deps cunit jq chromium
 
 Application: build/main.o $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lm

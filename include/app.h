@@ -20,6 +20,8 @@ typedef struct {
     const char *state_path;    /* final-state dump; NULL: not written */
     const char *trace_path;    /* JSON Lines trace (README, "Trace"); NULL: not written */
     bool trace_messages;       /* the trace also has one line per message */
+    const char *report_path;   /* HTML report (README, "Report"); NULL: not written */
+    const char *report_key;    /* its message diagrams also cover this key; may be NULL */
     FILE *out;                 /* run summary for people; NULL for none */
 } app_opts_t;
 

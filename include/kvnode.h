@@ -85,6 +85,10 @@ size_t kv_replicas_of(kv_node_t *n, const char *key, addr_t out[RING_REPLICAS], 
  * value, "tomb <addr> <key> <stamp>.<node>" for a deletion (a tombstone). */
 void kv_dump(const kv_node_t *n, FILE *out);
 
+/* Calls fn for every live key (not a deletion) this node holds, with its ring position. */
+void kv_each_key(const kv_node_t *n, void (*fn)(void *ctx, const char *key, uint64_t pos),
+                 void *ctx);
+
 /* What this node holds for the key: false if nothing; otherwise its version, its value ("" for
  * a deletion) and whether it is a deletion. The value pointer is valid until the node changes. */
 bool kv_peek(const kv_node_t *n, const char *key, kv_version_t *version, const char **value,

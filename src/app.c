@@ -16,6 +16,7 @@
 #include "log.h"
 #include "membership.h"
 #include "observe.h"
+#include "report.h"
 #include "ring.h"
 #include "rng.h"
 #include "store.h"
@@ -90,8 +91,9 @@ typedef struct {
     size_t nwork;
     uint32_t *named;     /* per node name of the scenario: node index + 1 once bound, else 0 */
     uint32_t now;        /* the tick being run */
-    obs_bus_t bus;       /* observers of the run: the trace, when asked for */
+    obs_bus_t bus;       /* observers of the run: the trace and the report, when asked for */
     trace_t *trace;
+    report_t *report;
 } run_t;
 
 static addr_t node_addr(uint32_t i)
@@ -107,7 +109,7 @@ typedef struct {
     bool created; /* did not exist before this run */
 } output_t;
 
-enum { OUT_DBG, OUT_STATS, OUT_MSGCOUNT, OUT_STATE, OUT_TRACE, NOUTPUTS };
+enum { OUT_DBG, OUT_STATS, OUT_MSGCOUNT, OUT_STATE, OUT_TRACE, OUT_REPORT, NOUTPUTS };
 
 static void discard_outputs(output_t *out)
 {
@@ -1377,11 +1379,111 @@ static int start_trace(run_t *r, FILE *f)
     if (!(r->trace = trace_new(f, &info, r->opts->trace_messages)))
         return -1;
     observer_t o = trace_observer(r->trace);
-    if (obs_attach(&r->bus, &o) != 0)
+    return obs_attach(&r->bus, &o);
+}
+
+/* The report, when asked for: it watches the run; operations on the keys that expectations
+ * name (and --report-key) get message diagrams. */
+static int start_report(run_t *r)
+{
+    report_run_t info = { .testcase = r->opts->testcase, .seed = r->opts->seed, .nodes = r->n,
+                          .ticks = r->ticks, .kv = r->kv };
+    if (!(r->report = report_new(&info)))
         return -1;
-    emulnet_set_observers(r->net, &r->bus);
-    observe_windows(r);
-    return 0;
+    if (r->opts->report_key && report_focus_key(r->report, r->opts->report_key) != 0)
+        return -1;
+    for (size_t k = 0; k < r->sc->nevents; k++) {
+        const event_t *ev = &r->sc->events[k];
+        if (ev->kind == EV_KV_OP && ev->expect != EXPECT_NONE && ev->key_name &&
+            report_focus_key(r->report, ev->key_name) != 0)
+            return -1;
+    }
+    observer_t o = report_observer(r->report);
+    return obs_attach(&r->bus, &o);
+}
+
+typedef struct {
+    char *key;
+    uint64_t pos;
+    uint32_t node;
+} held_t;
+
+typedef struct {
+    held_t *v;
+    size_t n, cap;
+    uint32_t node, count;
+    bool oom;
+} held_list_t;
+
+static void collect_key(void *ctx, const char *key, uint64_t pos)
+{
+    held_list_t *l = ctx;
+    l->count++;
+    if (l->oom)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        held_t *p = realloc(l->v, cap * sizeof *p);
+        if (!p) {
+            l->oom = true;
+            return;
+        }
+        l->v = p;
+        l->cap = cap;
+    }
+    char *k = strdup(key);
+    if (!k) {
+        l->oom = true;
+        return;
+    }
+    l->v[l->n++] = (held_t){ k, pos, l->node };
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+    const held_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->node > y->node) - (x->node < y->node);
+}
+
+/* Hands the report the ring at the end: running nodes with their positions and keys held, and
+ * every live key with its holders compared with its replicas on the true ring. */
+static void report_final_ring(run_t *r)
+{
+    held_list_t l = { 0 };
+    addr_t *live = malloc((r->n ? r->n : 1) * sizeof *live);
+    size_t nl = 0;
+    if (!live)
+        return;
+    for (uint32_t i = 0; i < r->n; i++) {
+        if (!is_running(r, i))
+            continue;
+        live[nl++] = node_addr(i);
+        l.node = i + 1;
+        l.count = 0;
+        if (r->nodes[i].kv)
+            kv_each_key(r->nodes[i].kv, collect_key, &l);
+        report_ring_node(r->report, node_addr(i), ring_node_position(node_addr(i)), l.count);
+    }
+    ring_t ring;
+    ring_init(&ring);
+    if (r->kv && ring_build(&ring, live, nl, r->positions) == 0) {
+        qsort(l.v, l.n, sizeof *l.v, held_cmp);
+        for (size_t a = 0, b; a < l.n; a = b) {
+            addr_t reps[RING_REPLICAS];
+            size_t k = ring_replicas(&ring, l.v[a].pos, reps), exact = 0;
+            for (b = a; b < l.n && !strcmp(l.v[b].key, l.v[a].key); b++)
+                for (size_t j = 0; j < k; j++)
+                    exact += reps[j].id == l.v[b].node;
+            report_ring_key(r->report, l.v[a].key, l.v[a].pos, k, b - a,
+                            exact == k && b - a == k);
+        }
+    }
+    ring_free(&ring);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i].key);
+    free(l.v);
+    free(live);
 }
 
 static int setup(run_t *r)
@@ -1519,6 +1621,7 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         [OUT_MSGCOUNT] = { .path = opts->msgcount_path },
         [OUT_STATE] = { .path = opts->state_path },
         [OUT_TRACE] = { .path = opts->trace_path },
+        [OUT_REPORT] = { .path = opts->report_path },
     };
     if (open_outputs(out) != 0)
         return 1;
@@ -1529,9 +1632,12 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         setvbuf(out[OUT_TRACE].f, trace_buf, _IOFBF, sizeof trace_buf);
     log_init(&r.log, out[OUT_DBG].f, out[OUT_STATS].f);
     int rc = 1;
-    if (setup(&r) != 0 || (out[OUT_TRACE].f && start_trace(&r, out[OUT_TRACE].f) != 0)) {
+    if (setup(&r) != 0 || (out[OUT_TRACE].f && start_trace(&r, out[OUT_TRACE].f) != 0) ||
+        (out[OUT_REPORT].f && start_report(&r) != 0)) {
         fprintf(stderr, "Application: out of memory setting up %u nodes\n", (unsigned)sc->nodes);
     } else {
+        emulnet_set_observers(r.net, &r.bus);
+        observe_windows(&r);
         run_ticks(&r);
         write_stats(&r);
         if (out[OUT_MSGCOUNT].f)
@@ -1541,9 +1647,15 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         rc = report_expectations(&r) ? APP_EXPECTATIONS_FAILED : 0;
         if (r.trace)
             trace_end(r.trace, r.ticks);
+        if (r.report) {
+            report_final_ring(&r);
+            if (report_write(r.report, out[OUT_REPORT].f) != 0)
+                rc = 1;
+        }
     }
     teardown(&r);
     trace_free(r.trace);
+    report_free(r.report);
     if (close_outputs(out) != 0)
         rc = 1;
     return rc;

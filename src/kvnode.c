@@ -1129,6 +1129,16 @@ void kv_dump(const kv_node_t *n, FILE *out)
     }
 }
 
+void kv_each_key(const kv_node_t *n, void (*fn)(void *ctx, const char *key, uint64_t pos),
+                 void *ctx)
+{
+    for (size_t i = 0; i < store_size(n->store); i++) {
+        const store_item_t *it = store_at(n->store, i);
+        if (!it->deleted)
+            fn(ctx, it->key, it->pos);
+    }
+}
+
 bool kv_peek(const kv_node_t *n, const char *key, kv_version_t *version, const char **value,
              bool *deleted)
 {

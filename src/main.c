@@ -16,7 +16,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: ./Application <testcase> [--seed N] [--dump-state FILE] [--trace FILE\n"
-          "                     [--trace-messages]]\n"
+          "                     [--trace-messages]] [--report FILE.html [--report-key K]]\n"
           "       ./Application --check <testcase>\n"
           "       ./Application --help | --version\n"
           "\n"
@@ -33,6 +33,10 @@ static void usage(FILE *f)
           "               for every node, membership, operation, transfer, fault window and\n"
           "               verdict event (README, \"Trace\"); dbg.log is unchanged\n"
           "  --trace-messages  the trace also has a line per message sent, delivered or lost\n"
+          "  --report FILE.html  write a self-contained HTML report of the run: summary,\n"
+          "               membership timeline, traffic, operations, the ring, message\n"
+          "               diagrams, per-node table (README, \"Report\")\n"
+          "  --report-key K  the report also draws the messages of the operations on key K\n"
           "  --check      validate the testcase and print what it will do; run nothing and\n"
           "               write nothing\n"
           "  -h, --help     this text\n"
@@ -127,7 +131,7 @@ int main(int argc, char **argv)
 {
     const char *testcase = NULL;
     uint64_t seed = 0;
-    const char *state_path = NULL, *trace_path = NULL;
+    const char *state_path = NULL, *trace_path = NULL, *report_path = NULL, *report_key = NULL;
     bool seed_given = false, options_done = false, check_only = false, trace_messages = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -168,6 +172,20 @@ int main(int argc, char **argv)
                 trace_path = v;
             } else if (!strcmp(a, "--trace-messages")) {
                 trace_messages = true;
+            } else if (!strcmp(a, "--report") || !strncmp(a, "--report=", 9)) {
+                const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+                if (!v || !*v)
+                    return usage_error("%s needs a file name", "--report");
+                if (report_path)
+                    return usage_error("%s given twice", "--report");
+                report_path = v;
+            } else if (!strcmp(a, "--report-key") || !strncmp(a, "--report-key=", 13)) {
+                const char *v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+                if (!v || !*v)
+                    return usage_error("%s needs a key", "--report-key");
+                if (report_key)
+                    return usage_error("%s given twice", "--report-key");
+                report_key = v;
             } else {
                 return usage_error("unknown option '%s'", a);
             }
@@ -184,15 +202,24 @@ int main(int argc, char **argv)
     }
     if (trace_messages && !trace_path)
         return usage_error("%s needs --trace FILE", "--trace-messages");
-    static const char *const fixed[] = { "dbg.log", "stats.log", "msgcount.log" };
-    for (size_t k = 0; k < 3; k++) {
-        if (trace_path && !strcmp(trace_path, fixed[k]))
-            return usage_error("--trace: '%s' is one of the run's own outputs", trace_path);
-        if (state_path && !strcmp(state_path, fixed[k]))
-            return usage_error("--dump-state: '%s' is one of the run's own outputs", state_path);
-    }
-    if (trace_path && state_path && !strcmp(trace_path, state_path))
-        return usage_error("--trace and --dump-state both name '%s'", trace_path);
+    if (report_key && !report_path)
+        return usage_error("%s needs --report FILE.html", "--report-key");
+    /* Each output file once: none may be another's, or one of the run's own. */
+    const char *paths[] = { "dbg.log", "stats.log", "msgcount.log", state_path, trace_path,
+                            report_path };
+    static const char *const flags[] = { NULL, NULL, NULL, "--dump-state", "--trace", "--report" };
+    for (size_t k = 3; k < 6; k++)
+        for (size_t j = 0; j < k; j++)
+            if (paths[k] && paths[j] && !strcmp(paths[k], paths[j])) {
+                if (j < 3)
+                    fprintf(stderr, "Application: %s: '%s' is one of the run's own outputs",
+                            flags[k], paths[k]);
+                else
+                    fprintf(stderr, "Application: %s and %s both name '%s'", flags[j], flags[k],
+                            paths[k]);
+                fputs(" (try ./Application --help)\n", stderr);
+                return EXIT_USAGE;
+            }
 
     scenario_t sc;
     char err[SCENARIO_ERR_LEN];
@@ -222,6 +249,8 @@ int main(int argc, char **argv)
         .state_path = state_path,
         .trace_path = trace_path,
         .trace_messages = trace_messages,
+        .report_path = report_path,
+        .report_key = report_key,
         .out = stdout,
     };
     int rc = app_run(&sc, &opts);

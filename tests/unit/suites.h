@@ -16,5 +16,6 @@ int add_kvnode_suite(void);
 int add_log_suite(void);
 int add_addrbook_suite(void);
 int add_trace_suite(void);
+int add_report_suite(void);
 
 #endif
