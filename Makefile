@@ -16,6 +16,7 @@ ALL_CFLAGS = $(BASE_CFLAGS) -Iinclude -MMD -MP
 # Expanded when a recipe runs, after the deps target has installed what is missing.
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
 CUNIT_LIBS  = $(shell pkg-config --libs cunit)
+JSON_LIBS   = $(shell pkg-config --libs jansson)
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS   = $(filter-out src/main.c,$(wildcard src/*.c))
@@ -31,7 +32,7 @@ FUZZ_SECONDS ?= 600
 all: Application $(GRADERS)
 
 deps:
-	@tools/ensure-deps libcrypto
+	@tools/ensure-deps libcrypto jansson
 test-deps: deps
 	@tools/ensure-deps cunit jq chromium
 
@@ -51,7 +52,7 @@ tools/grade-kv: tools/grade_kv.c $(DBGLOG)
 tools/check-state: tools/check_state.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 tools/check-history: tools/check_history.c $(DBGLOG) | deps
-	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
+	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS) $(JSON_LIBS)
 tools/campaign: tools/campaign.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ tools/campaign.c $(CRYPTO_LIBS) -lm
 
@@ -81,7 +82,7 @@ build/asan/check-state: tools/check_state.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 build/asan/check-history: tools/check_history.c $(DBGLOG) | deps
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS) $(JSON_LIBS)
 
 # A test build with deliberately unsafe behaviour on demand (KV_FAULTS=early-drop,quorum-one,
 # no-anti-entropy), to show that the history checker and the campaign catch what it breaks.

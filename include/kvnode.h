@@ -35,6 +35,7 @@ typedef struct {
 
 #define KV_FAULT_EARLY_DROP 1u /* a node that is not a replica drops its copy at once */
 #define KV_FAULT_QUORUM_ONE 2u /* operations succeed at the first success */
+#define KV_FAULT_READ_FIRST 4u /* a read returns the first success, not the newest version */
 
 void kv_default_cfg(kv_cfg_t *cfg);
 

@@ -1252,6 +1252,8 @@ static void inject_faults(kv_cfg_t *cfg)
         cfg->faults |= KV_FAULT_QUORUM_ONE;
     if (strstr(f, "no-anti-entropy"))
         cfg->sync_period = 0;
+    if (strstr(f, "read-first"))
+        cfg->faults |= KV_FAULT_READ_FIRST;
     fprintf(stderr, "Application: test build with faults '%s'\n", f);
 }
 #endif

@@ -17,6 +17,8 @@ typedef struct {
     kv_version_t version; /* written (create, update, delete); for reads, set from the quorum */
     uint32_t issued;      /* tick the coordinator issued it */
     quorum_t q;
+    bool have_first;      /* KV_FAULT_READ_FIRST only: the first successful reply's version */
+    kv_version_t first;
 } txn_t;
 
 /* Handoff (README, "Stabilization"): a node holding a key hands it to replicas that may lack
@@ -947,7 +949,8 @@ static void decide(kv_node_t *n, txn_t *t, uint32_t now)
         n->stats.ops_failed++;
     const char *value = t->op == KV_READ ? (ok ? t->value : NULL) : t->value;
     log_result(n, "coordinator", t->op, ok, t->txid, t->key, value, now);
-    kv_version_t version = t->op == KV_READ ? t->q.newest : t->version;
+    kv_version_t version = t->op == KV_READ ? (t->have_first ? t->first : t->q.newest)
+                                            : t->version;
     if (obs_wanted(n->env.bus)) {
         addr_t answered[RING_REPLICAS];
         size_t na = 0;
@@ -1038,7 +1041,16 @@ static void receive_reply(kv_node_t *n, const kv_msg_t *m, uint32_t now)
         n->stats.ignored_replies++;
         return;
     }
-    if (r == QR_NEWEST && t->op == KV_READ) {
+    bool first_only = (n->env.cfg->faults & KV_FAULT_READ_FIRST) && t->op == KV_READ;
+    if (first_only && (m->flags & KV_FLAG_OK) && !t->have_first) {
+        t->have_first = true; /* the fault: the first success stands, newer ones are ignored */
+        t->first = m->version;
+        char *v = strdup(m->value);
+        if (v) {
+            free(t->value);
+            t->value = v;
+        }
+    } else if (r == QR_NEWEST && t->op == KV_READ && !first_only) {
         char *v = strdup(m->value);
         if (v) {
             free(t->value);

@@ -4,6 +4,8 @@
 #   early-drop       a node that is not a replica drops its copy at once, counting on others
 #   quorum-one       operations succeed at the first success
 #   no-anti-entropy  nothing repairs a replica that missed a write
+#   read-first       a read returns the first success, not the newest version (judged on the
+#                    trace: check-history --trace reports read-version)
 # For each: a scenario that the correct store passes (the same build, no KV_FAULTS) leaves a
 # history check-history finds clean, and with the fault it reports the violation; and a small
 # campaign run against the faulty build finds violations and exits 1. Prints "ok - NAME" /
@@ -53,9 +55,30 @@ fault() {
     fi
 }
 
+# fault_trace FAULT FILE KIND: the same, judged by check-history --trace on the run's trace.
+fault_trace() {
+    local name=$1 file=$2 kind=$3 rc f
+    for f in "" "$name"; do
+        rm -f t.jsonl state.txt
+        KV_FAULTS=$f "$app" "$file" --seed 1 --dump-state state.txt --trace t.jsonl >run.txt 2>&1
+        "$checker" --trace t.jsonl state.txt >check.txt 2>&1
+        rc=$?
+        if [ -z "$f" ]; then
+            [ $rc -eq 0 ] && ok "$name: $(basename "$file") without the fault: check-history --trace finds it clean" ||
+                not_ok "$name: $(basename "$file") without the fault: check-history --trace finds it clean" \
+                    "exit $rc: $(tail -n 3 check.txt)"
+        elif [ $rc -eq 1 ] && grep -q "^check-history: $kind: " check.txt; then
+            ok "$name: check-history --trace reports $kind"
+        else
+            not_ok "$name: check-history --trace reports $kind" "exit $rc: $(tail -n 3 check.txt)"
+        fi
+    done
+}
+
 fault early-drop "$here/regressions/presumed-holder.conf" lost-write
 fault quorum-one "$here/faults/quorum-one.conf" stale-read
 fault no-anti-entropy "$here/faults/no-anti-entropy.conf" stale-replica
+fault_trace read-first "$here/faults/read-first.conf" read-version
 
 # A small campaign against each fault: it must find violations. The schedules are deterministic
 # for the seed; a quorum of one is the hardest to catch (about one schedule in twelve shows a

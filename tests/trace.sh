@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# tests/trace.sh APP: the JSON Lines trace (--trace, --trace-messages). Every line parses with
+# tests/trace.sh APP CHECK_HISTORY: the JSON Lines trace (--trace, --trace-messages). Every line parses with
 # jq and has the documented fields; the trace agrees with dbg.log, stats.log and the PASS/FAIL
 # lines of the same run (counted independently); dbg.log is byte for byte the same with and
-# without a trace; same seed, same trace; bad flags fail before any output is touched.
+# without a trace; same seed, same trace; bad flags fail before any output is touched;
+# check-history reads a trace as it reads dbg.log, with the same verdicts.
 # Prints "ok - NAME" / "not ok - NAME", then "trace: N passed, M failed".
 set -u
-[ $# -eq 1 ] || { echo "usage: $0 APP" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 APP CHECK_HISTORY" >&2; exit 2; }
 abs() { (cd "$(dirname -- "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename -- "$1")"); }
 app=$(abs "$1")
+checker=$(abs "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 cases=$here/../testcases
 command -v jq >/dev/null || { echo "trace: jq is missing (tools/ensure-deps jq)" >&2; exit 2; }
@@ -166,6 +168,32 @@ want "$rc" 0 "exit status"
 check_trace "$d"
 got=$(jq -r 'select(.ev == "window") | [.line, .kind, .t, .until, .detail] | map(tostring) | join(" ")' "$d/t.jsonl" | sort -n | tr '\n' ';')
 want "$got" "3 loss 50 60 p=0.5;4 partition 60 70 a=1-3 b=4-10;5 partition 70 80 a=1 b=2 one_way;6 delay 80 90 a=all b=all ticks=3;7 link_loss 90 100 a=1-5 b=6-10 p=0.2;8 duplicate 100 110 a=all b=all p=0.5;9 reorder 110 120 a=2 b=3 ticks=4;" "windows"
+end
+
+begin "check-history --trace: the same verdict as on dbg.log for every key-value example, errors name the line"
+for f in "$cases"/*.conf; do
+    b=$(basename "$f" .conf)
+    d=$work/ex/$b
+    grep -q 'coordinator: ' "$d/dbg.log" || continue
+    (cd "$d" && "$app" "$f" --seed 1 --trace t.jsonl --dump-state state.txt >/dev/null 2>&1)
+    a=$("$checker" -q "$d/dbg.log" "$d/state.txt" 2>/dev/null | tail -n 1)
+    t=$("$checker" -q --trace "$d/t.jsonl" "$d/state.txt" 2>/dev/null | tail -n 1)
+    [ -n "$a" ] && [ "$a" = "$t" ] || problem "$b: dbg.log: '$a'; trace: '$t'"
+done
+d=$work/ph
+bad_trace() { # NAME CONTENT WANT: a broken trace is refused (exit 2) with WANT on stderr
+    printf '%s' "$2" >"$d/bad.jsonl"
+    "$checker" --trace "$d/bad.jsonl" "$d/state.txt" >/dev/null 2>"$d/bad.err"
+    local rc=$?
+    [ $rc = 2 ] && grep -q -- "$3" "$d/bad.err" || problem "$1: exit $rc, stderr: $(head -c 200 "$d/bad.err")"
+}
+(cd "$d" && "$app" "$cases/partition-heal.conf" --seed 3 --dump-state state.txt >/dev/null 2>&1)
+run_line=$(head -n 1 "$d/t.jsonl")
+bad_trace "not JSON" "$run_line"$'\n''{"t":1,' 'bad.jsonl:2: not JSON'
+bad_trace "no run line" '{"t":0,"ev":"node","node":"1.0.0.0:0","what":"start"}'$'\n' 'bad.jsonl:1: not a trace of schema 1'
+bad_trace "cut short" "$(head -n 20 "$d/t.jsonl")"$'\n' 'has no "end" line'
+bad_trace "txids out of order" "$run_line"$'\n''{"t":5,"ev":"op","coordinator":"1.0.0.0:0","txid":7,"op":"read","key":"k","version":"0.0","asked":[]}'$'\n' 'bad.jsonl:2: operation txid 7, expected 1'
+bad_trace "bad address" "$run_line"$'\n''{"t":5,"ev":"member","node":"1.0.0.0:0","member":"x","what":"joined","incarnation":0}'$'\n' 'bad.jsonl:2: a member event without a valid'
 end
 
 begin "bad trace flags: exit 2, earlier outputs untouched"

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "dbglog.h"
@@ -196,11 +197,13 @@ enum kind {
     V_STALE_REPLICA,
     V_MISPLACED,
     V_PROTOCOL,
+    V_READ_VERSION,
     NKINDS
 };
 static const char *const kind_name[NKINDS] = {
     "lost-write",      "deleted-back",  "phantom-value", "stale-read",
     "under-replicated", "stale-replica", "misplaced",     "protocol",
+    "read-version",
 };
 
 /* The first MAX_SHOWN lines of each kind, kept to print grouped by kind. */
@@ -280,6 +283,15 @@ struct span {
     uint64_t from, to;
 };
 
+/* A read's replies as the trace shows them: the newest version served with success by each of
+ * up to three replicas (serve events), for judging the version the coordinator returned. */
+struct readv {
+    struct dbglog_addr replica[REPLICAS];
+    uint64_t stamp[REPLICAS];
+    uint32_t node[REPLICAS];
+    uint8_t n;
+};
+
 struct history {
     const char *path;
     struct views views;
@@ -295,6 +307,9 @@ struct history {
     size_t nserved, servedcap;
     struct early *early;
     size_t nearly, earlycap;
+    bool trace;         /* path is a JSON Lines trace (--trace), not dbg.log */
+    struct readv *readv; /* trace only: per transID, the versions its read's replicas served */
+    size_t nreadv, readvcap;
     uint64_t last_tick; /* the largest [tick] */
     unsigned long last_tick_line;
     size_t acknowledged; /* operations with a coordinator success */
@@ -659,6 +674,253 @@ static int load_history(struct history *h)
     return 0;
 }
 
+/* ---------------------------------------------------------------- the trace (--trace) */
+
+/* The trace's text fields, checked as dbg.log's are: an address, a version "stamp.node". */
+static bool trace_addr(const char *s, struct dbglog_addr *a)
+{
+    unsigned b[4], port;
+    char end;
+    if (!s || sscanf(s, "%3u.%3u.%3u.%3u:%5u%c", &b[0], &b[1], &b[2], &b[3], &port, &end) != 5 ||
+        b[0] > 255 || b[1] > 255 || b[2] > 255 || b[3] > 255 || port > 65535)
+        return false;
+    a->id = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+    a->port = (uint16_t)port;
+    return true;
+}
+
+static bool trace_version(const char *s, uint64_t *stamp, uint32_t *node)
+{
+    unsigned long long st;
+    unsigned long nd;
+    char end;
+    if (!s || sscanf(s, "%20llu.%10lu%c", &st, &nd, &end) != 2 || nd > UINT32_MAX)
+        return false;
+    *stamp = st;
+    *node = (uint32_t)nd;
+    return true;
+}
+
+static bool trace_op(const char *s, enum dbglog_op *op)
+{
+    for (int k = 0; k < DBGLOG_NOPS; k++)
+        if (s && !strcmp(s, dbglog_op_name((enum dbglog_op)k))) {
+            *op = (enum dbglog_op)k;
+            return true;
+        }
+    return false;
+}
+
+static const char *str_field(json_t *o, const char *name)
+{
+    return json_string_value(json_object_get(o, name));
+}
+
+/* A read's decision against the versions its replicas served: the coordinator returns the newest
+ * version among the successful replies its decision counted (the result's "answered"). */
+static void judge_read_version(struct history *h, json_t *ev, uint64_t transid,
+                               unsigned long lineno)
+{
+    const struct op *o = &h->ops[transid - 1];
+    uint64_t stamp;
+    uint32_t node;
+    char k[SHOW_LEN], a[DBGLOG_ADDR_LEN];
+    if (!trace_version(str_field(ev, "version"), &stamp, &node))
+        return;
+    json_t *answered = json_object_get(ev, "answered");
+    const struct readv *rv = transid <= h->nreadv ? &h->readv[transid - 1] : NULL;
+    uint64_t best = 0;
+    uint32_t best_node = 0;
+    bool any = false;
+    size_t i;
+    json_t *item;
+    json_array_foreach(answered, i, item) {
+        struct dbglog_addr r;
+        if (!trace_addr(json_string_value(item), &r) || !rv)
+            continue;
+        for (uint8_t j = 0; j < rv->n; j++)
+            if (dbglog_addr_order(rv->replica[j]) == dbglog_addr_order(r) &&
+                (!any || rv->stamp[j] > best || (rv->stamp[j] == best && rv->node[j] > best_node))) {
+                best = rv->stamp[j];
+                best_node = rv->node[j];
+                any = true;
+            }
+    }
+    if (any && (best != stamp || best_node != node))
+        violation(V_READ_VERSION, "key %s: transID %llu: the read (%s:%lu) returned version "
+                  "%llu.%u, but the newest its answering replicas served is %llu.%u (coordinator %s)",
+                  show(h->keys.s[o->key], k), (unsigned long long)transid, h->path, lineno,
+                  (unsigned long long)stamp, (unsigned)node, (unsigned long long)best,
+                  (unsigned)best_node, dbglog_addr_text(o->coord, a));
+}
+
+/* Keeps what a replica served a read with (a success carries the version it held). */
+static void note_read_served(struct history *h, uint64_t transid, struct dbglog_addr replica,
+                             json_t *ev)
+{
+    uint64_t stamp;
+    uint32_t node;
+    if (!json_is_true(json_object_get(ev, "ok")) ||
+        !trace_version(str_field(ev, "version"), &stamp, &node))
+        return;
+    while (h->nreadv < transid) {
+        h->readv = grow(h->readv, h->nreadv, &h->readvcap, sizeof *h->readv);
+        memset(&h->readv[h->nreadv], 0, sizeof *h->readv);
+        h->nreadv++;
+    }
+    struct readv *rv = &h->readv[transid - 1];
+    if (rv->n < REPLICAS) {
+        rv->replica[rv->n] = replica;
+        rv->stamp[rv->n] = stamp;
+        rv->node[rv->n++] = node;
+    }
+}
+
+/* One trace event as the dbg.log line it stands for (kind DBGLOG_OTHER if none), or an error. */
+static const char *trace_line(struct history *h, json_t *ev, unsigned long lineno,
+                              struct dbglog_line *l)
+{
+    memset(l, 0, sizeof *l);
+    l->lineno = lineno;
+    l->kind = DBGLOG_OTHER;
+    json_t *t = json_object_get(ev, "t");
+    const char *name = str_field(ev, "ev");
+    if (!json_is_object(ev) || !json_is_integer(t) || json_integer_value(t) < 0 || !name)
+        return input_error("%s:%lu: not a trace event (an object with \"t\" and \"ev\")",
+                           h->path, lineno);
+    l->tick = l->time = (uint64_t)json_integer_value(t);
+    const char *who = NULL, *what = str_field(ev, "what");
+    if (!strcmp(name, "member")) {
+        if (!what || (strcmp(what, "joined") && strcmp(what, "removed")))
+            return NULL;
+        l->kind = !strcmp(what, "joined") ? DBGLOG_JOIN : DBGLOG_REMOVAL;
+        who = str_field(ev, "node");
+        if (!trace_addr(str_field(ev, "member"), &l->member))
+            return input_error("%s:%lu: a member event without a valid \"member\"", h->path,
+                               lineno);
+    } else if (!strcmp(name, "node")) {
+        if (!what || (strcmp(what, "fail") && strcmp(what, "restart")))
+            return NULL;
+        l->kind = !strcmp(what, "fail") ? DBGLOG_FAILURE : DBGLOG_RESTART;
+        who = str_field(ev, "node");
+    } else if (!strcmp(name, "op") || !strcmp(name, "result") || !strcmp(name, "serve")) {
+        bool op = !strcmp(name, "op");
+        json_t *txid = json_object_get(ev, "txid");
+        l->kind = op ? DBGLOG_OPERATION : DBGLOG_RESULT;
+        l->coordinator = !strcmp(name, "result");
+        who = str_field(ev, l->kind == DBGLOG_RESULT && !l->coordinator ? "replica" : "coordinator");
+        l->key = str_field(ev, "key");
+        l->value = str_field(ev, "value");
+        l->success = json_is_true(json_object_get(ev, "ok"));
+        if (!json_is_integer(txid) || json_integer_value(txid) <= 0 ||
+            !trace_op(str_field(ev, "op"), &l->op) || !l->key || !*l->key)
+            return input_error("%s:%lu: an %s event without a valid txid, op or key", h->path,
+                               lineno, name);
+        l->transid = (uint64_t)json_integer_value(txid);
+        if (op && l->transid != h->nops + 1)
+            return input_error("%s:%lu: operation txid %llu, expected %zu (txids count the "
+                               "operations)", h->path, lineno, (unsigned long long)l->transid,
+                               h->nops + 1);
+        if (op && l->op == DBGLOG_READ)
+            l->value = NULL; /* a read names no value */
+    } else {
+        return NULL;
+    }
+    if (!trace_addr(who, &l->logger))
+        return input_error("%s:%lu: a %s event without a valid node address", h->path, lineno,
+                           name);
+    return NULL;
+}
+
+/* Reads a JSON Lines trace (./Application --trace) instead of dbg.log: the same history from its
+ * events, plus the versions replicas served to reads; 0, or EXIT_ERROR after saying why. */
+static int load_trace(struct history *h)
+{
+    FILE *f = fopen(h->path, "r");
+    if (!f) {
+        fprintf(stderr, PROG ": cannot open %s: %s\n", h->path, strerror(errno));
+        return EXIT_ERROR;
+    }
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long lineno = 0;
+    const char *bad = NULL;
+    bool ended = false;
+    while (bad == NULL && (len = getline(&buf, &cap, f)) >= 0) {
+        lineno++;
+        json_error_t jerr;
+        json_t *ev = json_loadb(buf, (size_t)len, 0, &jerr);
+        if (!ev) {
+            bad = input_error("%s:%lu: not JSON: %s", h->path, lineno, jerr.text);
+            break;
+        }
+        const char *name = str_field(ev, "ev");
+        if (lineno == 1 && (!name || strcmp(name, "run") ||
+                            json_integer_value(json_object_get(ev, "schema")) != 1)) {
+            bad = input_error("%s:1: not a trace of schema 1 (its first line must be the \"run\" "
+                              "event with \"schema\":1)", h->path);
+        } else if (ended) {
+            bad = input_error("%s:%lu: an event after the \"end\" line", h->path, lineno);
+        } else if (name && !strcmp(name, "end")) {
+            ended = true;
+        } else if (name && !strcmp(name, "verdict")) {
+            /* verdicts come last and carry the tick each was decided: not history */
+        } else {
+            struct dbglog_line l;
+            bad = trace_line(h, ev, lineno, &l);
+            if (bad == NULL && l.kind != DBGLOG_OTHER &&
+                (l.tick > h->last_tick || h->last_tick_line == 0)) {
+                h->last_tick = l.tick;
+                h->last_tick_line = lineno;
+            }
+            if (bad == NULL)
+                switch (l.kind) {
+                case DBGLOG_JOIN:
+                case DBGLOG_REMOVAL:
+                case DBGLOG_FAILURE:
+                case DBGLOG_RESTART:
+                    if (h->nactivity == 0 || h->activity[h->nactivity - 1] != l.tick) {
+                        h->activity = grow(h->activity, h->nactivity, &h->actcap,
+                                           sizeof *h->activity);
+                        h->activity[h->nactivity++] = l.tick;
+                    }
+                    follow_membership(h, &l);
+                    break;
+                case DBGLOG_OPERATION:
+                    bad = add_operation(h, &l);
+                    break;
+                case DBGLOG_RESULT:
+                    if (!l.coordinator && l.op == DBGLOG_READ && l.transid <= h->nops)
+                        note_read_served(h, l.transid, l.logger, ev);
+                    add_result(h, &l);
+                    if (l.coordinator && l.op == DBGLOG_READ && l.success && l.transid <= h->nops)
+                        judge_read_version(h, ev, l.transid, lineno);
+                    break;
+                default:
+                    break;
+                }
+        }
+        json_decref(ev);
+    }
+    if (bad == NULL && ferror(f))
+        bad = input_error("%s: read error", h->path);
+    else if (bad == NULL && lineno == 0)
+        bad = input_error("%s: empty file", h->path);
+    else if (bad == NULL && !ended)
+        bad = input_error("%s:%lu: the trace has no \"end\" line (cut short?)", h->path, lineno);
+    free(buf);
+    fclose(f);
+    if (h->split_open)
+        h->split[h->nsplit - 1].to = UINT64_MAX;
+    if (bad != NULL) {
+        fprintf(stderr, PROG ": %s\n", bad);
+        return EXIT_ERROR;
+    }
+    judge_early(h);
+    return 0;
+}
+
 static void history_free(struct history *h)
 {
     free(h->ops);
@@ -673,6 +935,7 @@ static void history_free(struct history *h)
     free(h->views.slot);
     free(h->served);
     free(h->early);
+    free(h->readv);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -1615,12 +1878,15 @@ static void usage(FILE *out)
 {
     fprintf(out,
 "usage: " PROG " [-q] [--quiet N] DBG_LOG STATE_DUMP\n"
+"       " PROG " [-q] [--quiet N] --trace TRACE STATE_DUMP\n"
 "Checks the client-visible history of one run: its dbg.log and the final-state dump\n"
 "written by ./Application ... --dump-state STATE_DUMP (format version 2, with tombstones).\n"
 "Shares no code with the simulator: ring positions are recomputed with SHA-256.\n"
 "\n"
 "Options:\n"
 "  -q            print only the summary line\n"
+"  --trace TRACE read the run's JSON Lines trace (./Application --trace) instead of\n"
+"                dbg.log: the same checks, plus read-version (below)\n"
 "  --quiet N     the quiet period Q in ticks (default %d)\n"
 "  -h, --help    this text\n"
 "\n"
@@ -1656,6 +1922,9 @@ static void usage(FILE *out)
 "                 exactly F (nothing: under-replicated; an older version or a tombstone:\n"
 "                 stale-replica) and no other node holds a value (misplaced); if F is a\n"
 "                 tombstone, no node holds a value (stale-replica)\n"
+"  read-version   (--trace only) a successful read returned another version than the\n"
+"                newest one served with success by the replicas its decision counted\n"
+"                (the result's \"answered\"; each replica's version from its serve event)\n"
 "  protocol       a result line for a transID never issued (or logged before its\n"
 "                 operation line); a coordinator or server line whose operation or key\n"
 "                 differ from the operation line; a coordinator line logged by another\n"
@@ -1702,6 +1971,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     const char *files[2];
+    const char *trace = NULL;
     int nfiles = 0;
     bool options_done = false, summary_only = false;
     unsigned long long quiet = DEFAULT_QUIET;
@@ -1721,6 +1991,13 @@ int main(int argc, char **argv)
             options_done = true;
         } else if (!strcmp(arg, "-q")) {
             summary_only = true;
+        } else if (!strcmp(arg, "--trace") || starts_with(arg, "--trace=")) {
+            const char *v = arg[7] == '=' ? arg + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (v == NULL || *v == '\0') {
+                fprintf(stderr, PROG ": --trace needs a file name\n");
+                return EXIT_ERROR;
+            }
+            trace = v;
         } else if (!strcmp(arg, "--quiet") || starts_with(arg, "--quiet=")) {
             const char *v = arg[7] == '=' ? arg + 8 : (i + 1 < argc ? argv[++i] : NULL);
             const char *p = v;
@@ -1736,6 +2013,16 @@ int main(int argc, char **argv)
             return EXIT_ERROR;
         }
     }
+    if (trace && nfiles == 1) { /* the trace stands for dbg.log */
+        files[1] = files[0];
+        files[0] = trace;
+        nfiles = 2;
+    } else if (trace) {
+        fprintf(stderr, PROG ": with --trace, expected STATE_DUMP alone, got %d file%s\n", nfiles,
+                plural((unsigned)nfiles));
+        usage(stderr);
+        return EXIT_ERROR;
+    }
     if (nfiles != 2) {
         fprintf(stderr, PROG ": expected DBG_LOG and STATE_DUMP, got %d file%s\n", nfiles,
                 plural((unsigned)nfiles));
@@ -1747,8 +2034,9 @@ int main(int argc, char **argv)
     memset(&h, 0, sizeof h);
     memset(&d, 0, sizeof d);
     h.path = files[0];
+    h.trace = trace != NULL;
     d.path = files[1];
-    int status = load_history(&h);
+    int status = h.trace ? load_trace(&h) : load_history(&h);
     if (load_dump(&d, &h) != 0) /* both files are read, so both can be reported */
         status = EXIT_ERROR;
     if (status == 0)
