@@ -34,7 +34,8 @@ typedef struct {
     addr_t peer;        /* the member, transfer target or source, message destination */
     const char *what;   /* OBS_NODE, OBS_MEMBER, OBS_TRANSFER, OBS_MESSAGE: the change */
     uint32_t arg;       /* OBS_NODE pause: ticks; OBS_MEMBER: incarnation; OBS_MESSAGE: bytes */
-    bool flag;          /* OBS_NODE restart: data kept; OBS_RESULT, OBS_SERVE, OBS_VERDICT: ok /
+    bool flag;          /* OBS_NODE start: an added node; restart: data kept; OBS_RESULT,
+                         * OBS_SERVE, OBS_VERDICT: ok /
                          * passed; OBS_TRANSFER applied: newer than what was held */
     uint32_t txid;
     kv_op_t op;

@@ -164,7 +164,9 @@ static void on_event(void *ctx, const obs_event_t *ev)
         begin(t, ev->tick, "node");
         field_addr(t, "node", ev->node);
         field_str(t, "what", ev->what);
-        if (!strcmp(ev->what, "restart"))
+        if (!strcmp(ev->what, "start"))
+            field_bool(t, "added", ev->flag);
+        else if (!strcmp(ev->what, "restart"))
             field_bool(t, "keep_data", ev->flag);
         else if (!strcmp(ev->what, "pause"))
             field_u64(t, "for", ev->arg);

@@ -3,7 +3,8 @@
 # scenario's report is rendered by headless Chromium (--dump-dom): the DOM must have every view,
 # as many verdict rows as the run printed PASS/FAIL lines, one table row per node, the failures
 # of the run, and (for key-value runs with named keys) a message diagram; a few are also
-# screenshotted (a non-trivial PNG). A truncated report must fail the same check. The report
+# screenshotted (a non-trivial PNG). Each run also writes a trace (--trace with --report), which
+# jq must parse. A truncated report must fail the same check. The report
 # fetches nothing and runs no script. Prints "ok - NAME" / "not ok - NAME", then
 # "report: N passed, M failed".
 set -u
@@ -67,9 +68,10 @@ report_case() {
     local f=$1 seed=$2 d nodes nfail kv focus
     d=$work/$(basename "$f" .conf)
     mkdir -p "$d"
-    (cd "$d" && "$app" "$f" --seed "$seed" --report r.html >run.out 2>run.err)
+    (cd "$d" && "$app" "$f" --seed "$seed" --report r.html --trace t.jsonl >run.out 2>run.err)
     local rc=$?
     [ "$rc" = 0 ] || [ "$rc" = 3 ] || { problem "$(basename "$f"): exit $rc"; return; }
+    jq -c . "$d/t.jsonl" >/dev/null 2>&1 || problem "$(basename "$f"): jq cannot parse its trace"
     nodes=$(grep -o 'nodes=[0-9]*' "$d/stats.log" | head -n 1 | cut -d= -f2)
     nfail=$(grep -c 'Node failed at time=' "$d/dbg.log")
     kv=0

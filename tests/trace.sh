@@ -196,6 +196,26 @@ bad_trace "txids out of order" "$run_line"$'\n''{"t":5,"ev":"op","coordinator":"
 bad_trace "bad address" "$run_line"$'\n''{"t":5,"ev":"member","node":"1.0.0.0:0","member":"x","what":"joined","incarnation":0}'$'\n' 'bad.jsonl:2: a member event without a valid'
 end
 
+begin "node events: added nodes start with added true, restarts say whether data was kept"
+d=$work/nodes
+mkdir -p "$d"
+cat >"$d/n.conf" <<'EOF'
+MAX_NNB: 6
+TICKS: 300
+at 100 add 2 nodes
+at 150 fail node 3
+at 200 restart node 3 keep data
+at 210 fail node 4
+at 220 restart node 4
+at 230 pause node 5 for 10
+EOF
+run "$d" n.conf --seed 4 --trace t.jsonl
+want "$rc" 0 "exit status"
+check_trace "$d"
+got=$(jq -r 'select(.ev == "node" and .t >= 100) | [.t, .node, .what, (if has("added") then .added elif has("keep_data") then .keep_data elif has("for") then .for else "" end | tostring)] | join(" ")' "$d/t.jsonl" | tr '\n' ';')
+want "$got" "101 7.0.0.0:0 start true;101 8.0.0.0:0 start true;150 3.0.0.0:0 fail ;200 3.0.0.0:0 restart true;201 3.0.0.0:0 start false;210 4.0.0.0:0 fail ;220 4.0.0.0:0 restart false;221 4.0.0.0:0 start false;230 5.0.0.0:0 pause 10;241 5.0.0.0:0 resume ;" "node events"
+end
+
 begin "bad trace flags: exit 2, earlier outputs untouched"
 d=$work/bad
 run "$d" "$cases/singlefailure.conf" --seed 1

@@ -122,7 +122,8 @@ static void test_line_bytes(void)
     EXPECT_LINE(t, 0, "{\"t\":0,\"ev\":\"run\",\"schema\":1,\"testcase\":\"x.conf\",\"seed\":7,"
                       "\"nodes\":3,\"ticks\":50,\"kv\":true,\"t_fail\":26,\"t_remove\":26,"
                       "\"probe_timeout\":10,\"messages\":true}");
-    EXPECT_LINE(t, 1, "{\"t\":1,\"ev\":\"node\",\"node\":\"1.0.0.0:0\",\"what\":\"start\"}");
+    EXPECT_LINE(t, 1, "{\"t\":1,\"ev\":\"node\",\"node\":\"1.0.0.0:0\",\"what\":\"start\","
+                      "\"added\":false}");
     EXPECT_LINE(t, 2, "{\"t\":2,\"ev\":\"node\",\"node\":\"2.0.0.0:0\",\"what\":\"restart\","
                       "\"keep_data\":true}");
     EXPECT_LINE(t, 3, "{\"t\":3,\"ev\":\"node\",\"node\":\"3.0.0.0:0\",\"what\":\"pause\","
