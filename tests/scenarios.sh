@@ -649,5 +649,9 @@ end
 
 # ------------------------------------------------------------------------------------------
 
-echo "scenarios: $passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+    echo "scenarios: $passed passed, $failed failed, $skipped skipped"
+else
+    echo "scenarios: $passed passed, $failed failed"
+fi
 [ "$failed" = 0 ]
