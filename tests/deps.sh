@@ -83,6 +83,16 @@ else
 fi
 end
 
+begin "--also (make run): the user's one command also installs the tests' packages; nothing missing now: exit 0"
+as_user "$deps" libcrypto chromium --also cunit jq
+[ "$rc" = 1 ] || problem "exit $rc, expected 1"
+grep -q "^ensure-deps: missing chromium (and, for the tests, jq); install them with one command, as root:$" "$work/out" &&
+    grep -q "^    su -c 'apt-get update && apt-get install -y --no-install-recommends chromium jq'$" "$work/out" ||
+    problem "output: $(cat "$work/out")"
+as_user "$deps" libcrypto --also cunit jq
+[ "$rc" = 0 ] && [ ! -s "$work/out" ] || problem "only --also modules missing: exit $rc, output: $(cat "$work/out")"
+end
+
 begin "a compiler without the C headers: libc6-dev is named"
 out=$(env PATH="$bin" CC=nohdr-cc "$deps" --dry-run libcrypto 2>&1)
 echo "$out" | grep -q "missing libc6-dev" || problem "output: $out"
