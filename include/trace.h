@@ -23,9 +23,11 @@ typedef struct {
 
 typedef struct trace trace_t;
 
-/* A trace written to out (borrowed; the caller closes it) that starts with the "run" line;
- * messages: also one line per message sent, delivered or lost. NULL without memory. */
+/* A trace to be written to out (borrowed; the caller closes it); messages: also one line per
+ * message sent, delivered or lost. Writes nothing yet. NULL without memory. */
 trace_t *trace_new(FILE *out, const trace_run_t *run, bool messages);
+/* Writes the "run" line: once the run is sure to start, before any event. */
+void trace_begin(trace_t *t);
 /* The observer that writes the events it is handed. */
 observer_t trace_observer(trace_t *t);
 /* Writes the "end" line (the tick after the last one, and how many lines came before). */

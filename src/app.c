@@ -122,6 +122,8 @@ static void discard_outputs(output_t *out)
     }
 }
 
+/* Opens every output for writing, creating the missing ones, without emptying any; refuses
+ * two names for one file (a link, "./dbg.log"): one output would overwrite the other. */
 static int open_outputs(output_t *out)
 {
     for (int k = 0; k < NOUTPUTS; k++) {
@@ -140,6 +142,24 @@ static int open_outputs(output_t *out)
             return -1;
         }
     }
+    for (int k = 0; k < NOUTPUTS; k++)
+        for (int j = 0; j < k; j++) {
+            struct stat a, b;
+            if (!out[k].f || !out[j].f || fstat(fileno(out[k].f), &a) != 0 ||
+                fstat(fileno(out[j].f), &b) != 0 || !S_ISREG(a.st_mode) ||
+                a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                continue;
+            fprintf(stderr, "Application: %s and %s are the same file\n", out[j].path,
+                    out[k].path);
+            discard_outputs(out);
+            return -1;
+        }
+    return 0;
+}
+
+/* Empties the outputs that are regular files, once the run is sure to start. */
+static int truncate_outputs(output_t *out)
+{
     for (int k = 0; k < NOUTPUTS; k++) {
         struct stat st;
         if (!out[k].f || fstat(fileno(out[k].f), &st) != 0 || !S_ISREG(st.st_mode))
@@ -1319,7 +1339,11 @@ static void describe_group(const uint8_t *groups, size_t n, unsigned bit, char *
 {
     size_t len = 0;
     out[0] = '\0';
-    for (size_t id = 0; id < n && len + 24 < cap;) {
+    for (size_t id = 0; id < n;) {
+        if (len + 24 >= cap) {
+            snprintf(out + len, cap - len, ",...");
+            return;
+        }
         if (!(groups[id] & (1u << bit))) {
             id++;
             continue;
@@ -1470,7 +1494,8 @@ static void report_final_ring(run_t *r)
     ring_t ring;
     ring_init(&ring);
     if (r->kv && ring_build(&ring, live, nl, r->positions) == 0) {
-        qsort(l.v, l.n, sizeof *l.v, held_cmp);
+        if (l.n)
+            qsort(l.v, l.n, sizeof *l.v, held_cmp);
         for (size_t a = 0, b; a < l.n; a = b) {
             addr_t reps[RING_REPLICAS];
             size_t k = ring_replicas(&ring, l.v[a].pos, reps), exact = 0;
@@ -1632,12 +1657,29 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         setvbuf(out[OUT_DBG].f, dbg_buf, _IOFBF, sizeof dbg_buf);
     if (out[OUT_TRACE].f)
         setvbuf(out[OUT_TRACE].f, trace_buf, _IOFBF, sizeof trace_buf);
-    log_init(&r.log, out[OUT_DBG].f, out[OUT_STATS].f);
+    /* Nothing is emptied or written before the run is sure to start: a run that cannot (out of
+     * memory) leaves every earlier output as it was. */
+    log_init(&r.log, NULL, NULL);
     int rc = 1;
     if (setup(&r) != 0 || (out[OUT_TRACE].f && start_trace(&r, out[OUT_TRACE].f) != 0) ||
         (out[OUT_REPORT].f && start_report(&r) != 0)) {
         fprintf(stderr, "Application: out of memory setting up %u nodes\n", (unsigned)sc->nodes);
-    } else {
+        teardown(&r);
+        trace_free(r.trace);
+        report_free(r.report);
+        discard_outputs(out);
+        return 1;
+    }
+    if (truncate_outputs(out) != 0) {
+        teardown(&r);
+        trace_free(r.trace);
+        report_free(r.report);
+        return 1;
+    }
+    log_init(&r.log, out[OUT_DBG].f, out[OUT_STATS].f);
+    if (r.trace)
+        trace_begin(r.trace);
+    {
         emulnet_set_observers(r.net, &r.bus);
         observe_windows(&r);
         run_ticks(&r);

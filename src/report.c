@@ -18,17 +18,20 @@
 #define TABLE_MAX 1000   /* rows of the per-node table */
 #define LIST_MAX 50      /* rows of the failure and misplaced-key lists */
 
-#define GROW(arr, n, cap)                                                                        \
-    ((n) < (cap) ? 0                                                                             \
-                 : ((cap) = (cap) ? (cap) * 2 : 16,                                              \
-                    ((arr) = grow_array((arr), (cap), sizeof *(arr))) ? 0 : -1))
+/* Makes room for one more element after n in *arr (of *cap elements): 0, or -1 without memory,
+ * the array then left as it was (the view that needed it is marked incomplete: r->oom). */
+#define GROW(arr, n, cap) ((n) < (cap) ? 0 : grow_array((void *)&(arr), &(cap), sizeof *(arr)))
 
-static void *grow_array(void *p, size_t cap, size_t size)
+static int grow_array(void *arrp, size_t *cap, size_t size)
 {
-    void *q = realloc(p, cap * size);
-    if (!q)
-        free(p); /* the report gives up on that view: see r->oom */
-    return q;
+    void *old, *fresh;
+    size_t c = *cap ? *cap * 2 : 16;
+    memcpy(&old, arrp, sizeof old);
+    if (!(fresh = realloc(old, c * size)))
+        return -1;
+    memcpy(arrp, &fresh, sizeof fresh);
+    *cap = c;
+    return 0;
 }
 
 typedef struct {
@@ -232,7 +235,6 @@ static void lane_event(report_t *r, addr_t a, uint32_t tick, const char *what, u
     if (!n)
         return;
     if (GROW(n->ev, n->nev, n->cap) != 0) {
-        n->nev = n->cap = 0;
         r->oom = true;
         return;
     }
@@ -253,7 +255,6 @@ static void on_node(report_t *r, const obs_event_t *ev)
     lane_event(r, ev->node, ev->tick, static_what(ev->what), ev->arg);
     if (!strcmp(ev->what, "fail")) {
         if (GROW(r->fails, r->nfails, r->fails_cap) != 0) {
-            r->nfails = r->fails_cap = 0;
             r->oom = true;
             return;
         }
@@ -291,12 +292,11 @@ static void on_op(report_t *r, const obs_event_t *ev)
     if (n)
         n->coordinated++;
     bool focus = false;
-    for (size_t i = 0; i < r->nfocus && !focus; i++)
+    for (size_t i = 0; i < r->nfocus && !focus && r->nfops < DIAGRAMS_MAX; i++)
         focus = ev->key && !strcmp(r->focus[i], ev->key);
-    if (!focus || r->nfops >= DIAGRAMS_MAX)
+    if (!focus)
         return;
     if (GROW(r->fops, r->nfops, r->fops_cap) != 0) {
-        r->nfops = r->fops_cap = 0;
         r->oom = true;
         return;
     }
@@ -326,7 +326,7 @@ static void on_result(report_t *r, const obs_event_t *ev)
         if (GROW(r->ops, r->nops, r->ops_cap) == 0)
             r->ops[r->nops++] = (op_point_t){ ev->tick - ev->latency, ev->tick, ev->flag, ev->op };
         else
-            r->nops = r->ops_cap = 0, r->oom = true;
+            r->oom = true;
     }
     focus_op_t *f = find_fop(r, ev->txid);
     if (f) {
@@ -372,7 +372,6 @@ static void on_message(report_t *r, const obs_event_t *ev)
     if (wire_decode_kv(ev->data, ev->arg, &m) != WIRE_OK || !find_fop(r, m.txid))
         return;
     if (GROW(r->fmsgs, r->nfmsgs, r->fmsgs_cap) != 0) {
-        r->nfmsgs = r->fmsgs_cap = 0;
         r->oom = true;
         return;
     }
@@ -413,7 +412,6 @@ static void on_event(void *ctx, const obs_event_t *ev)
     }
     case OBS_WINDOW:
         if (GROW(r->win, r->nwin, r->win_cap) != 0) {
-            r->nwin = r->win_cap = 0;
             r->oom = true;
             break;
         }
@@ -422,7 +420,6 @@ static void on_event(void *ctx, const obs_event_t *ev)
         break;
     case OBS_VERDICT:
         if (GROW(r->verdicts, r->nverdicts, r->verdicts_cap) != 0) {
-            r->nverdicts = r->verdicts_cap = 0;
             r->oom = true;
             break;
         }
@@ -451,7 +448,6 @@ int report_ring_node(report_t *r, addr_t node, uint64_t position, uint32_t keys)
         n->keys = keys;
     }
     if (GROW(r->ring, r->nring, r->ring_cap) != 0) {
-        r->nring = r->ring_cap = 0;
         r->oom = true;
         return -1;
     }
@@ -462,14 +458,11 @@ int report_ring_node(report_t *r, addr_t node, uint64_t position, uint32_t keys)
 int report_ring_key(report_t *r, const char *key, uint64_t position, size_t replicas,
                     size_t holders, bool holders_are_replicas)
 {
-    if (GROW(r->keys, r->nkeys, r->keys_cap) != 0) {
-        r->nkeys = r->keys_cap = 0;
+    char *k = GROW(r->keys, r->nkeys, r->keys_cap) == 0 ? strdup(key) : NULL;
+    if (!k) {
         r->oom = true;
         return -1;
     }
-    char *k = strdup(key);
-    if (!k)
-        return -1;
     r->keys[r->nkeys++] = (ring_key_t){ k, position, replicas, holders, holders_are_replicas };
     return 0;
 }
@@ -578,22 +571,17 @@ static void write_summary(FILE *f, const report_t *r)
 static int lane_state_at(const node_info_t *n, uint32_t t)
 {
     int st = 0;
-    uint32_t resume = 0;
     for (size_t i = 0; i < n->nev && n->ev[i].tick <= t; i++) {
         const char *w = n->ev[i].what;
-        if (!strcmp(w, "start") || !strcmp(w, "resume"))
+        if (!strcmp(w, "start") || (!strcmp(w, "resume") && st == 2))
             st = 1;
         else if (!strcmp(w, "fail"))
             st = 3;
         else if (!strcmp(w, "restart"))
             st = 0;
-        else if (!strcmp(w, "pause")) {
-            st = 2;
-            resume = n->ev[i].tick + n->ev[i].arg + 1;
-        }
+        else if (!strcmp(w, "pause") && st == 1)
+            st = 2; /* until its resume event (a second pause may extend it) */
     }
-    if (st == 2 && t >= resume)
-        st = 1;
     return st;
 }
 
@@ -906,7 +894,8 @@ static void write_diagram(FILE *f, const report_t *r, const focus_op_t *op)
                        "</line>\n", x0, y0, x1, y1, label, (unsigned)m->tick, (unsigned)end);
         }
     }
-    for (uint32_t t = t0; t <= t1; t++)
+    uint32_t every = (t1 - t0) / 40 + 1; /* at most about 40 labels */
+    for (uint32_t t = t0; t <= t1; t += every)
         fprintf(f, "<text class=\"tick\" x=\"2\" y=\"%.1f\">%u</text>\n", top + (t - t0) * row + 4,
                 (unsigned)t);
     fputs("</svg></figure>\n", f);

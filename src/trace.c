@@ -8,6 +8,8 @@
 struct trace {
     FILE *out;
     bool messages;
+    trace_run_t run; /* for the "run" line (testcase: the copy below) */
+    char *testcase;
     uint64_t lines;
     char *buf; /* the line being built */
     size_t len, cap;
@@ -37,22 +39,60 @@ static void put_s(trace_t *t, const char *s)
     put(t, s, strlen(s));
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped; other bytes as they are
- * (keys and values are printable ASCII in every run, see wire_kv_text_ok). */
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
+ * nothing past U+10FFFF), or 0 if the bytes there are not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        lo = c == 0xe0 ? 0xa0 : 0x80;
+        hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+/* A JSON string (RFC 8259): quotes, backslashes and control characters escaped, UTF-8 as it is,
+ * any other byte as U+FFFD. Keys and values are printable ASCII in every run (wire_kv_text_ok);
+ * a testcase's path may be any bytes. */
 static void put_json_string(trace_t *t, const char *s)
 {
     put(t, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
         char esc[8];
+        size_t n;
         if (*p == '"' || *p == '\\') {
             esc[0] = '\\';
             esc[1] = (char)*p;
             put(t, esc, 2);
+            p++;
         } else if (*p < 0x20) {
             snprintf(esc, sizeof esc, "\\u%04x", *p);
             put(t, esc, 6);
-        } else {
+            p++;
+        } else if (*p < 0x80) {
             put(t, (const char *)p, 1);
+            p++;
+        } else if ((n = utf8_len(p)) > 0) {
+            put(t, (const char *)p, n);
+            p += n;
+        } else {
+            put(t, "\\ufffd", 6);
+            p++;
         }
     }
     put(t, "\"", 1);
@@ -260,9 +300,21 @@ trace_t *trace_new(FILE *out, const trace_run_t *run, bool messages)
         return NULL;
     t->out = out;
     t->messages = messages;
+    t->run = *run;
+    t->testcase = strdup(run->testcase ? run->testcase : "");
+    if (!t->testcase) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void trace_begin(trace_t *t)
+{
+    const trace_run_t *run = &t->run;
     begin(t, 0, "run");
     field_u64(t, "schema", TRACE_SCHEMA);
-    field_str(t, "testcase", run->testcase ? run->testcase : "");
+    field_str(t, "testcase", t->testcase);
     field_u64(t, "seed", run->seed);
     field_u64(t, "nodes", run->nodes);
     field_u64(t, "ticks", run->ticks);
@@ -270,9 +322,8 @@ trace_t *trace_new(FILE *out, const trace_run_t *run, bool messages)
     field_u64(t, "t_fail", run->t_fail);
     field_u64(t, "t_remove", run->t_remove);
     field_u64(t, "probe_timeout", run->probe_timeout);
-    field_bool(t, "messages", messages);
+    field_bool(t, "messages", t->messages);
     finish(t);
-    return t;
 }
 
 observer_t trace_observer(trace_t *t)
@@ -293,6 +344,7 @@ void trace_free(trace_t *t)
     if (!t)
         return;
     free(t->buf);
+    free(t->testcase);
     free(t);
 }
 

@@ -6,10 +6,12 @@
 # "deps: N passed, M failed".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-deps=$here/../tools/ensure-deps
 work=$(mktemp -d) || exit 2
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
+# A copy the ordinary user can read and run (the checkout may be in root's home, mode 700).
+deps=$work/ensure-deps
+cp "$here/../tools/ensure-deps" "$deps" && chmod 755 "$deps" || exit 2
 passed=0 failed=0 problems=""
 
 begin() { name=$1; problems=""; }

@@ -29,9 +29,10 @@ end() {
     fi
 }
 
-# Headless Chromium without a sandbox (tests may run as root), a profile of its own, no network.
+# Headless Chromium without a sandbox (tests may run as root), a profile of its own, no network,
+# shared memory in /tmp (containers and chroots often have no usable /dev/shm).
 chrome() {
-    timeout 60 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
         --no-first-run --user-data-dir="$work/profile" --proxy-server=127.0.0.1:9 "$@" \
         2>>"$work/chromium.log"
 }
@@ -39,7 +40,7 @@ chrome() {
 # check_dom DOM RUN_OUT NODES FAILED KV FOCUS: what the browser built from the report.
 check_dom() {
     local dom=$1 out=$2 nodes=$3 nfail=$4 kv=$5 focus=$6 sec n want
-    [ -s "$dom" ] || { problem "the browser produced no DOM"; return; }
+    [ -s "$dom" ] || { problem "the browser produced no DOM: $(tail -n 2 "$work/chromium.log" 2>/dev/null)"; return; }
     for sec in summary membership traffic ring nodes; do
         grep -q "<section id=\"$sec\">" "$dom" || problem "no '$sec' view"
     done
@@ -103,6 +104,12 @@ for d in "$work/partition-heal" "$work/read1000"; do
     head -c 8 "$d/shot.png" | od -An -c | grep -q 'P   N   G' || problem "$(basename "$d"): not a PNG"
 done
 grep -q '<section id="sequences">' "$work/partition-heal/dom.html" || problem "partition-heal: no diagrams"
+end
+
+begin "a key-value run that ends holding no key: the report renders (the ring has no keys)"
+printf 'MAX_NNB: 3\nTICKS: 60\nat 20 read nokey\nat 30 delete nokey\n' >"$work/nokeys.conf"
+report_case "$work/nokeys.conf" 1
+grep -q '0 keys (ticks inside)' "$work/nokeys/dom.html" || problem "the ring does not say 0 keys"
 end
 
 begin "a malformed report (cut in half) fails the browser check"

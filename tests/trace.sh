@@ -233,5 +233,29 @@ grep -q "cannot write /nonexistent/dir/t.jsonl" "$d/run.err" || problem "unwrita
 cmp -s "$d/dbg.log" "$d/dbg.before" || problem "a run that could not start changed dbg.log"
 end
 
+begin "two names for one file, or a run that cannot start: every earlier output left as it was"
+d=$work/same
+run "$d" "$cases/singlefailure.conf" --seed 1 --trace t.jsonl
+for f in dbg.log stats.log t.jsonl; do cp "$d/$f" "$d/$f.before"; done
+run "$d" "$cases/singlefailure.conf" --seed 2 --trace ./dbg.log
+[ "$rc" = 1 ] || problem "--trace ./dbg.log: exit $rc, expected 1"
+grep -q "dbg.log and ./dbg.log are the same file" "$d/run.err" || problem "--trace ./dbg.log: $(cat "$d/run.err")"
+ln -s t.jsonl "$d/link.html"
+run "$d" "$cases/singlefailure.conf" --seed 2 --trace t.jsonl --report link.html
+[ "$rc" = 1 ] || problem "--report through a link to the trace: exit $rc, expected 1"
+printf 'MAX_NNB: 10000\nTICKS: 200\n' >"$d/big.conf"
+# 40 MB of address space: too little for 10,000 nodes' setup. Not under AddressSanitizer,
+# which reserves terabytes of address space up front.
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+    (cd "$d" && ulimit -v 40000 && "$app" big.conf --seed 1 --trace t.jsonl --report r.html >run.out 2>run.err)
+    rc=$?
+    [ "$rc" = 1 ] && grep -q "out of memory" "$d/run.err" || problem "a run out of memory at setup: exit $rc: $(head -c 300 "$d/run.err")"
+    [ -e "$d/r.html" ] && problem "a run that could not start left a report behind"
+fi
+for f in dbg.log stats.log t.jsonl; do
+    cmp -s "$d/$f" "$d/$f.before" || problem "$f changed"
+done
+end
+
 echo "trace: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

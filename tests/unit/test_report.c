@@ -157,6 +157,30 @@ static void test_sequence_diagram(void)
     report_free(r);
 }
 
+/* A second, shorter pause of a paused node does not end the first: the lane stays paused until
+ * the resume event (tick 301 for pauses of 200 at 100 and 5 at 110). */
+static void test_pause_lane(void)
+{
+    report_run_t run = { .testcase = "p.conf", .seed = 1, .nodes = 2, .ticks = 400 };
+    report_t *r = report_new(&run);
+    CU_ASSERT_FATAL(r != NULL);
+    observer_t o = report_observer(r);
+    addr_t n2 = addr_make(2, 0);
+    emit(&o, (obs_event_t){ .kind = OBS_NODE, .tick = 0, .node = n2, .what = "start" });
+    emit(&o, (obs_event_t){ .kind = OBS_NODE, .tick = 100, .node = n2, .what = "pause", .arg = 200 });
+    emit(&o, (obs_event_t){ .kind = OBS_NODE, .tick = 110, .node = n2, .what = "pause", .arg = 5 });
+    emit(&o, (obs_event_t){ .kind = OBS_NODE, .tick = 301, .node = n2, .what = "resume" });
+    char *t = render(r);
+    /* x = 60 + tick / 400 * 830: the pause bar from 100 (267.5) for 201 ticks (417.1) */
+    HAS(t, "<rect class=\"pause\" x=\"267.5\" y=\"14.0\" width=\"417.1\"");
+    size_t bars = 0;
+    for (const char *p = t; (p = strstr(p, "class=\"pause\"")); p++)
+        bars++;
+    CU_ASSERT_EQUAL(bars, 1);
+    free(t);
+    report_free(r);
+}
+
 int add_report_suite(void)
 {
     CU_pSuite s = CU_add_suite("report", NULL, NULL);
@@ -165,7 +189,9 @@ int add_report_suite(void)
     if (!CU_add_test(s, "failures with first and last removal, node counters, verdicts, keys",
                      test_failures_and_counters) ||
         !CU_add_test(s, "message diagram of a focus operation, a lost request crossed",
-                     test_sequence_diagram))
+                     test_sequence_diagram) ||
+        !CU_add_test(s, "a shorter second pause does not end the first on the lane",
+                     test_pause_lane))
         return CU_get_error();
     return 0;
 }

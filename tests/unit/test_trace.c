@@ -27,6 +27,7 @@ static void sink_open(sink_t *s, bool messages)
                         .t_fail = 26, .t_remove = 26, .probe_timeout = 10 };
     s->t = trace_new(s->f, &run, messages);
     CU_ASSERT_FATAL(s->t != NULL);
+    trace_begin(s->t);
 }
 
 /* Closes the stream; s->text holds everything written. */
@@ -175,6 +176,20 @@ static void test_escaping(void)
     EXPECT_LINE(s.text, 1, "{\"t\":1,\"ev\":\"verdict\",\"line\":2,\"pass\":true,"
                            "\"expect\":\"a\\\"b\\\\c\",\"detail\":\"tab\\u0009here\\u000anl\\u0001\"}");
     CU_ASSERT_EQUAL(count_lines(s.text), 2);
+    free(s.text);
+    /* UTF-8 passes as it is; other bytes >= 0x80 become U+FFFD (a path may be any bytes) */
+    sink_open(&s, false);
+    o = trace_observer(s.t);
+    obs_bus_t bus2 = { 0 };
+    obs_attach(&bus2, &o);
+    obs_event_t u = { .kind = OBS_VERDICT, .tick = 1, .line = 2, .flag = true,
+                      .text = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82",
+                      .detail = "\xff\xc3(\xed\xa0\x80\xc0\xaf" };
+    obs_emit(&bus2, &u);
+    sink_close(&s);
+    EXPECT_LINE(s.text, 1, "{\"t\":1,\"ev\":\"verdict\",\"line\":2,\"pass\":true,"
+                           "\"expect\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82\","
+                           "\"detail\":\"\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"}");
     free(s.text);
 }
 
