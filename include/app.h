@@ -36,7 +36,22 @@ uint32_t app_ticks(const scenario_t *sc);
 
 /* Runs the scenario to its last tick and prints a PASS or FAIL line per expectation. Returns 0,
  * APP_EXPECTATIONS_FAILED if an expectation failed, or 1 with a message on stderr if an output
- * file cannot be written or memory runs out. */
+ * file cannot be written or memory runs out. The same as app_open, then app_finish. */
 int app_run(const scenario_t *sc, const app_opts_t *opts);
+
+/* A run taken a tick at a time (for drivers other than app_run, such as a console). sc and opts
+ * are borrowed until app_finish. */
+typedef struct app_session app_session_t;
+/* Opens the outputs and builds the world before tick 0; NULL after saying why on stderr (every
+ * earlier output then left as it was). */
+app_session_t *app_open(const scenario_t *sc, const app_opts_t *opts);
+/* Runs the next tick; false (and nothing run) once the run's ticks are all run. */
+bool app_step(app_session_t *s);
+/* Ticks run so far. */
+uint32_t app_ticks_run(const app_session_t *s);
+/* Runs the remaining ticks, judges the checks placed after the end, writes stats.log,
+ * msgcount.log, the dump, the trace's end and the report, prints the verdicts, and frees the
+ * session. Returns as app_run does. */
+int app_finish(app_session_t *s);
 
 #endif

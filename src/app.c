@@ -91,6 +91,7 @@ typedef struct {
     size_t nwork;
     uint32_t *named;     /* per node name of the scenario: node index + 1 once bound, else 0 */
     uint32_t now;        /* the tick being run */
+    size_t next_event;   /* the first event of sc not applied yet */
     obs_bus_t bus;       /* observers of the run: the trace and the report, when asked for */
     trace_t *trace;
     report_t *report;
@@ -210,7 +211,7 @@ static void fail_node(run_t *r, uint32_t i, uint32_t now)
     log_event(&r->log, node_addr(i), now, "Node failed at time=%u", (unsigned)now);
     observe_node(r, i, "fail", 0, false, now);
     /* A node that has not started, or has started but not yet been answered, first makes sure
-     * the group heard its join request (see run_ticks): otherwise, its request lost, nobody
+     * the group heard its join request (see run_tick): otherwise, its request lost, nobody
      * would ever list it, and no survivor could log its join and its removal. */
     if ((!node->started && now < node->start_tick) ||
         (node->started && !member_in_group(node->member)))
@@ -1024,39 +1025,43 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
         kv_tick(kv, now);
 }
 
-static void run_ticks(run_t *r)
+/* One tick: messages due are delivered, each running node handles its inbox and ticks, then the
+ * scenario's events of the tick are applied, then the workloads run. */
+static void run_tick(run_t *r, uint32_t now)
 {
-    size_t next_event = 0;
-    for (uint32_t now = 0; now < r->ticks; now++) {
-        r->now = now;
-        emulnet_deliver(r->net, now);
-        for (uint32_t i = 0; i < r->n; i++) {
-            app_node_t *node = &r->nodes[i];
-            /* A node whose failure came before its start, or before its join was answered,
-             * still (boots and) asks to join, again every join_retry ticks until answered, then
-             * stays down: it joins the group and must be detected like any other. */
-            if (node->paused && now == node->resume_at) {
-                node->paused = false;
-                log_event(&r->log, node_addr(i), now, "Node resumed at time=%u", (unsigned)now);
-                observe_node(r, i, "resume", 0, false, now);
-                member_resume(node->member, node->resume_at - node->paused_at - 1, now);
-            }
-            if (now == node->start_tick)
-                start_node(r, i, now);
-            else if (now > node->start_tick && !node->paused &&
-                     (!node->failed || node->joining_to_fail))
-                run_node(r, i, now);
+    r->now = now;
+    emulnet_deliver(r->net, now);
+    for (uint32_t i = 0; i < r->n; i++) {
+        app_node_t *node = &r->nodes[i];
+        /* A node whose failure came before its start, or before its join was answered,
+         * still (boots and) asks to join, again every join_retry ticks until answered, then
+         * stays down: it joins the group and must be detected like any other. */
+        if (node->paused && now == node->resume_at) {
+            node->paused = false;
+            log_event(&r->log, node_addr(i), now, "Node resumed at time=%u", (unsigned)now);
+            observe_node(r, i, "resume", 0, false, now);
+            member_resume(node->member, node->resume_at - node->paused_at - 1, now);
         }
-        while (next_event < r->sc->nevents && r->sc->events[next_event].tick == now)
-            apply_event(r, &r->sc->events[next_event++], now);
-        if (r->nwork)
-            run_workloads(r, now);
+        if (now == node->start_tick)
+            start_node(r, i, now);
+        else if (now > node->start_tick && !node->paused &&
+                 (!node->failed || node->joining_to_fail))
+            run_node(r, i, now);
     }
-    /* Checks placed after the end ("no lost writes") are judged on the final state. */
+    while (r->next_event < r->sc->nevents && r->sc->events[r->next_event].tick == now)
+        apply_event(r, &r->sc->events[r->next_event++], now);
+    if (r->nwork)
+        run_workloads(r, now);
+}
+
+/* After the last tick: checks placed after the end ("no lost writes") are judged on the final
+ * state. */
+static void run_end(run_t *r)
+{
     r->now = r->ticks;
-    for (; next_event < r->sc->nevents; next_event++)
-        if (r->sc->events[next_event].kind == EV_EXPECT_NO_LOST_WRITES)
-            apply_event(r, &r->sc->events[next_event], r->ticks);
+    for (; r->next_event < r->sc->nevents; r->next_event++)
+        if (r->sc->events[r->next_event].kind == EV_EXPECT_NO_LOST_WRITES)
+            apply_event(r, &r->sc->events[r->next_event], r->ticks);
 }
 
 static void write_stats(run_t *r)
@@ -1639,19 +1644,41 @@ static void teardown(run_t *r)
     addrbook_free(r->book);
 }
 
-int app_run(const scenario_t *sc, const app_opts_t *opts)
+struct app_session {
+    run_t r;
+    output_t out[NOUTPUTS];
+    uint32_t next_tick; /* ticks run so far */
+};
+
+/* Frees what the run holds (not the outputs). */
+static void release(app_session_t *s)
 {
-    run_t r = { .sc = sc, .opts = opts };
-    output_t out[NOUTPUTS] = {
-        [OUT_DBG] = { .path = opts->dbg_path },
-        [OUT_STATS] = { .path = opts->stats_path },
-        [OUT_MSGCOUNT] = { .path = opts->msgcount_path },
-        [OUT_STATE] = { .path = opts->state_path },
-        [OUT_TRACE] = { .path = opts->trace_path },
-        [OUT_REPORT] = { .path = opts->report_path },
-    };
-    if (open_outputs(out) != 0)
-        return 1;
+    teardown(&s->r);
+    trace_free(s->r.trace);
+    report_free(s->r.report);
+    free(s);
+}
+
+app_session_t *app_open(const scenario_t *sc, const app_opts_t *opts)
+{
+    app_session_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        fprintf(stderr, "Application: out of memory\n");
+        return NULL;
+    }
+    s->r.sc = sc;
+    s->r.opts = opts;
+    output_t *out = s->out;
+    out[OUT_DBG].path = opts->dbg_path;
+    out[OUT_STATS].path = opts->stats_path;
+    out[OUT_MSGCOUNT].path = opts->msgcount_path;
+    out[OUT_STATE].path = opts->state_path;
+    out[OUT_TRACE].path = opts->trace_path;
+    out[OUT_REPORT].path = opts->report_path;
+    if (open_outputs(out) != 0) {
+        free(s);
+        return NULL;
+    }
     static char dbg_buf[1 << 20], trace_buf[1 << 20];
     if (out[OUT_DBG].f)
         setvbuf(out[OUT_DBG].f, dbg_buf, _IOFBF, sizeof dbg_buf);
@@ -1659,48 +1686,68 @@ int app_run(const scenario_t *sc, const app_opts_t *opts)
         setvbuf(out[OUT_TRACE].f, trace_buf, _IOFBF, sizeof trace_buf);
     /* Nothing is emptied or written before the run is sure to start: a run that cannot (out of
      * memory) leaves every earlier output as it was. */
-    log_init(&r.log, NULL, NULL);
-    int rc = 1;
-    if (setup(&r) != 0 || (out[OUT_TRACE].f && start_trace(&r, out[OUT_TRACE].f) != 0) ||
-        (out[OUT_REPORT].f && start_report(&r) != 0)) {
+    run_t *r = &s->r;
+    log_init(&r->log, NULL, NULL);
+    if (setup(r) != 0 || (out[OUT_TRACE].f && start_trace(r, out[OUT_TRACE].f) != 0) ||
+        (out[OUT_REPORT].f && start_report(r) != 0)) {
         fprintf(stderr, "Application: out of memory setting up %u nodes\n", (unsigned)sc->nodes);
-        teardown(&r);
-        trace_free(r.trace);
-        report_free(r.report);
         discard_outputs(out);
-        return 1;
+        release(s);
+        return NULL;
     }
     if (truncate_outputs(out) != 0) {
-        teardown(&r);
-        trace_free(r.trace);
-        report_free(r.report);
-        return 1;
+        release(s);
+        return NULL;
     }
-    log_init(&r.log, out[OUT_DBG].f, out[OUT_STATS].f);
-    if (r.trace)
-        trace_begin(r.trace);
-    {
-        emulnet_set_observers(r.net, &r.bus);
-        observe_windows(&r);
-        run_ticks(&r);
-        write_stats(&r);
-        if (out[OUT_MSGCOUNT].f)
-            emulnet_write_counts(r.net, out[OUT_MSGCOUNT].f, r.ticks);
-        if (out[OUT_STATE].f)
-            write_state(&r, out[OUT_STATE].f);
-        rc = report_expectations(&r) ? APP_EXPECTATIONS_FAILED : 0;
-        if (r.trace)
-            trace_end(r.trace, r.ticks);
-        if (r.report) {
-            report_final_ring(&r);
-            if (report_write(r.report, out[OUT_REPORT].f) != 0)
-                rc = 1;
-        }
+    log_init(&r->log, out[OUT_DBG].f, out[OUT_STATS].f);
+    if (r->trace)
+        trace_begin(r->trace);
+    emulnet_set_observers(r->net, &r->bus);
+    observe_windows(r);
+    return s;
+}
+
+uint32_t app_ticks_run(const app_session_t *s)
+{
+    return s->next_tick;
+}
+
+bool app_step(app_session_t *s)
+{
+    if (s->next_tick >= s->r.ticks)
+        return false;
+    run_tick(&s->r, s->next_tick++);
+    return true;
+}
+
+int app_finish(app_session_t *s)
+{
+    run_t *r = &s->r;
+    output_t *out = s->out;
+    while (app_step(s))
+        ;
+    run_end(r);
+    write_stats(r);
+    if (out[OUT_MSGCOUNT].f)
+        emulnet_write_counts(r->net, out[OUT_MSGCOUNT].f, r->ticks);
+    if (out[OUT_STATE].f)
+        write_state(r, out[OUT_STATE].f);
+    int rc = report_expectations(r) ? APP_EXPECTATIONS_FAILED : 0;
+    if (r->trace)
+        trace_end(r->trace, r->ticks);
+    if (r->report) {
+        report_final_ring(r);
+        if (report_write(r->report, out[OUT_REPORT].f) != 0)
+            rc = 1;
     }
-    teardown(&r);
-    trace_free(r.trace);
-    report_free(r.report);
     if (close_outputs(out) != 0)
         rc = 1;
+    release(s);
     return rc;
+}
+
+int app_run(const scenario_t *sc, const app_opts_t *opts)
+{
+    app_session_t *s = app_open(sc, opts);
+    return s ? app_finish(s) : 1;
 }
