@@ -592,9 +592,9 @@ static void write_membership(FILE *f, const report_t *r)
     fputs("<section id=\"membership\"><h2>Membership timeline</h2>\n", f);
     if (n <= LANES_MAX) {
         double lane = 12, h = lane * n + 30;
-        fprintf(f, "<p>One lane per node: running (green), paused (amber), failed (red). For each "
-                   "failure, a mark at the failure and a bar from the first to the last removal "
-                   "of it by another node.</p>\n<svg class=\"chart\" width=\"%.0f\" height=\"%.0f\" "
+        fprintf(f, "<p>One lane per node: running (green), paused (amber), failed (red), a "
+                   "black tick where it restarted. For each failure, a mark at the failure and a "
+                   "bar from the first to the last removal of it by another node.</p>\n<svg class=\"chart\" width=\"%.0f\" height=\"%.0f\" "
                    "viewBox=\"0 0 %.0f %.0f\">\n", CHART_W, h, CHART_W, h);
         shade_windows(f, r, 0, lane * n);
         for (uint32_t id = 1; id <= n; id++) {
@@ -620,6 +620,13 @@ static void write_membership(FILE *f, const report_t *r)
                 t = t + r->bin < r->run.ticks ? t + r->bin : r->run.ticks;
             }
         }
+        for (uint32_t id = 1; id <= n; id++) /* restarts: a new member from the next tick */
+            for (size_t e = 0; e < r->nodes[id].nev; e++)
+                if (!strcmp(r->nodes[id].ev[e].what, "restart"))
+                    fprintf(f, "<rect class=\"restartmark\" x=\"%.1f\" y=\"%.1f\" width=\"3\" "
+                               "height=\"%.1f\"><title>node %u restarted at %u</title></rect>\n",
+                            x_of(r, r->nodes[id].ev[e].tick) - 1, (id - 1) * lane, lane,
+                            (unsigned)id, (unsigned)r->nodes[id].ev[e].tick);
         for (size_t i = 0; i < r->nfails; i++) {
             const failure_t *fl = &r->fails[i];
             double y = (fl->node - 1) * lane;
@@ -946,6 +953,7 @@ static const char style[] =
     ".axis,.life{stroke:#888;stroke-width:1}.tick,.lbl,.lane{font-size:10px;fill:#555}"
     ".tick{text-anchor:middle}"
     ".run{fill:#6c6}.pause{fill:#eb3}.down{fill:#d55}.failmark{fill:#900}.detect{fill:#33c}"
+    ".restartmark{fill:#111}"
     ".line{fill:none;stroke-width:1.3}.line.sent{stroke:#36c}.line.delivered{stroke:#393}"
     ".line.lost{stroke:#c33}.line.run{stroke:#393}.ok{fill:#393}.bad{fill:#c33}"
     ".circle{fill:none;stroke:#999}.node{fill:#36c}.key{stroke:#393}.keybad{stroke:#c33;"

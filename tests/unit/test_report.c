@@ -87,6 +87,7 @@ static void test_failures_and_counters(void)
     HAS(t, "2 keys (ticks inside), 1 of them not on exactly their replicas");
     HAS(t, "<tr class=\"fail\"><td>under1</td><td>1</td><td>2</td><td>under-replicated</td></tr>");
     HAS(t, "<th>messages</th><td>2 sent, 1 lost or undeliverable</td>");
+    HAS(t, "<title>node 2 restarted at 200</title>");
     CU_ASSERT_PTR_NULL(strstr(t, "<script"));
     free(t);
     report_free(r);
