@@ -494,7 +494,10 @@ end
 begin "a block failure of all but 2 booted nodes of 2,000: every survivor logs every node"
 block='MAX_NNB: 2000\nTICKS: 1077\n'
 for i in $(seq 3 1002); do block="${block}at 100 fail node $i\n"; done
-full_marks_joining block "$block" 3.0.0.0:0 "1 5"
+# Seeds 1 and 5 failed before the fix; under the sanitizers (several times slower) seed 5 alone.
+block_seeds="1 5"
+[ -n "${ASAN_OPTIONS:-}" ] && block_seeds=5
+full_marks_joining block "$block" 3.0.0.0:0 "$block_seeds"
 end
 
 begin "--seed works before and after the testcase and as --seed=N"
