@@ -617,6 +617,33 @@ static void judge_early(struct history *h)
     }
 }
 
+/* One line of the history (from dbg.log, or a trace event standing for one): membership lines
+ * mark activity and follow the views; operations and results build the operations. Returns an
+ * input error, or NULL. */
+static const char *add_line(struct history *h, const struct dbglog_line *l)
+{
+    switch (l->kind) {
+    case DBGLOG_JOIN:
+    case DBGLOG_REMOVAL:
+    case DBGLOG_FAILURE:
+    case DBGLOG_RESTART:
+        if (h->nactivity == 0 || h->activity[h->nactivity - 1] != l->tick) {
+            h->activity = grow(h->activity, h->nactivity, &h->actcap, sizeof *h->activity);
+            h->activity[h->nactivity++] = l->tick;
+        }
+        follow_membership(h, l);
+        return NULL;
+    case DBGLOG_OPERATION:
+        return add_operation(h, l);
+    case DBGLOG_RESULT:
+        add_result(h, l);
+        return NULL;
+    case DBGLOG_OTHER:
+        break;
+    }
+    return NULL;
+}
+
 /* Reads dbg.log; 0, or EXIT_ERROR after saying why. */
 static int load_history(struct history *h)
 {
@@ -640,26 +667,7 @@ static int load_history(struct history *h)
                               (unsigned long long)l.tick);
             break;
         }
-        switch (l.kind) {
-        case DBGLOG_JOIN:
-        case DBGLOG_REMOVAL:
-        case DBGLOG_FAILURE:
-        case DBGLOG_RESTART:
-            if (h->nactivity == 0 || h->activity[h->nactivity - 1] != l.tick) {
-                h->activity = grow(h->activity, h->nactivity, &h->actcap, sizeof *h->activity);
-                h->activity[h->nactivity++] = l.tick;
-            }
-            follow_membership(h, &l);
-            break;
-        case DBGLOG_OPERATION:
-            bad = add_operation(h, &l);
-            break;
-        case DBGLOG_RESULT:
-            add_result(h, &l);
-            break;
-        case DBGLOG_OTHER:
-            break;
-        }
+        bad = add_line(h, &l);
     }
     if (bad == NULL && got == -1)
         bad = input_error("%s", dbglog_error(&r));
@@ -874,32 +882,14 @@ static int load_trace(struct history *h)
                 h->last_tick = l.tick;
                 h->last_tick_line = lineno;
             }
+            bool read = bad == NULL && l.kind == DBGLOG_RESULT && l.op == DBGLOG_READ &&
+                        l.transid <= h->nops;
+            if (read && !l.coordinator)
+                note_read_served(h, l.transid, l.logger, ev);
             if (bad == NULL)
-                switch (l.kind) {
-                case DBGLOG_JOIN:
-                case DBGLOG_REMOVAL:
-                case DBGLOG_FAILURE:
-                case DBGLOG_RESTART:
-                    if (h->nactivity == 0 || h->activity[h->nactivity - 1] != l.tick) {
-                        h->activity = grow(h->activity, h->nactivity, &h->actcap,
-                                           sizeof *h->activity);
-                        h->activity[h->nactivity++] = l.tick;
-                    }
-                    follow_membership(h, &l);
-                    break;
-                case DBGLOG_OPERATION:
-                    bad = add_operation(h, &l);
-                    break;
-                case DBGLOG_RESULT:
-                    if (!l.coordinator && l.op == DBGLOG_READ && l.transid <= h->nops)
-                        note_read_served(h, l.transid, l.logger, ev);
-                    add_result(h, &l);
-                    if (l.coordinator && l.op == DBGLOG_READ && l.success && l.transid <= h->nops)
-                        judge_read_version(h, ev, l.transid, lineno);
-                    break;
-                default:
-                    break;
-                }
+                bad = add_line(h, &l);
+            if (bad == NULL && read && l.coordinator && l.success)
+                judge_read_version(h, ev, l.transid, lineno);
         }
         json_decref(ev);
     }
