@@ -12,17 +12,8 @@ trap 'rm -rf "$work"' EXIT
 # A copy the ordinary user can read and run (the checkout may be in root's home, mode 700).
 deps=$work/ensure-deps
 cp "$here/../tools/ensure-deps" "$deps" && chmod 755 "$deps" || exit 2
-passed=0 failed=0 problems=""
-
-begin() { name=$1; problems=""; }
-problem() { problems="$problems$1"$'\n'; }
-end() {
-    if [ -z "$problems" ]; then
-        echo "ok - $name"; passed=$((passed + 1))
-    else
-        echo "not ok - $name"; printf '%s' "$problems" | sed 's/^/    /' >&2; failed=$((failed + 1))
-    fi
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # A PATH with the usual tools but without jq and chromium.
 bin=$work/bin
@@ -100,10 +91,8 @@ out=$(env PATH="$bin" CC=nohdr-cc "$deps" --dry-run libcrypto 2>&1)
 echo "$out" | grep -q "missing libc6-dev" || problem "output: $out"
 end
 
-skipped=0
 if [ "$(id -u)" != 0 ]; then
-    echo "ok - as root: a quiet install # SKIP not running as root"
-    skipped=$((skipped + 1))
+    skip "as root: a quiet install" "not running as root"
 else
     begin "as root: a quiet, non-interactive install that names what it installed (apt-get stubbed)"
     stub=$work/stub
@@ -134,9 +123,4 @@ rc=$?
 [ "$rc" = 2 ] && echo "$out" | grep -q "unknown module 'libfoo' (known: " || problem "exit $rc: $out"
 end
 
-if [ "$skipped" -gt 0 ]; then
-    echo "deps: $passed passed, $failed failed, $skipped skipped"
-else
-    echo "deps: $passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ]
+summary deps

@@ -17,17 +17,8 @@ browser=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$browser" ] || { echo "report: chromium is missing (tools/ensure-deps chromium)" >&2; exit 2; }
 work=$(mktemp -d) || exit 2
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 problems=""
-
-begin() { name=$1; problems=""; }
-problem() { problems="$problems$1"$'\n'; }
-end() {
-    if [ -z "$problems" ]; then
-        echo "ok - $name"; passed=$((passed + 1))
-    else
-        echo "not ok - $name"; printf '%s' "$problems" | sed 's/^/    /' >&2; failed=$((failed + 1))
-    fi
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # Headless Chromium without a sandbox (tests may run as root), a profile of its own, no network,
 # shared memory in /tmp (containers and chroots often have no usable /dev/shm).
@@ -137,5 +128,4 @@ grep -q "<figcaption>txid [0-9]*: create $key via" "$d/keyed.html" || problem "n
 [ "$(cat "$d/rc")" = 2 ] || problem "--report-key without --report: exit $(cat "$d/rc")"
 end
 
-echo "report: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary report

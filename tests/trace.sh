@@ -15,17 +15,8 @@ cases=$here/../testcases
 command -v jq >/dev/null || { echo "trace: jq is missing (tools/ensure-deps jq)" >&2; exit 2; }
 work=$(mktemp -d) || exit 2
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 problems=""
-
-begin() { name=$1; problems=""; }
-problem() { problems="$problems$1"$'\n'; }
-end() {
-    if [ -z "$problems" ]; then
-        echo "ok - $name"; passed=$((passed + 1))
-    else
-        echo "not ok - $name"; printf '%s' "$problems" | sed 's/^/    /' >&2; failed=$((failed + 1))
-    fi
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 # want A B WHAT: A equals B, else a problem naming WHAT.
 want() { [ "$1" = "$2" ] || problem "$3: trace says $1, expected $2"; }
 # stat NAME FILE: the value of NAME=... in stats.log.
@@ -257,5 +248,4 @@ for f in dbg.log stats.log t.jsonl; do
 done
 end
 
-echo "trace: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary trace
