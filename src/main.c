@@ -78,6 +78,35 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* An option that takes a string: "--name VALUE" or "--name=VALUE", at most once. */
+typedef struct {
+    const char *name;
+    const char *what; /* what the value is, for messages */
+    const char **value;
+} string_opt_t;
+
+/* If argv[*i] (a) is one of opts: stores its value (*i moves past a separate one) and returns 1,
+ * or says what is wrong and returns -1. 0 if it is none of them. */
+static int string_option(const char *a, int argc, char **argv, int *i, const string_opt_t *opts,
+                         size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(opts[k].name);
+        if (strncmp(a, opts[k].name, len) != 0 || (a[len] != '\0' && a[len] != '='))
+            continue;
+        const char *v = a[len] == '=' ? a + len + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+        char what[48];
+        snprintf(what, sizeof what, "%%s needs %s", opts[k].what);
+        if (!v || !*v)
+            return usage_error(what, opts[k].name), -1;
+        if (*opts[k].value)
+            return usage_error("%s given twice", opts[k].name), -1;
+        *opts[k].value = v;
+        return 1;
+    }
+    return 0;
+}
+
 /* --check's summary: what the file makes the run do, every kind counted. */
 static void print_summary(const char *testcase, const scenario_t *sc)
 {
@@ -132,6 +161,12 @@ int main(int argc, char **argv)
     const char *testcase = NULL;
     uint64_t seed = 0;
     const char *state_path = NULL, *trace_path = NULL, *report_path = NULL, *report_key = NULL;
+    const string_opt_t named[] = {
+        { "--dump-state", "a file name", &state_path }, { "--trace", "a file name", &trace_path },
+        { "--report", "a file name", &report_path }, { "--report-key", "a key", &report_key },
+    };
+    enum { NNAMED = sizeof named / sizeof named[0] };
+    int taken;
     bool seed_given = false, options_done = false, check_only = false, trace_messages = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -156,36 +191,11 @@ int main(int argc, char **argv)
                 seed_given = true;
             } else if (!strcmp(a, "--check")) {
                 check_only = true;
-            } else if (!strcmp(a, "--dump-state") || !strncmp(a, "--dump-state=", 13)) {
-                const char *v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v || !*v)
-                    return usage_error("%s needs a file name", "--dump-state");
-                if (state_path)
-                    return usage_error("%s given twice", "--dump-state");
-                state_path = v;
-            } else if (!strcmp(a, "--trace") || !strncmp(a, "--trace=", 8)) {
-                const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v || !*v)
-                    return usage_error("%s needs a file name", "--trace");
-                if (trace_path)
-                    return usage_error("%s given twice", "--trace");
-                trace_path = v;
             } else if (!strcmp(a, "--trace-messages")) {
                 trace_messages = true;
-            } else if (!strcmp(a, "--report") || !strncmp(a, "--report=", 9)) {
-                const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v || !*v)
-                    return usage_error("%s needs a file name", "--report");
-                if (report_path)
-                    return usage_error("%s given twice", "--report");
-                report_path = v;
-            } else if (!strcmp(a, "--report-key") || !strncmp(a, "--report-key=", 13)) {
-                const char *v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v || !*v)
-                    return usage_error("%s needs a key", "--report-key");
-                if (report_key)
-                    return usage_error("%s given twice", "--report-key");
-                report_key = v;
+            } else if ((taken = string_option(a, argc, argv, &i, named, NNAMED)) != 0) {
+                if (taken < 0)
+                    return EXIT_USAGE;
             } else {
                 return usage_error("unknown option '%s'", a);
             }

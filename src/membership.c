@@ -479,6 +479,8 @@ static void news_add(member_node_t *m, uint32_t idx, uint32_t sends, uint32_t no
 /* Tells the observers that this node's view of member idx changed. */
 static void observe(const member_node_t *m, uint32_t idx, const char *what, uint32_t now)
 {
+    if (!obs_wanted(m->env.bus))
+        return; /* a join or removal line per pair: nothing more to do when nobody watches */
     obs_event_t ev = { .kind = OBS_MEMBER, .tick = now, .node = m->self, .peer = addr_of(m, idx),
                        .what = what, .arg = m->entries[idx].incarnation };
     obs_emit(m->env.bus, &ev);
