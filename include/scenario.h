@@ -113,6 +113,8 @@ typedef struct {
     uint32_t ticks_setting; /* TICKS */
     uint32_t gossip_period, fanout, t_fail, t_remove, coord_timeout;
     uint32_t replicas, quorum; /* REPLICAS, QUORUM: only 3 and 2 are accepted */
+    uint32_t probe_timeout; /* PROBE_TIMEOUT; 0: derived from the worst loss and delay */
+    bool kv_store;          /* KV_STORE: the store runs even if no statement uses it */
     /* Derived: what the run does, tick by tick. */
     uint32_t ticks; /* the run covers ticks [0, ticks), or more when fit_to_size */
     bool fit_to_size; /* a classic membership file without TICKS: the run is made long enough

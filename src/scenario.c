@@ -59,6 +59,10 @@ static const setting_t settings[] = {
       "so only 3 is accepted" },
     { "QUORUM", K_UINT, offsetof(scenario_t, quorum), 2, 2, NULL,
       "the replies an operation needs: a majority of the 3 replicas, so only 2 is accepted" },
+    { "PROBE_TIMEOUT", K_UINT, offsetof(scenario_t, probe_timeout), 1, 1000000, NULL,
+      "the ticks of probing without a newer heartbeat before a member is declared failed" },
+    { "KV_STORE", K_FLAG, offsetof(scenario_t, kv_store), 0, 1, NULL,
+      "1 to run the key-value store even when no statement uses it" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -1086,7 +1090,7 @@ static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
         if (strlen(settings[k].key) == key_len && memcmp(settings[k].key, key, key_len) == 0)
             break;
     if (k == NSETTINGS) {
-        char list[200];
+        char list[256];
         valid_keys(list, sizeof list);
         const char *names[NSETTINGS];
         for (size_t j = 0; j < NSETTINGS; j++)
@@ -1181,8 +1185,10 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
     if (sc->crud_test != CRUD_NONE) {
         if (derive_kv_timeline(p, sc) != 0)
             return -1;
-    } else if (p->statements > 0 && !p->set_on[setting_index("SINGLE_FAILURE")]) {
-        /* A file with statements says itself what fails, unless it sets SINGLE_FAILURE. */
+    } else if ((p->statements > 0 || sc->kv_store) &&
+               !p->set_on[setting_index("SINGLE_FAILURE")]) {
+        /* A file with statements (or KV_STORE: 1) says itself what fails, unless it sets
+         * SINGLE_FAILURE. */
     } else if (sc->single_failure) {
         sc->fit_to_size = !sc->ticks_setting && p->statements == 0;
         rc = add_event(sc, (event_t){ .tick = 100, .kind = EV_FAIL_RANDOM_NODE, .count = 1 });
@@ -1196,8 +1202,11 @@ static int derive_timeline(parser_t *p, scenario_t *sc)
         if (!l) {
             rc = -1;
         } else {
+            /* First, like the classic events: windows added at the end keep their place. */
             sc->loss = l;
-            sc->loss[sc->nloss++] = (loss_spec_t){ 50, 300, sc->drop_prob, 0, 0 };
+            memmove(sc->loss + 1, sc->loss, sc->nloss * sizeof *sc->loss);
+            sc->loss[0] = (loss_spec_t){ 50, 300, sc->drop_prob, 0, 0 };
+            sc->nloss++;
         }
     }
     if (rc != 0)
@@ -1304,7 +1313,7 @@ static int check_names(parser_t *p, scenario_t *sc)
 static void find_warnings(parser_t *p, scenario_t *sc)
 {
     uint32_t all = sc->nodes + sc->added;
-    bool kv = sc->crud_test != CRUD_NONE;
+    bool kv = sc->crud_test != CRUD_NONE || sc->kv_store;
     for (size_t i = 0; i < sc->nevents; i++)
         kv |= sc->events[i].kind == EV_KV_OP || sc->events[i].kind == EV_WORKLOAD;
     unsigned at = p->set_on[setting_index("MAX_NNB")];
@@ -1361,6 +1370,11 @@ static int event_order(const void *a, const void *b)
     const event_t *x = a, *y = b;
     if (x->tick != y->tick)
         return x->tick < y->tick ? -1 : 1;
+    /* Events derived from the classic keys (line 0) come first, as if the keys were expanded
+     * at the top of the file: a statement added at the end of a file (a console session does)
+     * then never moves before them. */
+    if ((x->line == 0) != (y->line == 0))
+        return x->line == 0 ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 

@@ -126,6 +126,53 @@ static void test_classic_multi_failure(void)
     scenario_free(&sc);
 }
 
+/* What a console session relies on when it adds statements at the end of a file: the classic
+ * events and loss window come first (a statement added later never moves before them), and
+ * KV_STORE: 1, like a statement, turns the classic failure off unless SINGLE_FAILURE is set.
+ * PROBE_TIMEOUT is read as a plain number. */
+static void test_console_settings_and_order(void)
+{
+    scenario_t sc;
+    /* The classic READ test issues an operation at tick 150; a statement at 150 follows it. */
+    CU_ASSERT_EQUAL_FATAL(parse("at 150 fail node 3\nMAX_NNB: 10\nCRUD_TEST: READ\n", &sc), 0);
+    size_t first150 = sc.nevents;
+    for (size_t i = 0; i < sc.nevents && first150 == sc.nevents; i++)
+        if (sc.events[i].tick == 150)
+            first150 = i;
+    CU_ASSERT_FATAL(first150 < sc.nevents);
+    CU_ASSERT_EQUAL(sc.events[first150].kind, EV_KV_OP);
+    CU_ASSERT_EQUAL(sc.events[first150].line, 0);
+    CU_ASSERT_EQUAL(sc.events[first150 + 1].kind, EV_FAIL_NODE);
+    scenario_free(&sc);
+
+    /* The classic DROP_MSG window is the first loss window, before the file's own. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nSINGLE_FAILURE: 1\nDROP_MSG: 1\nMSG_DROP_PROB: 0.1\n"
+                                "from 60 to 80 drop 0.5\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nloss, 2);
+    CU_ASSERT_EQUAL(sc.loss[0].line, 0);
+    CU_ASSERT_EQUAL(sc.loss[0].from, 50);
+    CU_ASSERT_EQUAL(sc.loss[1].from, 60);
+    scenario_free(&sc);
+
+    /* KV_STORE: 1 alone: no classic failure; with SINGLE_FAILURE set, the failure stays. */
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nKV_STORE: 1\nPROBE_TIMEOUT: 12\n", &sc), 0);
+    CU_ASSERT_TRUE(sc.kv_store);
+    CU_ASSERT_EQUAL(sc.probe_timeout, 12);
+    CU_ASSERT_EQUAL(sc.nevents, 0);
+    scenario_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(parse("MAX_NNB: 10\nKV_STORE: 1\nSINGLE_FAILURE: 0\n", &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.nevents, 1);
+    CU_ASSERT_EQUAL(sc.events[0].kind, EV_FAIL_RANDOM_BLOCK);
+    scenario_free(&sc);
+    char err[SCENARIO_ERR_LEN];
+    const char *bad = "MAX_NNB: 10\nPROBE_TIMEOUT: 0\n";
+    CU_ASSERT_EQUAL(scenario_parse("t", bad, strlen(bad), &sc, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "out-of-range value 0 for PROBE_TIMEOUT"));
+    bad = "MAX_NNB: 10\nKV_STORE: 2\n";
+    CU_ASSERT_EQUAL(scenario_parse("t", bad, strlen(bad), &sc, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected 0 or 1"));
+}
+
 static void test_classic_msg_drop(void)
 {
     scenario_t sc;
@@ -2682,7 +2729,9 @@ int add_scenario_suite(void)
                      test_expect_key_and_no_lost_writes) ||
         !CU_add_test(s, "run length with windows and workloads", test_run_length_windows) ||
         !CU_add_test(s, "statement errors: misspelled first words (from, expect, at)",
-                     test_statement_error_first_word_typos))
+                     test_statement_error_first_word_typos) ||
+        !CU_add_test(s, "console settings (KV_STORE, PROBE_TIMEOUT); classic events first",
+                     test_console_settings_and_order))
         return CU_get_error();
     return CUE_SUCCESS;
 }
