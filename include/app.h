@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "membership.h"
+#include "observe.h"
 #include "scenario.h"
 
 #define APP_VERSION "0.1.0"
@@ -34,6 +36,11 @@ typedef struct {
  * for the timeouts to remove it where no failure notice arrived. */
 uint32_t app_ticks(const scenario_t *sc);
 
+/* The membership settings a run of sc uses: the defaults for its nodes (MAX_NNB plus those
+ * added), the file's own, and a probe timeout for the worst loss and delay of its windows
+ * (or PROBE_TIMEOUT). */
+void app_member_cfg(const scenario_t *sc, member_cfg_t *cfg);
+
 /* Runs the scenario to its last tick and prints a PASS or FAIL line per expectation. Returns 0,
  * APP_EXPECTATIONS_FAILED if an expectation failed, or 1 with a message on stderr if an output
  * file cannot be written or memory runs out. The same as app_open, then app_finish. */
@@ -49,6 +56,21 @@ app_session_t *app_open(const scenario_t *sc, const app_opts_t *opts);
 bool app_step(app_session_t *s);
 /* Ticks run so far. */
 uint32_t app_ticks_run(const app_session_t *s);
+/* The tick the run ends before (app_ticks at first), and a new one: the run is cut or made
+ * longer (never before the ticks run so far). */
+uint32_t app_end(const app_session_t *s);
+void app_set_end(app_session_t *s, uint32_t ticks);
+/* Adds an observer of the run (see observe.h); -1 if there are too many. */
+int app_observe(app_session_t *s, const observer_t *o);
+/* Writes out what dbg.log has buffered, for readers of the file during the run. */
+void app_flush(app_session_t *s);
+/* Goes on with sc in place of the scenario the run has followed: sc must be that scenario with
+ * statements added (a console does so by parsing its text again with one more line), so its
+ * events up to the tick last run are the same; it is borrowed in its place until app_finish.
+ * New windows and nodes are set up; new events of the tick last run are applied now, after
+ * the tick's own (as a file that lists them after its other statements would have them), and
+ * the later ones in their turn. -1 if sc is not such an extension or memory runs out. */
+int app_rebase(app_session_t *s, const scenario_t *sc);
 /* Runs the remaining ticks, judges the checks placed after the end, writes stats.log,
  * msgcount.log, the dump, the trace's end and the report, prints the verdicts, and frees the
  * session. Returns as app_run does. */

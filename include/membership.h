@@ -101,11 +101,25 @@ size_t member_list(const member_node_t *m, addr_t *addrs, uint32_t *incarnations
 bool member_knows(const member_node_t *m, addr_t a);
 bool member_suspects(const member_node_t *m, addr_t a);
 
+typedef enum { MEMBER_ALIVE, MEMBER_SUSPECTED, MEMBER_REMOVED } member_state_t;
+/* One entry of a node's list, as the node knows it (last_update: the tick its heartbeat last
+ * rose here). */
+typedef struct {
+    addr_t addr;
+    uint32_t incarnation, heartbeat, last_update;
+    member_state_t state;
+} member_entry_t;
+/* Calls fn for every entry of the list, removed members (tombstones) included, in the order
+ * addresses were first seen by the run. */
+void member_each(const member_node_t *m, void (*fn)(void *ctx, const member_entry_t *e),
+                 void *ctx);
+
 typedef struct {
     uint64_t joins;     /* join lines logged */
     uint64_t removals;  /* removal lines logged */
     uint64_t malformed; /* received messages the decoder rejected */
     uint64_t merged;    /* entries merged from received messages */
+    uint64_t suspected; /* members suspected (no news for t_fail ticks) */
     uint64_t refuted;   /* suspicions ended by a fresh heartbeat (a margin indicator) */
     uint64_t syncs;     /* whole lists asked for by a member (sync_period) */
     /* News (joins, comebacks, failure notices; see membership.c): */

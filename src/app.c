@@ -2,6 +2,7 @@
  * Each tick: deliver due messages, let every running node handle its inbox and tick, then apply
  * the scenario's events for that tick (so a node failed at tick t still ran at t). */
 #include "app.h"
+#include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,83 +25,9 @@
 #include "wire.h"
 
 #define NODES_PER_TICK 4
-#define KEY_LEN 5
+#define KEY_LEN RUN_KEY_LEN
 #define INVALID_KEY "invalidKey"
-
-typedef struct {
-    bool decided;
-    bool pass;
-    uint32_t tick; /* when it was decided */
-    char detail[160];
-} verdict_t;
-
-typedef struct {
-    const event_t *ev;
-    uint8_t *exists; /* per key: a create was issued and no delete since */
-    uint64_t ops, ok;
-    uint32_t seq;
-} workload_t;
-
-typedef struct {
-    char key[KEY_LEN + 1];
-    char value[16];
-    uint32_t drawn; /* position in the order keys were drawn and created */
-} test_key_t;
 #define JOIN_SEEDS 4 /* the introducer, then up to three nodes started earlier */
-
-typedef struct {
-    member_node_t *member;
-    kv_node_t *kv; /* NULL unless the scenario uses the key-value store */
-    uint32_t start_tick;
-    bool started;
-    bool failed;
-    bool joining_to_fail; /* failed before it booted or was answered: it runs until it has
-                           * joined, then stops */
-    bool paused;          /* frozen after tick paused_at; it runs again at resume_at */
-    uint32_t paused_at, resume_at;
-} app_node_t;
-
-typedef struct {
-    const scenario_t *sc;
-    const app_opts_t *opts;
-    uint32_t ticks; /* app_ticks(sc) */
-    rng_t rng;
-    log_t log;
-    emulnet_t *net;
-    addrbook_t *book; /* shared by every node's membership list */
-    member_cfg_t cfg;
-    app_node_t *nodes;
-    uint32_t n;
-    uint32_t nfailed;
-    uint64_t malformed; /* messages of no known type */
-    /* The key-value side, when the scenario has KV events. */
-    kv_cfg_t kv_cfg;
-    ring_poscache_t *positions;
-    uint32_t next_txid;
-    test_key_t *keys; /* inserted keys in byte order */
-    uint32_t nkeys;
-    /* Expectations: one verdict per event; the operation behind each transaction id. */
-    verdict_t *verdicts; /* indexed like sc->events */
-    int32_t *op_event;   /* op_event[txid]: the event that issued it, -1 if none */
-    uint32_t op_cap;
-    bool kv;             /* the scenario uses the key-value store */
-    uint32_t added;      /* nodes started by `add` events so far */
-    uint32_t restarts;
-    store_t *acked;      /* newest acknowledged write of every key: for "no lost writes" */
-    workload_t *work;    /* workloads, active and finished */
-    size_t nwork;
-    uint32_t *named;     /* per node name of the scenario: node index + 1 once bound, else 0 */
-    uint32_t now;        /* the tick being run */
-    size_t next_event;   /* the first event of sc not applied yet */
-    obs_bus_t bus;       /* observers of the run: the trace and the report, when asked for */
-    trace_t *trace;
-    report_t *report;
-} run_t;
-
-static addr_t node_addr(uint32_t i)
-{
-    return addr_make(i + 1, 0);
-}
 
 /* The run's output files. All are opened before any is truncated, so a run that cannot open
  * one of them leaves every earlier output as it was. */
@@ -231,6 +158,24 @@ static bool is_running(const run_t *r, uint32_t i)
 static bool is_live(const run_t *r, uint32_t i)
 {
     return is_running(r, i) && member_in_group(r->nodes[i].member);
+}
+
+bool run_is_running(const run_t *r, uint32_t i)
+{
+    return is_running(r, i);
+}
+
+bool run_is_live(const run_t *r, uint32_t i)
+{
+    return is_live(r, i);
+}
+
+/* Nodes that exist so far: MAX_NNB plus those added until now. Random picks among ids draw
+ * from these, not from r->n (which counts every node the scenario ever adds), so a run draws
+ * the same whether or not later additions are known yet (a console learns of them late). */
+static uint32_t existing(const run_t *r)
+{
+    return r->sc->nodes + r->added;
 }
 
 /* A live node chosen at random; -1 if there is none. */
@@ -660,6 +605,11 @@ static size_t true_replicas(run_t *r, const char *key, addr_t out[RING_REPLICAS]
     return k;
 }
 
+size_t run_true_replicas(run_t *r, const char *key, addr_t out[RING_REPLICAS])
+{
+    return true_replicas(r, key, out);
+}
+
 /* Whether a key is on exactly its replicas among the live nodes, with one version.
  * Returns 0, or writes what is wrong. */
 static int check_key(run_t *r, const char *key, char *why, size_t cap)
@@ -808,26 +758,34 @@ static int check_not_lost(run_t *r, const store_item_t *ack, char *why, size_t c
     return 0;
 }
 
+int run_check_lost_writes(run_t *r, char *why, size_t cap)
+{
+    char one[200], first[200] = "";
+    size_t keys = r->acked ? store_size(r->acked) : 0, bad = 0;
+    for (size_t i = 0; i < keys; i++)
+        if (check_not_lost(r, store_at(r->acked, i), one, sizeof one) != 0 && bad++ == 0)
+            snprintf(first, sizeof first, "%s", one);
+    if (bad == 0)
+        snprintf(why, cap, "the newest acknowledged write of all %zu keys is on their live "
+                 "replicas", keys);
+    else
+        snprintf(why, cap, "%zu of %zu keys: %s", bad, keys, first);
+    return bad ? -1 : 0;
+}
+
 /* Judged after the last tick: every key's newest acknowledged write is in place. */
 static void expect_no_lost_writes(run_t *r, size_t event)
 {
-    char why[200], first[200] = "";
-    size_t keys = r->acked ? store_size(r->acked) : 0, bad = 0;
-    for (size_t i = 0; i < keys; i++)
-        if (check_not_lost(r, store_at(r->acked, i), why, sizeof why) != 0 && bad++ == 0)
-            snprintf(first, sizeof first, "%s", why);
-    if (bad == 0)
-        decide_verdict(r, event, true, "the newest acknowledged write of all %zu keys is on "
-                       "their live replicas", keys);
-    else
-        decide_verdict(r, event, false, "%zu of %zu keys: %s", bad, keys, first);
+    char why[400];
+    bool pass = run_check_lost_writes(r, why, sizeof why) == 0;
+    decide_verdict(r, event, pass, "%s", why);
 }
 
 /* One tick of a workload: `rate` operations on random keys w0..w<nkeys-1>. A key not created
  * yet (or deleted) is created; otherwise read, updated or deleted by the mix. */
 static void workload_tick(run_t *r, workload_t *w, uint32_t now)
 {
-    const event_t *ev = w->ev;
+    const event_t *ev = &r->sc->events[w->event];
     for (uint32_t k = 0; k < ev->rate; k++) {
         uint32_t key = rng_below(&r->rng, ev->nkeys);
         int c = random_live(r);
@@ -856,14 +814,20 @@ static void start_workload(run_t *r, const event_t *ev)
     uint8_t *exists = calloc(ev->nkeys, 1);
     if (!exists)
         return;
-    r->work[r->nwork++] = (workload_t){ .ev = ev, .exists = exists };
+    r->work[r->nwork++] = (workload_t){ .event = (size_t)(ev - r->sc->events), .exists = exists };
 }
 
+/* The workloads of tick `now`, if they have not run yet. */
 static void run_workloads(run_t *r, uint32_t now)
 {
-    for (size_t i = 0; i < r->nwork; i++)
-        if (now >= r->work[i].ev->tick && now < r->work[i].ev->until)
+    if (!r->work_due)
+        return;
+    r->work_due = false;
+    for (size_t i = 0; i < r->nwork; i++) {
+        const event_t *ev = &r->sc->events[r->work[i].event];
+        if (now >= ev->tick && now < ev->until)
             workload_tick(r, &r->work[i], now);
+    }
 }
 
 static void apply_event(run_t *r, const event_t *ev, uint32_t now)
@@ -871,11 +835,12 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
     const test_key_t *k = key_ref(r, ev->key);
     switch (ev->kind) {
     case EV_FAIL_RANDOM_NODE:
-        fail_node(r, rng_below(&r->rng, r->n), now);
+        fail_node(r, rng_below(&r->rng, existing(r)), now);
         break;
     case EV_FAIL_RANDOM_BLOCK: {
-        uint32_t count = ev->count < r->n ? ev->count : r->n;
-        uint32_t first = r->n > count ? rng_below(&r->rng, r->n - count) : 0;
+        uint32_t n = existing(r);
+        uint32_t count = ev->count < n ? ev->count : n;
+        uint32_t first = n > count ? rng_below(&r->rng, n - count) : 0;
         for (uint32_t i = first; i < first + count; i++)
             fail_node(r, i, now);
         break;
@@ -971,9 +936,9 @@ static void start_node(run_t *r, uint32_t i, uint32_t now)
     int contact = r->nodes[0].failed ? live_contact(r) : 0;
     seeds[nseeds++] = node_addr(contact >= 0 ? (uint32_t)contact : i);
     /* Nodes started before i: the classic four per tick, or any (added or restarted nodes). */
-    uint32_t earlier = i < r->sc->nodes ? r->nodes[i].start_tick * NODES_PER_TICK : r->n;
-    if (earlier > r->n)
-        earlier = r->n;
+    uint32_t earlier = i < r->sc->nodes ? r->nodes[i].start_tick * NODES_PER_TICK : existing(r);
+    if (earlier > existing(r))
+        earlier = existing(r);
     for (int tries = 0; contact >= 0 && nseeds < JOIN_SEEDS && earlier > 1 && tries < 16; tries++) {
         uint32_t j = 1 + rng_below(&r->rng, earlier - 1);
         if (good_seed(r, j, i, seeds, nseeds))
@@ -1026,9 +991,14 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
 }
 
 /* One tick: messages due are delivered, each running node handles its inbox and ticks, then the
- * scenario's events of the tick are applied, then the workloads run. */
+ * scenario's events of the tick are applied, then the workloads run (at the start of the next
+ * tick, before anything else happens: the same order, with room for a driver's events). */
 static void run_tick(run_t *r, uint32_t now)
 {
+    if (now > 0) {
+        r->now = now - 1;
+        run_workloads(r, now - 1);
+    }
     r->now = now;
     emulnet_deliver(r->net, now);
     for (uint32_t i = 0; i < r->n; i++) {
@@ -1050,14 +1020,17 @@ static void run_tick(run_t *r, uint32_t now)
     }
     while (r->next_event < r->sc->nevents && r->sc->events[r->next_event].tick == now)
         apply_event(r, &r->sc->events[r->next_event++], now);
-    if (r->nwork)
-        run_workloads(r, now);
+    r->work_due = r->nwork > 0;
 }
 
 /* After the last tick: checks placed after the end ("no lost writes") are judged on the final
  * state. */
 static void run_end(run_t *r)
 {
+    if (r->ticks > 0) {
+        r->now = r->ticks - 1;
+        run_workloads(r, r->ticks - 1);
+    }
     r->now = r->ticks;
     for (; r->next_event < r->sc->nevents; r->next_event++)
         if (r->sc->events[r->next_event].kind == EV_EXPECT_NO_LOST_WRITES)
@@ -1165,7 +1138,7 @@ static void write_stats(run_t *r)
 }
 
 /* The statement an expectation belongs to, rebuilt from the event for the report. */
-static void describe(const scenario_t *sc, const event_t *ev, char *out, size_t cap)
+void run_describe(const scenario_t *sc, const event_t *ev, char *out, size_t cap)
 {
     static const char *const outcome[] = { "", "success", "fail", "value", "latest" };
     char node[48];
@@ -1207,7 +1180,7 @@ static void describe(const scenario_t *sc, const event_t *ev, char *out, size_t 
              ev->expect_value ? " " : "", ev->expect_value ? ev->expect_value : "");
 }
 
-static bool is_expectation(const event_t *e)
+bool run_is_expectation(const event_t *e)
 {
     switch (e->kind) {
     case EV_EXPECT_REMOVED:
@@ -1233,7 +1206,7 @@ static uint32_t report_expectations(run_t *r)
     if (!order)
         return 1;
     for (size_t i = 0; i < sc->nevents; i++)
-        if (is_expectation(&sc->events[i]))
+        if (run_is_expectation(&sc->events[i]))
             order[n++] = i;
     for (size_t i = 1; i < n; i++) /* insertion sort by line: expectations are few */
         for (size_t j = i; j > 0 && sc->events[order[j]].line < sc->events[order[j - 1]].line; j--) {
@@ -1246,7 +1219,7 @@ static uint32_t report_expectations(run_t *r)
         const event_t *ev = &sc->events[order[i]];
         const verdict_t *v = &r->verdicts[order[i]];
         char what[400];
-        describe(sc, ev, what, sizeof what);
+        run_describe(sc, ev, what, sizeof what);
         bool pass = v->decided && v->pass;
         const char *detail = v->decided ? v->detail : "no outcome by the end of the run";
         failed += !pass;
@@ -1518,19 +1491,63 @@ static void report_final_ring(run_t *r)
     free(live);
 }
 
+void app_member_cfg(const scenario_t *sc, member_cfg_t *cfg)
+{
+    membership_cfg(sc, sc->nodes + sc->added, cfg);
+    if (sc->probe_timeout) {
+        cfg->probe_timeout = sc->probe_timeout;
+        return;
+    }
+    double worst_loss;
+    uint32_t worst_delay;
+    network_worst(sc, &worst_loss, &worst_delay);
+    /* Probes must not mistake a slow link for a failure; a partition, on the other hand, is
+     * meant to be detected. */
+    member_cfg_for_network(cfg, worst_loss, 1 + worst_delay);
+}
+
+/* Whether the scenario needs the key-value store. */
+static bool uses_store(const scenario_t *sc)
+{
+    bool kv = sc->kv_store;
+    for (size_t k = 0; k < sc->nevents; k++) {
+        event_kind_t kind = sc->events[k].kind;
+        kv |= kind == EV_KV_INSERT || kind == EV_FAIL_REPLICAS || kind == EV_FAIL_NON_REPLICA ||
+              kind == EV_KV_OP || kind == EV_FAIL_ROLE || kind == EV_WORKLOAD ||
+              kind == EV_EXPECT_REPLICATED || kind == EV_EXPECT_NO_LOST_WRITES ||
+              kind == EV_EXPECT_KEY_ON;
+    }
+    return kv;
+}
+
+static int add_link_rule(run_t *r, const link_spec_t *l)
+{
+    en_link_rule_t rule = { .from = l->from, .to = l->to, .cut = l->cut, .delay = l->delay,
+                            .groups = l->groups, .ngroups = l->ngroups, .one_way = l->one_way,
+                            .loss = l->loss, .duplicate = l->duplicate, .reorder = l->reorder };
+    return emulnet_add_link_rule(r->net, &rule);
+}
+
+/* Nodes from..r->n: made, attached to EmulNet, not started (those beyond MAX_NNB wait for an
+ * `add` event to set their start). */
+static int add_slots(run_t *r, uint32_t from)
+{
+    for (uint32_t i = from; i < r->n; i++) {
+        app_node_t *node = &r->nodes[i];
+        node->start_tick = i < r->sc->nodes ? i / NODES_PER_TICK : UINT32_MAX;
+        if (make_node(r, i) != 0 || emulnet_attach(r->net, node_addr(i)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
     r->n = r->sc->nodes + r->sc->added;
     r->ticks = app_ticks(r->sc);
     const scenario_t *sc = r->sc;
-    membership_cfg(sc, r->n, &r->cfg);
-    double worst_loss;
-    uint32_t worst_delay;
-    network_worst(sc, &worst_loss, &worst_delay);
-    /* Probes must not mistake a slow link for a failure; a partition, on the other hand, is
-     * meant to be detected. */
-    member_cfg_for_network(&r->cfg, worst_loss, 1 + worst_delay);
+    app_member_cfg(sc, &r->cfg);
     r->net = emulnet_new(&r->rng);
     r->book = addrbook_new();
     r->nodes = calloc(r->n, sizeof *r->nodes);
@@ -1541,23 +1558,10 @@ static int setup(run_t *r)
         if (emulnet_add_loss(r->net, w->from, w->to, w->p) != 0)
             return -1;
     }
-    for (size_t k = 0; k < sc->nlinks; k++) {
-        const link_spec_t *l = &sc->links[k];
-        en_link_rule_t rule = { .from = l->from, .to = l->to, .cut = l->cut, .delay = l->delay,
-                                .groups = l->groups, .ngroups = l->ngroups, .one_way = l->one_way,
-                                .loss = l->loss, .duplicate = l->duplicate,
-                                .reorder = l->reorder };
-        if (emulnet_add_link_rule(r->net, &rule) != 0)
+    for (size_t k = 0; k < sc->nlinks; k++)
+        if (add_link_rule(r, &sc->links[k]) != 0)
             return -1;
-    }
-    bool kv = false;
-    for (size_t k = 0; k < r->sc->nevents; k++) {
-        event_kind_t kind = r->sc->events[k].kind;
-        kv |= kind == EV_KV_INSERT || kind == EV_FAIL_REPLICAS || kind == EV_FAIL_NON_REPLICA ||
-              kind == EV_KV_OP || kind == EV_FAIL_ROLE || kind == EV_WORKLOAD ||
-              kind == EV_EXPECT_REPLICATED || kind == EV_EXPECT_NO_LOST_WRITES ||
-              kind == EV_EXPECT_KEY_ON;
-    }
+    bool kv = uses_store(sc);
     r->kv = kv;
     if (kv && !(r->acked = store_new()))
         return -1;
@@ -1575,14 +1579,7 @@ static int setup(run_t *r)
     if (kv && !(r->positions = ring_poscache_new()))
         return -1;
     r->next_txid = 1;
-    for (uint32_t i = 0; i < r->n; i++) {
-        app_node_t *node = &r->nodes[i];
-        /* Nodes beyond MAX_NNB wait for an `add` event to set their start. */
-        node->start_tick = i < sc->nodes ? i / NODES_PER_TICK : UINT32_MAX;
-        if (make_node(r, i) != 0 || emulnet_attach(r->net, node_addr(i)) != 0)
-            return -1;
-    }
-    return 0;
+    return add_slots(r, 0);
 }
 
 /* Node i's membership and, for key-value scenarios, its kv node: fresh, not started. */
@@ -1606,13 +1603,12 @@ static int make_node(run_t *r, uint32_t i)
 
 /* The final-state dump (README, "Final-state dump"): the live nodes with their ring positions,
  * then every live key each of them holds. */
-static void write_state(run_t *r, FILE *f)
+void run_write_state(run_t *r, FILE *f, uint32_t tick)
 {
     uint32_t live = 0;
     for (uint32_t i = 0; i < r->n; i++)
         live += is_running(r, i);
-    fprintf(f, "# kvstate 2 tick=%u nodes=%u\n", (unsigned)(r->ticks ? r->ticks - 1 : 0),
-            (unsigned)live);
+    fprintf(f, "# kvstate 2 tick=%u nodes=%u\n", (unsigned)tick, (unsigned)live);
     char a[ADDR_STRLEN];
     for (uint32_t i = 0; i < r->n; i++)
         if (is_running(r, i))
@@ -1712,6 +1708,84 @@ uint32_t app_ticks_run(const app_session_t *s)
     return s->next_tick;
 }
 
+run_t *app_run_state(app_session_t *s)
+{
+    return &s->r;
+}
+
+uint32_t app_end(const app_session_t *s)
+{
+    return s->r.ticks;
+}
+
+void app_set_end(app_session_t *s, uint32_t ticks)
+{
+    s->r.ticks = ticks > s->next_tick ? ticks : s->next_tick;
+}
+
+int app_observe(app_session_t *s, const observer_t *o)
+{
+    return obs_attach(&s->r.bus, o);
+}
+
+void app_flush(app_session_t *s)
+{
+    if (s->out[OUT_DBG].f)
+        fflush(s->out[OUT_DBG].f);
+}
+
+int app_rebase(app_session_t *s, const scenario_t *sc)
+{
+    run_t *r = &s->r;
+    const scenario_t *old = r->sc;
+    if (sc->nevents < old->nevents || sc->nloss < old->nloss || sc->nlinks < old->nlinks ||
+        sc->nnames < old->nnames || (uses_store(sc) && !r->kv))
+        return -1;
+    for (size_t i = 0; i < r->next_event; i++)
+        if (sc->events[i].kind != old->events[i].kind || sc->events[i].tick != old->events[i].tick)
+            return -1;
+    /* Room first, so that running out of memory changes nothing. */
+    verdict_t *v = calloc(sc->nevents ? sc->nevents : 1, sizeof *v);
+    uint32_t *named = sc->nnames ? calloc(sc->nnames, sizeof *named) : NULL;
+    uint32_t n = sc->nodes + sc->added;
+    app_node_t *nodes = n > r->n ? realloc(r->nodes, n * sizeof *nodes) : r->nodes;
+    if (!v || (sc->nnames && !named) || !nodes) {
+        free(v);
+        free(named);
+        return -1;
+    }
+    r->nodes = nodes;
+    /* Events applied so far keep their places; later ones only move further on. */
+    memcpy(v, r->verdicts, r->next_event * sizeof *v);
+    free(r->verdicts);
+    r->verdicts = v;
+    if (old->nnames)
+        memcpy(named, r->named, old->nnames * sizeof *named);
+    free(r->named);
+    r->named = named;
+    r->sc = sc;
+    if (n > r->n) {
+        memset(r->nodes + r->n, 0, (n - r->n) * sizeof *r->nodes);
+        uint32_t from = r->n;
+        r->n = n;
+        if (add_slots(r, from) != 0)
+            return -1;
+    }
+    for (size_t k = old->nloss; k < sc->nloss; k++)
+        if (emulnet_add_loss(r->net, sc->loss[k].from, sc->loss[k].to, sc->loss[k].p) != 0)
+            return -1;
+    for (size_t k = old->nlinks; k < sc->nlinks; k++)
+        if (add_link_rule(r, &sc->links[k]) != 0)
+            return -1;
+    /* New events of the tick last run happen now, after that tick's own. */
+    if (s->next_tick > 0)
+        while (r->next_event < sc->nevents && sc->events[r->next_event].tick < s->next_tick)
+            apply_event(r, &sc->events[r->next_event++], s->next_tick - 1);
+    if (r->nwork && s->next_tick > 0)
+        r->work_due = true;
+    return 0;
+}
+
 bool app_step(app_session_t *s)
 {
     if (s->next_tick >= s->r.ticks)
@@ -1731,7 +1805,7 @@ int app_finish(app_session_t *s)
     if (out[OUT_MSGCOUNT].f)
         emulnet_write_counts(r->net, out[OUT_MSGCOUNT].f, r->ticks);
     if (out[OUT_STATE].f)
-        write_state(r, out[OUT_STATE].f);
+        run_write_state(r, out[OUT_STATE].f, r->ticks ? r->ticks - 1 : 0);
     int rc = report_expectations(r) ? APP_EXPECTATIONS_FAILED : 0;
     if (r->trace)
         trace_end(r->trace, r->ticks);

@@ -643,6 +643,7 @@ static void judge(member_node_t *m, uint32_t idx, uint32_t now)
         remove_member(m, idx, false, now);
     } else if (age > c->t_fail) {
         ent->state = ST_SUSPECT;
+        m->stats.suspected++;
         observe(m, idx, "suspected", now);
         queue_check(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
     } else {
@@ -1151,6 +1152,23 @@ bool member_knows(const member_node_t *m, addr_t a)
 bool member_suspects(const member_node_t *m, addr_t a)
 {
     return state_of(m, a) == ST_SUSPECT;
+}
+
+void member_each(const member_node_t *m, void (*fn)(void *ctx, const member_entry_t *e),
+                 void *ctx)
+{
+    static const member_state_t states[] = { [ST_ALIVE] = MEMBER_ALIVE,
+                                             [ST_SUSPECT] = MEMBER_SUSPECTED,
+                                             [ST_REMOVED] = MEMBER_REMOVED };
+    for (uint32_t idx = 0; idx < m->nentries; idx++) {
+        const entry_t *ent = &m->entries[idx];
+        if (ent->state == ST_UNKNOWN)
+            continue;
+        member_entry_t e = { .addr = addr_of(m, idx), .incarnation = ent->incarnation,
+                             .heartbeat = ent->heartbeat, .last_update = ent->last_update,
+                             .state = states[ent->state] };
+        fn(ctx, &e);
+    }
 }
 
 void member_get_stats(const member_node_t *m, member_stats_t *out)
