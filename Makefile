@@ -17,6 +17,7 @@ ALL_CFLAGS = $(BASE_CFLAGS) -Iinclude -MMD -MP
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
 CUNIT_LIBS  = $(shell pkg-config --libs cunit)
 JSON_LIBS   = $(shell pkg-config --libs jansson)
+EDIT_LIBS   = $(shell pkg-config --libs libedit)
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS   = $(filter-out src/main.c,$(wildcard src/*.c))
@@ -34,12 +35,12 @@ all: Application $(GRADERS)
 # One pass each: what the build needs (an ordinary user is also told the tests' packages, so
 # that one command serves make run and make test); what the build and the tests need.
 deps:
-	@tools/ensure-deps libcrypto jansson --also cunit jq chromium
+	@tools/ensure-deps libcrypto jansson libedit --also cunit jq chromium
 test-deps:
-	@tools/ensure-deps libcrypto jansson cunit jq chromium
+	@tools/ensure-deps libcrypto jansson libedit cunit jq chromium
 
 Application: build/main.o $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(EDIT_LIBS) -lm
 
 build/%.o: src/%.c | deps
 	@mkdir -p $(@D)
@@ -63,7 +64,7 @@ build/tests/%.o: tests/unit/%.c | test-deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/unit_tests: $(TOBJS) $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) $(EDIT_LIBS) -lm
 
 # The same sources built with sanitizers, in their own tree.
 build/asan/%.o: src/%.c | deps
@@ -73,9 +74,9 @@ build/asan/tests/%.o: tests/unit/%.c | test-deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -c -o $@ $<
 build/asan/Application: build/asan/main.o $(OBJS:build/%=build/asan/%)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) $(EDIT_LIBS) -lm
 build/asan/unit_tests: $(TOBJS:build/%=build/asan/%) $(OBJS:build/%=build/asan/%)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CUNIT_LIBS) $(CRYPTO_LIBS) $(EDIT_LIBS) -lm
 build/asan/grade-%: tools/grade_%.c $(DBGLOG)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Itools -o $@ $< tools/dbglog.c
@@ -92,12 +93,12 @@ build/faulty/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DKV_FAULT_INJECTION -c -o $@ $<
 build/faulty/Application: build/faulty/main.o $(OBJS:build/%=build/faulty/%)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(EDIT_LIBS) -lm
 build/asan/faulty/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -DKV_FAULT_INJECTION -c -o $@ $<
 build/asan/faulty/Application: build/asan/faulty/main.o $(OBJS:build/%=build/asan/faulty/%)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -o $@ $^ $(CRYPTO_LIBS) $(EDIT_LIBS) -lm
 build/asan/campaign: tools/campaign.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $< $(CRYPTO_LIBS) -lm

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "console.h"
 #include "scenario.h"
 
 #define EXIT_USAGE 2
@@ -18,6 +19,7 @@ static void usage(FILE *f)
     fputs("usage: ./Application <testcase> [--seed N] [--dump-state FILE] [--trace FILE\n"
           "                     [--trace-messages]] [--report FILE.html [--report-key K]]\n"
           "       ./Application --check <testcase>\n"
+          "       ./Application --console [<testcase>] [--seed N] [--dump-state FILE]\n"
           "       ./Application --help | --version\n"
           "\n"
           "Runs the scenario in <testcase> (for example testcases/singlefailure.conf) and writes\n"
@@ -39,6 +41,10 @@ static void usage(FILE *f)
           "  --report-key K  the report also draws the messages of the operations on key K\n"
           "  --check      validate the testcase and print what it will do; run nothing and\n"
           "               write nothing\n"
+          "  --console    start the ring (the testcase's, or 10 nodes) and read commands:\n"
+          "               step, create/read/update/delete, faults in the testcase language,\n"
+          "               where, ring, members, stats, log, check, save (README, \"Console\");\n"
+          "               type help. Commands may come from a pipe as well as a terminal\n"
           "  -h, --help     this text\n"
           "  -V, --version  the program's version\n"
           "\n"
@@ -168,6 +174,7 @@ int main(int argc, char **argv)
     enum { NNAMED = sizeof named / sizeof named[0] };
     int taken;
     bool seed_given = false, options_done = false, check_only = false, trace_messages = false;
+    bool console = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!options_done && a[0] == '-' && a[1] != '\0') {
@@ -191,6 +198,8 @@ int main(int argc, char **argv)
                 seed_given = true;
             } else if (!strcmp(a, "--check")) {
                 check_only = true;
+            } else if (!strcmp(a, "--console")) {
+                console = true;
             } else if (!strcmp(a, "--trace-messages")) {
                 trace_messages = true;
             } else if ((taken = string_option(a, argc, argv, &i, named, NNAMED)) != 0) {
@@ -205,7 +214,11 @@ int main(int argc, char **argv)
             testcase = a;
         }
     }
-    if (!testcase) {
+    if (console && (check_only || trace_path || report_path))
+        return usage_error("%s: a console session has no trace or report (save it, then replay "
+                           "the file with them) and is not checked (--check FILE is)",
+                           check_only ? "--check" : trace_path ? "--trace" : "--report");
+    if (!testcase && !console) {
         fputs("Application: no testcase given\n", stderr);
         usage(stderr);
         return EXIT_USAGE;
@@ -231,6 +244,11 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
 
+    if (console) {
+        console_opts_t co = { .file = testcase, .seed = seed, .seed_given = seed_given,
+                              .seed_default = clock_seed(), .state_path = state_path };
+        return console_main(&co);
+    }
     scenario_t sc;
     char err[SCENARIO_ERR_LEN];
     if (scenario_load(testcase, &sc, err, sizeof err) != 0) {
