@@ -989,7 +989,8 @@ static void cmd_log(console_t *c, char **argv, int argc, const char *line)
     free(ring);
 }
 
-/* tools/check-history beside the program (the build puts it there). */
+/* The history checker beside the program: tools/check-history (where make puts it for
+ * ./Application), or check-history in the same folder (the sanitizer build's). */
 static int checker_path(char *out, size_t cap)
 {
     char self[4096];
@@ -1002,6 +1003,9 @@ static int checker_path(char *out, size_t cap)
         return -1;
     *slash = '\0';
     snprintf(out, cap, "%s/tools/check-history", self);
+    if (access(out, X_OK) == 0)
+        return 0;
+    snprintf(out, cap, "%s/check-history", self);
     return access(out, X_OK);
 }
 
