@@ -107,11 +107,14 @@ static void check_accepted(const scenario_t *sc)
     size_t nexpect = 0;
     for (size_t i = 0; i < sc->nevents; i++) {
         const event_t *e = &sc->events[i];
-        /* Sorted by tick, then by file order (seq) within a tick. */
+        /* Sorted by tick; within a tick the classic events (line 0) first, then file order
+         * (seq). */
         if (i > 0) {
             const event_t *prev = &sc->events[i - 1];
             CHECK(prev->tick <= e->tick, sc, i);
-            CHECK(prev->tick < e->tick || prev->seq < e->seq, sc, i);
+            CHECK(prev->tick < e->tick || (prev->line == 0 && e->line != 0) ||
+                      ((prev->line == 0) == (e->line == 0) && prev->seq < e->seq),
+                  sc, i);
         }
         /* Inside the run; "expect no lost writes" is judged when the run ends and is placed
          * after every other event, at tick UINT32_MAX (src/scenario.c). */
