@@ -320,15 +320,31 @@ static int64_t link_effect(const emulnet_t *net, addr_t src, addr_t dst, uint32_
     return (int64_t)extra + jitter;
 }
 
+/* Puts m in the calendar. A bucket must only ever hold messages due at one tick, or one due
+ * cal_size ticks later would be delivered early: overlapping rules add up (a delay, every
+ * reordering, a duplicate's lag), so the calendar grows here when a message reaches past it.
+ * Growing keeps the order of messages due at the same tick, so the size never changes what is
+ * delivered when. -1 without memory. */
+static int schedule(emulnet_t *net, en_msg_t *m, uint32_t now)
+{
+    if (m->due_tick - now >= net->cal_size && grow_calendar(net, m->due_tick - now) != 0)
+        return -1;
+    queue_push(&net->calendar[m->due_tick & (net->cal_size - 1)], m);
+    return 0;
+}
+
 /* A copy of m, delivered `lag` ticks after it; false without memory. */
-static bool queue_copy(emulnet_t *net, const en_msg_t *m, uint32_t lag)
+static bool queue_copy(emulnet_t *net, const en_msg_t *m, uint32_t lag, uint32_t now)
 {
     en_msg_t *c = malloc(sizeof *c + m->len);
     if (!c)
         return false;
     memcpy(c, m, sizeof *c + m->len);
     c->due_tick = m->due_tick + lag;
-    queue_push(&net->calendar[c->due_tick & (net->cal_size - 1)], c);
+    if (schedule(net, c, now) != 0) {
+        free(c);
+        return false;
+    }
     return true;
 }
 
@@ -381,9 +397,13 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
     m->len = (uint32_t)len;
     if (len)
         memcpy(m->data, data, len);
-    queue_push(&net->calendar[m->due_tick & (net->cal_size - 1)], m);
+    if (schedule(net, m, now) != 0) {
+        free(m);
+        net->stats.undeliverable++;
+        return EN_UNDELIVERABLE;
+    }
     note(net, "sent", src, dst, data, len, now);
-    if (copy_lag >= 0 && queue_copy(net, m, (uint32_t)copy_lag)) {
+    if (copy_lag >= 0 && queue_copy(net, m, (uint32_t)copy_lag, now)) {
         net->stats.duplicated++;
         note(net, "duplicated", src, dst, data, len, now);
     }

@@ -907,6 +907,34 @@ static void test_link_duplicate(void)
     CU_ASSERT_EQUAL(st.cross_once + st.cross_twice, st.cross_sent);
 }
 
+/* Rules that overlap add up: a delay of 14 and duplication (a copy up to 3 ticks later), each
+ * within the first calendar of 16 buckets alone, send copies 18 ticks ahead. No message or copy
+ * may arrive before its due tick (a regression: copies came 16 ticks early). */
+static void test_overlapping_rules_never_early(void)
+{
+    fresh(2);
+    en_link_rule_t delay = { .from = 0, .to = 10, .delay = 14 };
+    en_link_rule_t dup = { .from = 0, .to = 10, .duplicate = 1.0 };
+    en_link_rule_t jitter = { .from = 0, .to = 10, .reorder = 4 };
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &delay), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &dup), 0);
+    CU_ASSERT_EQUAL_FATAL(emulnet_add_link_rule(net, &jitter), 0);
+    unsigned got = 0;
+    for (uint32_t t = 0; t < 40; t++) {
+        emulnet_deliver(net, t);
+        en_msg_t *m;
+        while ((m = emulnet_recv(net, A(2), t))) {
+            CU_ASSERT(t >= m->sent_tick + 15);
+            CU_ASSERT(t <= m->sent_tick + 15 + 4 + EN_DUPLICATE_SPREAD);
+            got++;
+            free(m);
+        }
+        if (t < 10)
+            CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "x", 1, t), EN_QUEUED);
+    }
+    CU_ASSERT_EQUAL(got, 20); /* every message and its copy */
+}
+
 /* Reordering up to 5 ticks: every A-B message arrives once, 0 to 5 ticks late (each lag seen),
  * and later messages overtake earlier ones; the others arrive on time. */
 static void test_link_reorder(void)
@@ -1064,7 +1092,8 @@ int add_emulnet_suite(void)
     CU_pSuite s = CU_add_suite("emulnet", setup, suite_cleanup);
     if (!s)
         return CU_get_error();
-    if (!CU_add_test(s, "delivered at t+1, not before", test_delivery_tick) ||
+    if (!CU_add_test(s, "overlapping rules: nothing arrives early", test_overlapping_rules_never_early) ||
+        !CU_add_test(s, "delivered at t+1, not before", test_delivery_tick) ||
         !CU_add_test(s, "FIFO per destination, several senders", test_fifo) ||
         !CU_add_test(s, "bytes are copied at send", test_bytes_copied) ||
         !CU_add_test(s, "unknown and down destinations are undeliverable", test_undeliverable) ||
