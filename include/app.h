@@ -69,7 +69,9 @@ void app_flush(app_session_t *s);
  * events up to the tick last run are the same; it is borrowed in its place until app_finish.
  * New windows and nodes are set up; new events of the tick last run are applied now, after
  * the tick's own (as a file that lists them after its other statements would have them), and
- * the later ones in their turn. -1 if sc is not such an extension or memory runs out. */
+ * the later ones in their turn. -1 if sc is not such an extension or memory runs out first
+ * (nothing changed: the run follows the old scenario); -2 if memory ran out half way (the run
+ * now borrows sc but lacks some of its nodes or windows: finish it at once). */
 int app_rebase(app_session_t *s, const scenario_t *sc);
 /* Runs the remaining ticks, judges the checks placed after the end, writes stats.log,
  * msgcount.log, the dump, the trace's end and the report, prints the verdicts, and frees the

@@ -1541,6 +1541,25 @@ static int add_slots(run_t *r, uint32_t from)
     return 0;
 }
 
+/* Nodes [r->n, n) for a scenario that adds more; r->n counts only those made whole (a node
+ * whose making runs out of memory is not one of the run's). */
+static int grow_slots(run_t *r, uint32_t n)
+{
+    for (uint32_t i = r->n; i < n; i++) {
+        app_node_t *node = &r->nodes[i];
+        memset(node, 0, sizeof *node);
+        node->start_tick = UINT32_MAX; /* until an `add` event */
+        if (make_node(r, i) != 0 || emulnet_attach(r->net, node_addr(i)) != 0) {
+            kv_free(node->kv);
+            member_free(node->member);
+            memset(node, 0, sizeof *node);
+            return -1;
+        }
+        r->n = i + 1;
+    }
+    return 0;
+}
+
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
@@ -1745,16 +1764,20 @@ int app_rebase(app_session_t *s, const scenario_t *sc)
         if (sc->events[i].kind != old->events[i].kind || sc->events[i].tick != old->events[i].tick)
             return -1;
     /* Room first, so that running out of memory changes nothing. */
+    uint32_t n = sc->nodes + sc->added;
+    if (n > r->n) {
+        app_node_t *nodes = realloc(r->nodes, n * sizeof *nodes);
+        if (!nodes)
+            return -1;
+        r->nodes = nodes;
+    }
     verdict_t *v = calloc(sc->nevents ? sc->nevents : 1, sizeof *v);
     uint32_t *named = sc->nnames ? calloc(sc->nnames, sizeof *named) : NULL;
-    uint32_t n = sc->nodes + sc->added;
-    app_node_t *nodes = n > r->n ? realloc(r->nodes, n * sizeof *nodes) : r->nodes;
-    if (!v || (sc->nnames && !named) || !nodes) {
+    if (!v || (sc->nnames && !named)) {
         free(v);
         free(named);
         return -1;
     }
-    r->nodes = nodes;
     /* Events applied so far keep their places; later ones only move further on. */
     memcpy(v, r->verdicts, r->next_event * sizeof *v);
     free(r->verdicts);
@@ -1764,19 +1787,16 @@ int app_rebase(app_session_t *s, const scenario_t *sc)
     free(r->named);
     r->named = named;
     r->sc = sc;
-    if (n > r->n) {
-        memset(r->nodes + r->n, 0, (n - r->n) * sizeof *r->nodes);
-        uint32_t from = r->n;
-        r->n = n;
-        if (add_slots(r, from) != 0)
-            return -1;
-    }
+    /* From here on the run follows sc; running out of memory leaves it consistent (fewer
+     * nodes or windows than sc has) but not sc's run: -2. */
+    if (grow_slots(r, n) != 0)
+        return -2;
     for (size_t k = old->nloss; k < sc->nloss; k++)
         if (emulnet_add_loss(r->net, sc->loss[k].from, sc->loss[k].to, sc->loss[k].p) != 0)
-            return -1;
+            return -2;
     for (size_t k = old->nlinks; k < sc->nlinks; k++)
         if (add_link_rule(r, &sc->links[k]) != 0)
-            return -1;
+            return -2;
     /* New events of the tick last run happen now, after that tick's own. */
     if (s->next_tick > 0)
         while (r->next_event < sc->nevents && sc->events[r->next_event].tick < s->next_tick)

@@ -47,6 +47,8 @@ typedef struct {
     char *text; /* the session as a scenario */
     size_t len, cap;
     unsigned lines;    /* lines in text */
+    unsigned file_lines; /* the starting file's, at the top of text */
+    size_t lead;       /* blanks before the command typed (for error columns) */
     uint32_t planned;  /* the starting file's length of run (0 without a file) */
     bool tty;
     bool failed;       /* a command failed */
@@ -281,13 +283,18 @@ static void after_tick(console_t *c)
     show_verdicts(c);
 }
 
-/* Runs one tick (the run is made longer when it would end). */
-static void step_one(console_t *c)
+/* Runs one tick (the run is made longer when it would end); false at the longest run. */
+static bool step_one(console_t *c)
 {
+    if (app_ticks_run(c->s) >= SCENARIO_MAX_TICKS) {
+        error(c, "the run is at its longest, %u ticks", SCENARIO_MAX_TICKS);
+        return false;
+    }
     if (app_ticks_run(c->s) >= app_end(c->s))
         app_set_end(c->s, app_ticks_run(c->s) + 1);
     app_step(c->s);
     after_tick(c);
+    return true;
 }
 
 /* ---- the session's text ---- */
@@ -353,13 +360,9 @@ static int start_text(console_t *c, const char *file_text, size_t n, const scena
     for (size_t i = 0; i < file_sc->nevents && c->file; i++)
         classic_failure |= file_sc->events[i].kind == EV_FAIL_RANDOM_NODE ||
                            file_sc->events[i].kind == EV_FAIL_RANDOM_BLOCK;
-    int rc = appendf(c, "# Pinned by the console, so that what is added to the session (nodes, "
-                        "faults) changes no setting of the run:\n");
-    rc |= appendf(c, "SEED: %llu\nKV_STORE: 1\nT_FAIL: %u\nT_REMOVE: %u\nPROBE_TIMEOUT: %u\n",
-                  (unsigned long long)seed, (unsigned)cfg.t_fail, (unsigned)cfg.t_remove,
-                  (unsigned)cfg.probe_timeout);
-    if (classic_failure)
-        rc |= appendf(c, "SINGLE_FAILURE: %d\n", file_sc->single_failure ? 1 : 0);
+    /* The file's lines keep their numbers (messages about them stay true): a setting the
+     * console pins is commented out where it is, and the pins follow the file. */
+    int rc = 0;
     size_t pos = 0;
     while (pos < n && rc == 0) {
         const char *nl = memchr(file_text + pos, '\n', n - pos);
@@ -369,12 +372,20 @@ static int start_text(console_t *c, const char *file_text, size_t n, const scena
         if (setting_key(file_text + pos, end - pos, key, sizeof key))
             for (size_t k = 0; k < sizeof pinned / sizeof pinned[0]; k++)
                 skip |= !strcmp(key, pinned[k]) && (k < 6 || classic_failure);
-        if (!skip) {
-            rc |= append(c, file_text + pos, end - pos);
-            rc |= append(c, "\n", 1);
-        }
+        if (skip)
+            rc |= append(c, "# ", 2);
+        rc |= append(c, file_text + pos, end - pos);
+        rc |= append(c, "\n", 1);
         pos = end + 1;
     }
+    c->file_lines = c->lines;
+    rc |= appendf(c, "# Pinned by the console, so that what is added to the session (nodes, "
+                     "faults) changes no setting of the run:\n");
+    rc |= appendf(c, "SEED: %llu\nKV_STORE: 1\nT_FAIL: %u\nT_REMOVE: %u\nPROBE_TIMEOUT: %u\n",
+                  (unsigned long long)seed, (unsigned)cfg.t_fail, (unsigned)cfg.t_remove,
+                  (unsigned)cfg.probe_timeout);
+    if (classic_failure)
+        rc |= appendf(c, "SINGLE_FAILURE: %d\n", file_sc->single_failure ? 1 : 0);
     return rc;
 }
 
@@ -384,17 +395,20 @@ static uint32_t horizon(const console_t *c)
 {
     const scenario_t *sc = &c->sc[c->cur];
     uint32_t end = c->planned > app_ticks_run(c->s) ? c->planned : app_ticks_run(c->s);
+    /* The file's own events and windows are inside its length (planned); a window it cuts
+     * at its TICKS is cut there again when the session ends there. */
     for (size_t i = 0; i < sc->nevents; i++) {
         const event_t *e = &sc->events[i];
         uint32_t t = e->kind == EV_WORKLOAD ? e->until : e->tick + 1;
-        if ((e->kind != EV_EXPECT_NO_LOST_WRITES || e->checkpoint) && t > end)
+        if (e->line > c->file_lines && (e->kind != EV_EXPECT_NO_LOST_WRITES || e->checkpoint) &&
+            t > end)
             end = t;
     }
     for (size_t i = 0; i < sc->nlinks; i++)
-        if (sc->links[i].to > end)
+        if (sc->links[i].line > c->file_lines && sc->links[i].to > end)
             end = sc->links[i].to;
     for (size_t i = 0; i < sc->nloss; i++)
-        if (sc->loss[i].to > end)
+        if (sc->loss[i].line > c->file_lines && sc->loss[i].to > end)
             end = sc->loss[i].to;
     return end;
 }
@@ -409,7 +423,8 @@ static void parse_error(console_t *c, const char *err, unsigned line, size_t shi
     if (!strncmp(err, c->name, nl) && err[nl] == ':' &&
         sscanf(err + nl + 1, "%u:%u: %n", &l, &col, &used) == 2 && used > 0 && l == line) {
         if (col > shift)
-            error(c, "column %u: %s", col - (unsigned)shift, err + nl + 1 + used);
+            error(c, "column %u: %s", col - (unsigned)shift + (unsigned)c->lead,
+                  err + nl + 1 + used);
         else
             error(c, "%s", err + nl + 1 + used);
         return;
@@ -422,14 +437,14 @@ static void show_warnings(const scenario_t *sc, const char *name, unsigned line)
 {
     if (!sc->warnings)
         return;
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "%s:%u:", name, line);
-    size_t pl = strlen(prefix);
+    size_t nl = strlen(name);
     for (const char *p = sc->warnings; *p;) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         const char *w = strstr(p, "warning: ");
-        if (!strncmp(p, prefix, pl) && w && w < p + n)
+        unsigned l = 0;
+        if (!strncmp(p, name, nl) && p[nl] == ':' && sscanf(p + nl + 1, "%u:", &l) == 1 &&
+            l == line && w && w < p + n)
             printf("%.*s\n", (int)(n - (size_t)(w - p)), w);
         p += n + (e != NULL);
     }
@@ -460,6 +475,9 @@ static int add_statement(console_t *c, const char *stmt, size_t shift)
             if (e->line == line && e->tick < now)
                 error(c, "tick %u has passed: the console is at tick %u", (unsigned)e->tick,
                       (unsigned)now), rc = -1;
+            else if (e->line == line && e->tick != UINT32_MAX && e->tick >= SCENARIO_MAX_TICKS)
+                error(c, "tick %u is past the longest run (%u ticks)", (unsigned)e->tick,
+                      SCENARIO_MAX_TICKS), rc = -1;
         }
         for (size_t i = 0; i < next->nlinks + next->nloss && rc == 0; i++) {
             unsigned l = i < next->nlinks ? next->links[i].line : next->loss[i - next->nlinks].line;
@@ -489,12 +507,19 @@ static int add_statement(console_t *c, const char *stmt, size_t shift)
     }
     memcpy(shown, c->shown, c->r->next_event);
     printf("%7u  + %s\n", (unsigned)now, stmt);
-    if (app_rebase(c->s, next) != 0) {
-        /* Out of memory half way: the run cannot be trusted to go on. */
+    int rb = app_rebase(c->s, next);
+    if (rb == -1) { /* nothing changed */
         free(shown);
+        scenario_free(next);
+        c->len = old_len;
+        c->lines = old_lines;
+        c->text[c->len] = '\0';
+        error(c, "out of memory");
+        return -1;
+    }
+    if (rb != 0) { /* the run follows next, incompletely: it ends now */
         error(c, "out of memory: the session ends");
         c->fatal = true;
-        return -1;
     }
     free(c->shown);
     c->shown = shown;
@@ -537,8 +562,8 @@ static int node_arg(console_t *c, const char *s)
 
 static void run_until(console_t *c, uint32_t last)
 {
-    while (!c->fatal && app_ticks_run(c->s) <= last)
-        step_one(c);
+    while (!c->fatal && app_ticks_run(c->s) <= last && step_one(c))
+        ;
 }
 
 static void cmd_step(console_t *c, char **argv, int argc, const char *line)
@@ -639,8 +664,8 @@ static void cmd_op(console_t *c, char **argv, int argc, const char *line)
     }
     /* A coordinator decides within its timeout, unless it fails first. */
     uint32_t limit = c->r->kv_cfg.timeout + 2;
-    for (uint32_t k = 0; k < limit && !c->op_decided && !c->fatal; k++)
-        step_one(c);
+    for (uint32_t k = 0; k < limit && !c->op_decided && !c->fatal && step_one(c); k++)
+        ;
     if (c->op_decided)
         print_op_result(c, line);
     else
@@ -882,7 +907,8 @@ static void cmd_members(console_t *c, char **argv, int argc, const char *line)
         error(c, "out of memory");
         return;
     }
-    qsort(l.e, l.n, sizeof *l.e, entry_cmp);
+    if (l.n > 1)
+        qsort(l.e, l.n, sizeof *l.e, entry_cmp);
     static const char *const states[] = { "alive", "suspected", "removed" };
     out("node %d (%s) lists %zu members at tick %u:", i + 1, node_state(r, (uint32_t)i),
         member_count(r->nodes[i].member), (unsigned)now_tick(c));
@@ -1085,9 +1111,14 @@ static void cmd_save(console_t *c, char **argv, int argc, const char *line)
         return;
     }
     const char *path = argv[1];
-    static const char *const own[] = { "dbg.log", "stats.log", "msgcount.log" };
-    for (size_t k = 0; k < 3; k++)
-        if (!strcmp(path, own[k])) {
+    /* Not one of the run's outputs, under any name (./dbg.log, a link). */
+    const char *own[] = { c->opts.dbg_path, c->opts.stats_path, c->opts.msgcount_path,
+                          c->opts.state_path };
+    struct stat ps, os;
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+        if (own[k] && (!strcmp(path, own[k]) ||
+                       (stat(path, &ps) == 0 && stat(own[k], &os) == 0 &&
+                        ps.st_dev == os.st_dev && ps.st_ino == os.st_ino))) {
             error(c, "'%s' is one of the run's own outputs", path);
             return;
         }
@@ -1217,9 +1248,11 @@ static void execute(console_t *c, const char *line)
     size_t n = strlen(line);
     while (n > 0 && isspace((unsigned char)line[n - 1]))
         n--;
+    c->lead = 0;
     while (n > 0 && isspace((unsigned char)*line)) {
         line++;
         n--;
+        c->lead++;
     }
     if (n == 0 || line[0] == '#')
         return;
@@ -1426,9 +1459,6 @@ int console_main(const console_opts_t *o)
     int rc = start_text(c, file_text, file_len, &file_sc, seed);
     scenario_free(&file_sc);
     free(file_text);
-    c->lines = 0;
-    for (size_t i = 0; i < c->len; i++)
-        c->lines += c->text[i] == '\n';
     if (rc != 0 || scenario_parse(c->name, c->text, c->len, &c->sc[0], err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", rc != 0 ? "Application: out of memory" : err);
         free(c->text);
@@ -1472,7 +1502,7 @@ int console_main(const console_opts_t *o)
     free(line);
     if (!c->done && !c->fatal)
         putchar('\n');
-    uint32_t end = horizon(c);
+    uint32_t end = c->fatal ? app_ticks_run(c->s) : horizon(c);
     if (end > app_ticks_run(c->s))
         out("running ticks %u to %u, to the end of the run", (unsigned)app_ticks_run(c->s),
             (unsigned)end - 1);

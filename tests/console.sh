@@ -148,6 +148,11 @@ fail node 3
 read k3 via 3
 step 2
 check x
+save ./dbg.log
+at 10000000 fail node 1
+   fail node 99
+add 1 node
+members 11
 create k4 v4
 quit
 EOF
@@ -174,8 +179,12 @@ has bad "warning: node 5 is running at tick"
 has bad "error: column"
 has bad "error: not issued: node 3 is not a live member, it cannot coordinate"
 has bad "error: usage: check"
+has bad "error: './dbg.log' is one of the run's own outputs"
+has bad "error: tick 10000000 is past the longest run"
+has bad "error: column 14: no node 99"
+has bad "node 11 (not started) lists 0 members"
 has bad "create k4 v4: ok"
-[ "$(grep -c '^error:' bad.out)" -ge 24 ] || problem "$(grep -c '^error:' bad.out) error lines, expected at least 24"
+[ "$(grep -c '^error:' bad.out)" -ge 27 ] || problem "$(grep -c '^error:' bad.out) error lines, expected at least 24"
 end
 
 begin "save replays to the same dbg.log: from classic files, statement files, names, workloads"
@@ -186,6 +195,7 @@ for spec in "multifailure.conf|step 50;fail node 7;step 60;add 1 node;step 20" \
             "delete.conf|until 200;create z 1 via 3;partition 1-3 -> 4-10 for 30;step 40;where z" \
             "churn.conf|step 140;fail 2 random nodes as a,b;workload 4 per tick on 9 keys mix 50/25/25 for 60;step 61;restart node a keep data;at 300 restart node b;expect node b listed by 400" \
             "pause.conf|step 10;fail primary of k1 as p;step 5;restart node p;expect no lost writes" \
+            "|delay 14 for 30;duplicate 1 for 30;step 30;delay 40 for 5" \
             "|add 3 nodes;step 5;fail non-replica of k as q;create k v;reorder 3 for 20;update k w;step 30;at 200 expect no lost writes"; do
     i=$((i + 1))
     file=${spec%%|*}
@@ -238,6 +248,19 @@ for seed in $(seq 1 40); do
     [ "$problems" = "$before" ] || { bad=$((bad + 1)); problem "session $seed (${file:-10 nodes}): $(tr '\n' ';' < "r$seed.in")"; }
 done
 [ "$bad" = 0 ] || problem "$bad of 40 random sessions did not replay"
+end
+
+begin "a file's own lines keep their numbers, and its TICKS ends the session"
+printf 'quit\n' > lines.in
+session lines "$cases/replica-pair-failure.conf" --seed 3
+grep -q "^PASS $cases/replica-pair-failure.conf:5: at 100 create k1 v1" lines.out ||
+    problem "the verdict does not name line 5 of the file: $(grep -m 1 '^PASS' lines.out)"
+printf 'MAX_NNB: 10\nTICKS: 200\nfrom 150 to 400 drop 0.5\n' > t200.conf
+printf 'save t200s.conf\nquit\n' > t200.in
+session t200 t200.conf --seed 1
+has t200 "running ticks 7 to 199, to the end of the run"
+grep -q "^TICKS: 200$" t200s.conf || problem "the saved file does not end the run at the file's TICKS"
+replays t200 t200s.conf
 end
 
 begin "the end of input ends the session cleanly and finishes the run"
