@@ -1497,8 +1497,10 @@ int console_main(const console_opts_t *o)
     }
     char *line = NULL;
     size_t cap = 0;
-    while (!c->done && !c->fatal && read_command(c, &line, &cap))
+    while (!c->done && !c->fatal && read_command(c, &line, &cap)) {
         execute(c, line);
+        app_flush(c->s); /* dbg.log up to date between commands: tail -f works */
+    }
     free(line);
     if (!c->done && !c->fatal)
         putchar('\n');
