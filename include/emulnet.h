@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "observe.h"
 #include "rng.h"
+#include "transport.h"
 
 typedef struct en_msg {
     struct en_msg *next;
@@ -76,6 +77,9 @@ typedef struct {
 int emulnet_add_link_rule(emulnet_t *net, const en_link_rule_t *rule);
 /* Ticks between send and delivery (>= 1; default 1). */
 int emulnet_set_delay(emulnet_t *net, uint32_t ticks);
+
+/* EmulNet as a transport (transport.h) for the nodes it connects: owned by net. */
+transport_t *emulnet_transport(emulnet_t *net);
 
 /* Copies the bytes; returns EN_QUEUED, EN_DROPPED or EN_UNDELIVERABLE. O(1). */
 int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_t len,

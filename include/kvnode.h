@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "addr.h"
-#include "emulnet.h"
+#include "transport.h"
 #include "log.h"
 #include "membership.h"
 #include "observe.h"
@@ -47,7 +47,7 @@ typedef void (*kv_result_fn)(void *ctx, uint32_t txid, kv_op_t op, const char *k
 
 /* What a node needs from the run; all pointers are borrowed and outlive the node. */
 typedef struct {
-    emulnet_t *net;
+    transport_t *net; /* how messages leave */
     log_t *log;
     const member_node_t *member; /* this node's membership: the ring is built from its list */
     ring_poscache_t *positions;  /* may be NULL */

@@ -9,7 +9,7 @@
 
 #include "addr.h"
 #include "addrbook.h"
-#include "emulnet.h"
+#include "transport.h"
 #include "log.h"
 #include "observe.h"
 #include "rng.h"
@@ -48,7 +48,7 @@ typedef struct {
 
 /* What a node needs from the run; all pointers are borrowed and outlive the node. */
 typedef struct {
-    emulnet_t *net;
+    transport_t *net; /* how messages leave (EmulNet in a simulation) */
     log_t *log;
     rng_t *rng;
     const member_cfg_t *cfg;

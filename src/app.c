@@ -1605,12 +1605,12 @@ static int setup(run_t *r)
 static int make_node(run_t *r, uint32_t i)
 {
     app_node_t *node = &r->nodes[i];
-    member_env_t env = { r->net, &r->log, &r->rng, &r->cfg, r->book, &r->bus };
+    member_env_t env = { emulnet_transport(r->net), &r->log, &r->rng, &r->cfg, r->book, &r->bus };
     node->member = member_new(node_addr(i), &env);
     if (!node->member)
         return -1;
     if (r->kv) {
-        kv_env_t kenv = { .net = r->net, .log = &r->log, .member = node->member,
+        kv_env_t kenv = { .net = emulnet_transport(r->net), .log = &r->log, .member = node->member,
                           .positions = r->positions, .cfg = &r->kv_cfg,
                           .next_txid = &r->next_txid, .on_result = on_result, .result_ctx = r,
                           .bus = &r->bus };

@@ -47,7 +47,21 @@ struct emulnet {
     size_t nrules;
     en_stats_t stats;
     const obs_bus_t *bus;
+    transport_t transport; /* emulnet_send behind the nodes' transport table */
 };
+
+static int transport_fn(void *ctx, addr_t src, addr_t dst, const void *data, size_t len,
+                        uint32_t now)
+{
+    return emulnet_send(ctx, src, dst, data, len, now);
+}
+
+transport_t *emulnet_transport(emulnet_t *net)
+{
+    if (!net->transport.send)
+        net->transport = (transport_t){ .name = "emulnet", .send = transport_fn, .ctx = net };
+    return &net->transport;
+}
 
 void emulnet_set_observers(emulnet_t *net, const obs_bus_t *bus)
 {

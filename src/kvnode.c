@@ -171,7 +171,7 @@ static void send_kv(kv_node_t *n, addr_t to, const kv_msg_t *m, uint32_t now)
 {
     int len = wire_encode_kv(m, n->buf, sizeof n->buf);
     if (len > 0)
-        emulnet_send(n->env.net, n->self, to, n->buf, (size_t)len, now);
+        transport_send(n->env.net, n->self, to, n->buf, (size_t)len, now);
 }
 
 /* Tells the observers about a transfer (what: sent, received, acked) or, for a repair, that
@@ -500,7 +500,7 @@ static void ho_answer(kv_node_t *n, const char *key, size_t klen, addr_t from, u
 /* Sends the offer, answer or digest built in n->batch. */
 static void send_batch(kv_node_t *n, addr_t to, size_t len, uint32_t now)
 {
-    emulnet_send(n->env.net, n->self, to, n->batch, len, now);
+    transport_send(n->env.net, n->self, to, n->batch, len, now);
 }
 
 static int due_cmp(const void *a, const void *b)

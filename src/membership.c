@@ -816,7 +816,7 @@ static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
 static void send_msg(member_node_t *m, addr_t to, uint32_t now)
 {
     size_t len = wire_build_end(&m->out);
-    emulnet_send(m->env.net, m->self, to, m->buf, len, now);
+    transport_send(m->env.net, m->self, to, m->buf, len, now);
 }
 
 /* A message whose one entry is this node's own: a join request, a ping or an ack. */

@@ -129,13 +129,13 @@ static kc_t *kc_new(uint32_t n, uint64_t seed)
     c->next_txid = 1;
     c->book = addrbook_new(); /* shared by the nodes, as in app.c */
     CU_ASSERT_FATAL(c->book != NULL);
-    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book, NULL };
+    member_env_t menv = { emulnet_transport(c->net), &c->log, &c->rng, &c->mcfg, c->book, NULL };
     for (uint32_t id = 1; id <= n; id++) {
         knode_t *k = &c->nodes[id];
         k->m = member_new(A(id), &menv);
         CU_ASSERT_FATAL(k->m != NULL);
         CU_ASSERT_FATAL(emulnet_attach(c->net, A(id)) == 0);
-        kv_env_t kenv = { .net = c->net,
+        kv_env_t kenv = { .net = emulnet_transport(c->net),
                           .log = &c->log,
                           .member = k->m,
                           .positions = c->pos,
@@ -184,10 +184,10 @@ static void kc_restart(kc_t *c, uint32_t id)
     knode_t *k = &c->nodes[id];
     kv_free(k->kv);
     member_free(k->m);
-    member_env_t menv = { c->net, &c->log, &c->rng, &c->mcfg, c->book, NULL };
+    member_env_t menv = { emulnet_transport(c->net), &c->log, &c->rng, &c->mcfg, c->book, NULL };
     k->m = member_new(A(id), &menv);
     CU_ASSERT_FATAL(k->m != NULL);
-    kv_env_t kenv = { .net = c->net, .log = &c->log, .member = k->m, .positions = c->pos,
+    kv_env_t kenv = { .net = emulnet_transport(c->net), .log = &c->log, .member = k->m, .positions = c->pos,
                       .cfg = &c->kcfg, .next_txid = &c->next_txid, .on_result = on_result,
                       .result_ctx = c };
     k->kv = kv_new(A(id), &kenv);

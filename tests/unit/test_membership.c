@@ -103,7 +103,7 @@ static cluster_t *cluster_new(uint32_t n, const member_cfg_t *cfg, uint64_t seed
     CU_ASSERT_FATAL(c->nodes != NULL);
     c->book = addrbook_new(); /* shared by the nodes, as in app.c */
     CU_ASSERT_FATAL(c->book != NULL);
-    member_env_t env = { c->net, &c->log, &c->rng, &c->cfg, c->book, NULL };
+    member_env_t env = { emulnet_transport(c->net), &c->log, &c->rng, &c->cfg, c->book, NULL };
     for (uint32_t id = 1; id <= n; id++) {
         tnode_t *t = &c->nodes[id];
         t->m = member_new(A(id), &env);
@@ -1006,7 +1006,7 @@ static void test_default_cfg_and_validation(void)
     log_t log;
     log_init(&log, NULL, NULL);
     member_cfg_t cfg = c10;
-    member_env_t env = { net, &log, &rng, &cfg, NULL, NULL };
+    member_env_t env = { emulnet_transport(net), &log, &rng, &cfg, NULL, NULL };
 
     member_node_t *ok = member_new(A(1), &env); /* the defaults are accepted */
     CU_ASSERT_PTR_NOT_NULL(ok);
@@ -1059,7 +1059,7 @@ static int joinrep_smallest_bound_child(void)
     log_t log;
     log_init(&log, NULL, NULL);
     member_cfg_t cfg = small_cfg(2);
-    member_env_t env = { net, &log, &rng, &cfg, NULL, NULL };
+    member_env_t env = { emulnet_transport(net), &log, &rng, &cfg, NULL, NULL };
     member_node_t *m = member_new(A(1), &env);
     if (!m)
         return 11;
@@ -1980,7 +1980,7 @@ static void test_probe_cfg_validation(void)
     log_t log;
     log_init(&log, NULL, NULL);
     member_cfg_t base = probe_cfg(20, 0.0, 1), cfg = base;
-    member_env_t env = { net, &log, &rng, &cfg, NULL, NULL };
+    member_env_t env = { emulnet_transport(net), &log, &rng, &cfg, NULL, NULL };
     member_node_t *m;
 
     for (uint32_t p = 0; p <= MEMBER_MAX_PROBES; p++) {
