@@ -16,6 +16,7 @@
 #include "kvnode.h"
 #include "log.h"
 #include "membership.h"
+#include "node.h"
 #include "observe.h"
 #include "report.h"
 #include "ring.h"
@@ -957,10 +958,9 @@ static void start_node(run_t *r, uint32_t i, uint32_t now)
 
 static void run_node(run_t *r, uint32_t i, uint32_t now)
 {
-    member_node_t *m = r->nodes[i].member;
+    node_t peer = { r->nodes[i].member, r->nodes[i].kv };
     addr_t self = node_addr(i);
     en_msg_t *msg;
-    kv_node_t *kv = r->nodes[i].kv;
     while ((msg = emulnet_recv(r->net, self, now))) {
         int type = wire_peek_type(msg->data, msg->len);
         if (r->nodes[i].joining_to_fail) {
@@ -975,19 +975,11 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
             }
             continue;
         }
-        if (wire_is_kv_type(type)) {
-            if (kv)
-                kv_receive(kv, msg->data, msg->len, now);
-        } else if (type >= MSG_JOINREQ && type <= MSG_ACK) {
-            member_receive(m, msg->data, msg->len, now);
-        } else {
+        if (node_receive(&peer, msg->data, msg->len, now) != NODE_OK)
             r->malformed++;
-        }
         free(msg);
     }
-    member_tick(m, now);
-    if (kv)
-        kv_tick(kv, now);
+    node_tick(&peer, now);
 }
 
 /* One tick: messages due are delivered, each running node handles its inbox and ticks, then the

@@ -13,6 +13,7 @@
 
 #include "emulnet.h"
 #include "kvnode.h"
+#include "node.h"
 #include "log.h"
 #include "membership.h"
 #include "ring.h"
@@ -216,20 +217,14 @@ static void kc_step(kc_t *c)
             member_start(k->m, &seed, 1, now, now);
         } else if (k->start != NEVER && k->start < now && !k->failed && !k->paused) {
             en_msg_t *msg;
+            node_t peer = { k->m, k->kv };
             while ((msg = emulnet_recv(c->net, A(id), now))) {
-                int type = wire_peek_type(msg->data, msg->len);
-                if (is_drop(c, id, msg))
-                    ;
-                else if (wire_is_kv_type(type)) /* as app.c */
-                    kv_receive(k->kv, msg->data, msg->len, now);
-                else if (type >= MSG_JOINREQ && type <= MSG_ACK)
-                    member_receive(k->m, msg->data, msg->len, now);
-                else
+                if (!is_drop(c, id, msg) &&
+                    node_receive(&peer, msg->data, msg->len, now) != NODE_OK)
                     c->other_msgs++;
                 free(msg);
             }
-            member_tick(k->m, now);
-            kv_tick(k->kv, now);
+            node_tick(&peer, now);
         }
     }
     c->now++;
