@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "console.h"
+#include "real.h"
 #include "scenario.h"
 
 #define EXIT_USAGE 2
@@ -20,6 +21,8 @@ static void usage(FILE *f)
           "                     [--trace-messages]] [--report FILE.html [--report-key K]]\n"
           "       ./Application --check <testcase>\n"
           "       ./Application --console [<testcase>] [--seed N] [--dump-state FILE]\n"
+          "       ./Application --node --listen ADDR:PORT [--join ADDR:PORT] [--tick-ms MS]\n"
+          "                     [--log FILE] [--seed N]\n"
           "       ./Application --help | --version\n"
           "\n"
           "Runs the scenario in <testcase> (for example testcases/singlefailure.conf) and writes\n"
@@ -45,6 +48,11 @@ static void usage(FILE *f)
           "               step, create/read/update/delete, faults in the testcase language,\n"
           "               where, ring, members, stats, log, check, save (README, \"Console\");\n"
           "               type help. Commands may come from a pipe as well as a terminal\n"
+          "  --node       run one node as a process over UDP (README, \"Real nodes\"):\n"
+          "               --listen ADDR:PORT its address (an IPv4 address, port 1-32767);\n"
+          "               --join ADDR:PORT a member to join through (none: it starts the\n"
+          "               group); --tick-ms MS wall-clock milliseconds per tick (100);\n"
+          "               --log FILE its dbg.log lines (dbg.log). SIGTERM or SIGINT stops it\n"
           "  -h, --help     this text\n"
           "  -V, --version  the program's version\n"
           "\n"
@@ -167,14 +175,17 @@ int main(int argc, char **argv)
     const char *testcase = NULL;
     uint64_t seed = 0;
     const char *state_path = NULL, *trace_path = NULL, *report_path = NULL, *report_key = NULL;
+    const char *listen = NULL, *join = NULL, *log_path = NULL, *tick_text = NULL;
     const string_opt_t named[] = {
         { "--dump-state", "a file name", &state_path }, { "--trace", "a file name", &trace_path },
         { "--report", "a file name", &report_path }, { "--report-key", "a key", &report_key },
+        { "--listen", "ADDR:PORT", &listen }, { "--join", "ADDR:PORT", &join },
+        { "--log", "a file name", &log_path }, { "--tick-ms", "milliseconds", &tick_text },
     };
     enum { NNAMED = sizeof named / sizeof named[0] };
     int taken;
     bool seed_given = false, options_done = false, check_only = false, trace_messages = false;
-    bool console = false;
+    bool console = false, node = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!options_done && a[0] == '-' && a[1] != '\0') {
@@ -200,6 +211,8 @@ int main(int argc, char **argv)
                 check_only = true;
             } else if (!strcmp(a, "--console")) {
                 console = true;
+            } else if (!strcmp(a, "--node")) {
+                node = true;
             } else if (!strcmp(a, "--trace-messages")) {
                 trace_messages = true;
             } else if ((taken = string_option(a, argc, argv, &i, named, NNAMED)) != 0) {
@@ -213,6 +226,24 @@ int main(int argc, char **argv)
         } else {
             testcase = a;
         }
+    }
+    if (!node && (listen || join || log_path || tick_text))
+        return usage_error("%s needs --node", listen ? "--listen" : join ? "--join" :
+                                                  log_path ? "--log" : "--tick-ms");
+    if (node) {
+        if (testcase || console || check_only || trace_path || report_path || state_path)
+            return usage_error("%s: a node process runs no testcase and writes only its log",
+                               "--node");
+        if (!listen)
+            return usage_error("%s needs --listen ADDR:PORT", "--node");
+        uint64_t ms = 100;
+        if (tick_text && (parse_seed(tick_text, &ms) != 0 || ms < 50 || ms > 60000))
+            return usage_error("--tick-ms: '%s' is not a number of milliseconds from 50 to 60000",
+                               tick_text);
+        real_opts_t ro = { .listen = listen, .join = join,
+                           .log_path = log_path ? log_path : "dbg.log", .tick_ms = (uint32_t)ms,
+                           .seed = seed_given ? seed : clock_seed() };
+        return real_main(&ro);
     }
     if (console && (check_only || trace_path || report_path))
         return usage_error("%s: a console session has no trace or report (save it, then replay "

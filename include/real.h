@@ -1,0 +1,20 @@
+/* real.h: the real driver: one node as a process, over UDP, with wall-clock ticks
+ * (./Application --node; README, "Real nodes"). */
+#ifndef REAL_H
+#define REAL_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *listen;   /* ADDRESS:PORT to bind and to be known by */
+    const char *join;     /* a member to join through; NULL: this node starts the group */
+    const char *log_path; /* dbg.log lines of this node */
+    uint32_t tick_ms;     /* milliseconds per tick */
+    uint64_t seed;
+} real_opts_t;
+
+/* Runs the node until SIGTERM or SIGINT; 0 then, 1 if it cannot start (said on stderr), 2 for
+ * a bad address. */
+int real_main(const real_opts_t *o);
+
+#endif

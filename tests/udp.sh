@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# tests/udp.sh APP: nodes as real processes over UDP on 127.0.0.1 (./Application --node): five
+# nodes join one another, a SIGKILLed node is removed by every other, garbage datagrams are
+# counted as malformed and change nothing, SIGTERM stops a node cleanly, bad flags are refused.
+# Every process started is killed on exit. Prints "udp: N passed, M failed[, K skipped]".
+set -u
+[ $# -eq 1 ] || { echo "usage: $0 APP" >&2; exit 2; }
+abs() { (cd "$(dirname -- "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename -- "$1")"); }
+app=$(abs "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d) || exit 2
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+cd "$work" || exit 2
+TICK=50
+
+# start I [JOIN_PORT]: node I on port base+I, in directory nI.
+start() {
+    mkdir -p "n$1"
+    local join=()
+    [ $# -gt 1 ] && join=(--join "127.0.0.1:$2")
+    (cd "n$1" && exec "$app" --node --listen "127.0.0.1:$((base + $1))" "${join[@]}" \
+        --tick-ms $TICK > out 2>&1) &
+    pids[$1]=$!
+}
+# wait_for SECONDS COMMAND...: until the command succeeds, at most SECONDS.
+wait_for() {
+    local end=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ $SECONDS -ge $end ] && return 1
+        sleep 0.2
+    done
+}
+joined_all() {
+    for i in 1 2 3 4 5; do
+        [ "$(grep -c ' joined at time ' "n$i/dbg.log" 2>/dev/null)" -ge 4 ] || return 1
+    done
+}
+removed_by_all() {
+    for i in 1 2 4 5; do
+        grep -q "Node 127.0.0.1:$((base + 3)) removed at time" "n$i/dbg.log" 2>/dev/null || return 1
+    done
+}
+
+begin "five node processes join one another over UDP"
+started=0
+for try in 1 2 3; do
+    base=$((20000 + (RANDOM % 1000) * 10))
+    start 1
+    sleep 0.3
+    if grep -q "cannot listen" n1/out 2>/dev/null; then rm -rf n1; continue; fi
+    for i in 2 3 4 5; do start "$i" $((base + 1)); done
+    started=1
+    break
+done
+[ "$started" = 1 ] || problem "no free ports found for node 1"
+wait_for 20 joined_all || problem "not every node logged the 4 others joining: $(for i in 1 2 3 4 5; do printf 'n%s=%s ' "$i" "$(grep -c ' joined at time ' "n$i/dbg.log" 2>/dev/null)"; done)"
+grep -q "^ 127.0.0.1:$((base + 2)) \[[0-9]*\] Node 127.0.0.1:$((base + 1)) joined at time [0-9]*$" n2/dbg.log ||
+    problem "dbg.log lines do not carry the real addresses: $(sed -n 2p n2/dbg.log)"
+end
+
+begin "a SIGKILLed node is removed by every other node"
+kill -KILL "${pids[3]}"
+wait "${pids[3]}" 2>/dev/null
+wait_for 20 removed_by_all || problem "node 3 was not removed by every other node"
+end
+
+begin "garbage datagrams are counted as malformed; SIGTERM stops a node cleanly"
+for _ in 1 2 3; do printf 'garbage' > "/dev/udp/127.0.0.1/$((base + 1))"; done
+printf '\x4b\x56\x01\x03' > "/dev/udp/127.0.0.1/$((base + 1))"   # a truncated header
+sleep 0.5
+kill -TERM "${pids[1]}"
+wait_for 5 grep -q "stopped at tick" n1/out || problem "node 1 did not stop on SIGTERM"
+m=$(sed -n 's/.* \([0-9]*\) malformed .*/\1/p' n1/out)
+[ "${m:-0}" -ge 4 ] || problem "node 1 counted ${m:-no} malformed datagrams, expected at least 4: $(tail -n 1 n1/out)"
+for i in 2 4 5; do kill -0 "${pids[$i]}" 2>/dev/null || problem "node $i died"; done
+end
+
+begin "bad --node flags are refused before anything starts"
+"$app" --node > bad1.out 2>&1; [ $? = 2 ] && grep -q "needs --listen" bad1.out || problem "--node without --listen: $(cat bad1.out)"
+"$app" --node --listen 127.0.0.1:99999 > bad2.out 2>&1; [ $? = 2 ] && grep -q "port '99999'" bad2.out || problem "a bad port: $(cat bad2.out)"
+"$app" --node --listen localhost:7000 > bad3.out 2>&1; [ $? = 2 ] && grep -q "not an IPv4 address" bad3.out || problem "a host name: $(cat bad3.out)"
+"$app" --node --listen 127.0.0.1:7000 --tick-ms 5 > bad4.out 2>&1; [ $? = 2 ] || problem "--tick-ms 5 accepted"
+"$app" --listen 127.0.0.1:7000 > bad5.out 2>&1; [ $? = 2 ] && grep -q "needs --node" bad5.out || problem "--listen without --node: $(cat bad5.out)"
+end
+
+summary udp
