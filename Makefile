@@ -25,7 +25,7 @@ OBJS   = $(SRCS:src/%.c=build/%.o)
 TSRCS  = $(wildcard tests/unit/*.c)
 TOBJS  = $(TSRCS:tests/unit/%.c=build/tests/%.o)
 GRADERS = tools/grade-membership tools/grade-kv tools/check-state tools/check-history \
-          tools/campaign
+          tools/campaign tools/kv
 SCENARIO ?= testcases/singlefailure.conf
 
 .PHONY: all run test unit sanitize bench clean deps test-deps fuzz fuzz-afl fuzz-replay
@@ -56,6 +56,8 @@ tools/check-state: tools/check_state.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 tools/check-history: tools/check_history.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS) $(JSON_LIBS)
+tools/kv: tools/kv.c src/wire.c src/addr.c include/wire.h | deps
+	$(CC) $(BASE_CFLAGS) -Iinclude -o $@ tools/kv.c src/wire.c src/addr.c
 tools/campaign: tools/campaign.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ tools/campaign.c $(CRYPTO_LIBS) -lm
 
@@ -124,7 +126,7 @@ ASAN_BINS = build/asan/unit_tests build/asan/Application build/asan/grade-member
           build/asan/grade-kv build/asan/check-state build/asan/check-history \
           build/asan/campaign build/asan/faulty/Application
 sanitize: test-deps
-	@$(MAKE) --no-print-directory $(ASAN_BINS)
+	@$(MAKE) --no-print-directory $(ASAN_BINS) tools/kv
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 REGRESSION_SEEDS=5 \
 	  tests/run-all $(ASAN_BINS)
 

@@ -32,6 +32,8 @@ typedef enum {
     MSG_KV_DIGEST = 14,   /* anti-entropy: (key, version) pairs the sender holds */
     MSG_KV_OFFER = 15,    /* handoff: (key, version) pairs the sender is handing over */
     MSG_KV_HAVE = 16,     /* the answer to an offer: the version held of each key offered */
+    MSG_CLIENT_REQUEST = 20, /* a client (tools/kv) -> a node process: an operation or a query */
+    MSG_CLIENT_REPLY = 21,   /* the node's answer: a status and one line of text */
 } msg_type_t;
 
 /* Whether a message type belongs to the key-value layer (the rest are membership's). */
@@ -109,6 +111,36 @@ typedef struct {
     char key[KV_MAX_KEY + 1];     /* NUL-terminated after decoding */
     char value[KV_MAX_VALUE + 1]; /* NUL-terminated after decoding */
 } kv_msg_t;
+
+/* Client messages, between tools/kv and a node process (never between nodes): magic, version,
+ * type, sender id (4), sender port (2), request id (4), command (1), status (1), key length (2),
+ * text length (2), then the key and the text. A request's text is the value (create, update);
+ * a reply's is one line of printable ASCII (spaces allowed): the value read, or the answer to a
+ * query. */
+#define WIRE_CLIENT_HEADER_SIZE 19
+#define WIRE_CLIENT_MAX_TEXT 4096
+#define WIRE_MAX_CLIENT_MSG (WIRE_CLIENT_HEADER_SIZE + KV_MAX_KEY + WIRE_CLIENT_MAX_TEXT)
+typedef enum {
+    CLIENT_CREATE = 1, CLIENT_READ = 2, CLIENT_UPDATE = 3, CLIENT_DELETE = 4, /* = kv_op_t */
+    CLIENT_STATS = 5,   /* the node's counters */
+    CLIENT_MEMBERS = 6, /* its membership list */
+    CLIENT_WHERE = 7,   /* a key's replicas in its view, and whether it holds the key */
+} client_cmd_t;
+enum { CLIENT_OK = 0, CLIENT_FAILED = 1 /* the operation failed */, CLIENT_EBAD = 2 /* refused */ };
+typedef struct {
+    msg_type_t type;
+    addr_t from;
+    uint32_t reqid;
+    uint8_t cmd, status;
+    uint16_t klen, tlen;
+    char key[KV_MAX_KEY + 1];           /* NUL-terminated after decoding; may be empty */
+    char text[WIRE_CLIENT_MAX_TEXT + 1]; /* NUL-terminated after decoding */
+} client_msg_t;
+/* Encoded length, or a negative wire_status_t (WIRE_EINVALID for an unknown command, a key or
+ * text that is not allowed, a request value with spaces). */
+int wire_encode_client(const client_msg_t *m, uint8_t *buf, size_t cap);
+/* Strict: exact length, known type and command, valid key and text. */
+int wire_decode_client(const uint8_t *buf, size_t len, client_msg_t *out);
 
 /* Returns the encoded length, or a negative wire_status_t. */
 int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap);

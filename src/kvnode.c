@@ -52,10 +52,23 @@ typedef struct {
  * span ticks the node ran (kv_tick calls), not ticks of the run: a copy that waited in the inbox
  * of a paused node arrives, for the node, right after the original. */
 #define SERVED_TICKS 32 /* a generation's span; a duplicate arrives within 3 ticks */
+/* A request is known by its transaction id and its coordinator: ids are run-wide in a
+ * simulation, but every process of a real cluster numbers its own. */
 typedef struct {
-    uint32_t *ids; /* open addressing, 0 = empty (transaction ids start at 1) */
+    addr_t from; /* id 0: an empty slot (no node has id 0) */
+    uint32_t txid;
+} served_t;
+
+typedef struct {
+    served_t *ids; /* open addressing */
     size_t cap, n;
 } txid_set_t;
+
+static size_t served_slot(served_t e, size_t mask)
+{
+    uint64_t h = (addr_key(e.from) * 0x9e3779b97f4a7c15ull) ^ (e.txid * 0x9e3779b1u);
+    return (size_t)(h ^ (h >> 29)) & mask;
+}
 
 struct kv_node {
     kv_env_t env;
@@ -633,30 +646,30 @@ static void ensure_ring(kv_node_t *n, uint32_t now, bool needed)
 
 /* ---- server side ---- */
 
-static bool txid_in(const txid_set_t *s, uint32_t id)
+static bool txid_in(const txid_set_t *s, served_t id)
 {
     if (s->cap == 0)
         return false;
     size_t mask = s->cap - 1;
-    for (size_t i = (id * 0x9e3779b1u) & mask; s->ids[i]; i = (i + 1) & mask)
-        if (s->ids[i] == id)
+    for (size_t i = served_slot(id, mask); s->ids[i].from.id; i = (i + 1) & mask)
+        if (s->ids[i].txid == id.txid && addr_eq(s->ids[i].from, id.from))
             return true;
     return false;
 }
 
 /* Adds id (not there yet); false without memory (the request is then served once more if it
  * comes again: a duplicate line, never a lost request). */
-static bool txid_add(txid_set_t *s, uint32_t id)
+static bool txid_add(txid_set_t *s, served_t id)
 {
     if (2 * (s->n + 1) > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
-        uint32_t *ids = calloc(cap, sizeof *ids);
+        served_t *ids = calloc(cap, sizeof *ids);
         if (!ids)
             return false;
         for (size_t k = 0; k < s->cap; k++)
-            if (s->ids[k]) {
-                size_t i = (s->ids[k] * 0x9e3779b1u) & (cap - 1);
-                while (ids[i])
+            if (s->ids[k].from.id) {
+                size_t i = served_slot(s->ids[k], cap - 1);
+                while (ids[i].from.id)
                     i = (i + 1) & (cap - 1);
                 ids[i] = s->ids[k];
             }
@@ -664,8 +677,8 @@ static bool txid_add(txid_set_t *s, uint32_t id)
         s->ids = ids;
         s->cap = cap;
     }
-    size_t i = (id * 0x9e3779b1u) & (s->cap - 1);
-    while (s->ids[i])
+    size_t i = served_slot(id, s->cap - 1);
+    while (s->ids[i].from.id)
         i = (i + 1) & (s->cap - 1);
     s->ids[i] = id;
     s->n++;
@@ -673,8 +686,9 @@ static bool txid_add(txid_set_t *s, uint32_t id)
 }
 
 /* Whether request txid was served lately (a copy the network made); otherwise notes it. */
-static bool served_before(kv_node_t *n, uint32_t txid)
+static bool served_before(kv_node_t *n, addr_t from, uint32_t txid)
 {
+    served_t id = { from, txid };
     if (n->local_ticks - n->served_since >= SERVED_TICKS) { /* the older generation goes */
         txid_set_t *old = &n->served[!n->served_gen];
         if (old->cap)
@@ -683,15 +697,15 @@ static bool served_before(kv_node_t *n, uint32_t txid)
         n->served_gen = !n->served_gen;
         n->served_since = n->local_ticks;
     }
-    if (txid_in(&n->served[0], txid) || txid_in(&n->served[1], txid))
+    if (txid_in(&n->served[0], id) || txid_in(&n->served[1], id))
         return true;
-    (void)txid_add(&n->served[n->served_gen], txid);
+    (void)txid_add(&n->served[n->served_gen], id);
     return false;
 }
 
 static void serve(kv_node_t *n, const kv_msg_t *req, uint32_t now)
 {
-    if (served_before(n, req->txid)) {
+    if (served_before(n, req->from, req->txid)) {
         n->stats.duplicate_requests++;
         return;
     }

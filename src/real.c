@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,165 @@
 #define EPOCH_MS 1767225600000ull /* 2026-01-01T00:00:00Z */
 
 static volatile sig_atomic_t stop_signal;
+
+/* A client operation waiting for its coordinator's decision. */
+typedef struct {
+    uint32_t txid, reqid;
+    addr_t client;
+    uint8_t cmd;
+} pending_t;
+
+typedef struct {
+    udp_t *udp;
+    addr_t self;
+    log_t *log;
+    member_node_t *m;
+    kv_node_t *kv;
+    pending_t *pending;
+    size_t npending, cap;
+    uint64_t unknown;   /* datagrams of no known type */
+    uint64_t bad_client; /* client requests that did not decode */
+} real_t;
+
+static void reply(real_t *rt, addr_t to, uint32_t reqid, uint8_t cmd, uint8_t status,
+                  const char *text)
+{
+    static client_msg_t r;
+    static uint8_t buf[WIRE_MAX_CLIENT_MSG];
+    memset(&r, 0, sizeof r);
+    r.type = MSG_CLIENT_REPLY;
+    r.from = rt->self;
+    r.reqid = reqid;
+    r.cmd = cmd;
+    r.status = status;
+    size_t n = strlen(text);
+    r.tlen = (uint16_t)(n < WIRE_CLIENT_MAX_TEXT ? n : WIRE_CLIENT_MAX_TEXT);
+    memcpy(r.text, text, r.tlen);
+    int len = wire_encode_client(&r, buf, sizeof buf);
+    if (len > 0)
+        transport_send(udp_transport(rt->udp), rt->self, to, buf, (size_t)len, 0);
+}
+
+/* kv_result_fn: a coordinator decided an operation; a client may wait for it. */
+static void on_result(void *ctx, uint32_t txid, kv_op_t op, const char *key, bool ok,
+                      const char *value, kv_version_t version, uint32_t now)
+{
+    (void)key;
+    (void)version;
+    (void)now;
+    real_t *rt = ctx;
+    for (size_t i = 0; i < rt->npending; i++) {
+        if (rt->pending[i].txid != txid)
+            continue;
+        reply(rt, rt->pending[i].client, rt->pending[i].reqid, rt->pending[i].cmd,
+              ok ? CLIENT_OK : CLIENT_FAILED, ok && op == KV_READ && value ? value : "");
+        rt->pending[i] = rt->pending[--rt->npending];
+        return;
+    }
+}
+
+/* One line of text: appends to buf (cap bytes) what fmt says, as far as it fits. */
+static void add_text(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_text(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t o = strlen(buf);
+    if (o + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + o, cap - o, fmt, ap);
+    va_end(ap);
+}
+
+/* A client request: an operation this node coordinates, or a query it answers at once. */
+static void client_request(real_t *rt, const uint8_t *data, size_t len, addr_t from, uint32_t now)
+{
+    static client_msg_t q;
+    if (wire_decode_client(data, len, &q) != WIRE_OK || q.type != MSG_CLIENT_REQUEST) {
+        rt->bad_client++;
+        return;
+    }
+    static char text[WIRE_CLIENT_MAX_TEXT + 1];
+    text[0] = '\0';
+    char a[ADDR_STRLEN];
+    if (q.cmd <= CLIENT_DELETE) {
+        static const char *const upper[] = { [KV_CREATE] = "CREATE", [KV_READ] = "READ",
+                                             [KV_UPDATE] = "UPDATE", [KV_DELETE] = "DELETE" };
+        for (size_t i = 0; i < rt->npending; i++)
+            if (rt->pending[i].reqid == q.reqid && addr_eq(rt->pending[i].client, from))
+                return; /* the client sent it again: the answer is on its way */
+        if (!member_in_group(rt->m)) {
+            reply(rt, from, q.reqid, q.cmd, CLIENT_FAILED, "not in the group yet");
+            return;
+        }
+        if (rt->npending == rt->cap) {
+            size_t cap = rt->cap ? rt->cap * 2 : 16;
+            pending_t *p = realloc(rt->pending, cap * sizeof *p);
+            if (!p) {
+                reply(rt, from, q.reqid, q.cmd, CLIENT_EBAD, "out of memory");
+                return;
+            }
+            rt->pending = p;
+            rt->cap = cap;
+        }
+        bool valued = q.cmd == CLIENT_CREATE || q.cmd == CLIENT_UPDATE;
+        if (valued)
+            log_event(rt->log, rt->self, now, "%s OPERATION KEY: %s VALUE: %s at time: %u",
+                      upper[q.cmd], q.key, q.text, (unsigned)now);
+        else
+            log_event(rt->log, rt->self, now, "%s OPERATION KEY: %s at time: %u", upper[q.cmd],
+                      q.key, (unsigned)now);
+        uint32_t txid = kv_client(rt->kv, (kv_op_t)q.cmd, q.key, valued ? q.text : NULL, now);
+        rt->pending[rt->npending++] = (pending_t){ txid, q.reqid, from, q.cmd };
+        return;
+    }
+    if (q.cmd == CLIENT_STATS) {
+        member_stats_t ms;
+        member_get_stats(rt->m, &ms);
+        kv_stats_t ks;
+        kv_get_stats(rt->kv, &ks);
+        udp_stats_t us;
+        udp_stats(rt->udp, &us);
+        const transport_t *t = udp_transport(rt->udp);
+        add_text(text, sizeof text, "node=%s members=%zu sent=%llu received=%llu "
+                 "malformed=%llu keys=%llu ops_ok=%llu ops_failed=%llu served=%llu "
+                 "transfers=%llu joins=%llu removals=%llu", addr_format(rt->self, a),
+                 member_count(rt->m), (unsigned long long)t->sent,
+                 (unsigned long long)us.received,
+                 (unsigned long long)(ms.malformed + ks.malformed + rt->unknown +
+                                      rt->bad_client + us.truncated),
+                 (unsigned long long)ks.keys, (unsigned long long)ks.ops_ok,
+                 (unsigned long long)ks.ops_failed, (unsigned long long)ks.requests_served,
+                 (unsigned long long)ks.transfers_sent, (unsigned long long)ms.joins,
+                 (unsigned long long)ms.removals);
+    } else if (q.cmd == CLIENT_MEMBERS) {
+        size_t n = member_count(rt->m);
+        addr_t *list = malloc((n ? n : 1) * sizeof *list);
+        if (list) {
+            n = member_list(rt->m, list, NULL);
+            add_text(text, sizeof text, "%zu", n);
+            for (size_t i = 0; i < n; i++)
+                add_text(text, sizeof text, " %s%s", addr_format(list[i], a),
+                         member_suspects(rt->m, list[i]) ? "(suspected)" : "");
+            free(list);
+        }
+    } else { /* CLIENT_WHERE */
+        addr_t reps[RING_REPLICAS];
+        size_t k = kv_replicas_of(rt->kv, q.key, reps, now);
+        add_text(text, sizeof text, "replicas");
+        for (size_t i = 0; i < k; i++)
+            add_text(text, sizeof text, " %s", addr_format(reps[i], a));
+        kv_version_t v;
+        const char *val;
+        bool del;
+        if (kv_peek(rt->kv, q.key, &v, &val, &del))
+            add_text(text, sizeof text, "; held here: %s version %llu.%u", del ? "(deleted)" : val,
+                     (unsigned long long)v.stamp, (unsigned)v.node);
+        else
+            add_text(text, sizeof text, "; not held here");
+    }
+    reply(rt, from, q.reqid, q.cmd, CLIENT_OK, text);
+}
 
 static void on_signal(int sig)
 {
@@ -77,11 +238,13 @@ int real_main(const real_opts_t *o)
     kv_cfg_t kcfg;
     kv_default_cfg(&kcfg);
     ring_poscache_t *positions = ring_poscache_new();
-    uint32_t next_txid = 1;
+    uint32_t next_txid = 1 + rng_below(&rng, 1u << 30); /* apart from other processes' ids in dbg.log */
     member_env_t env = { udp_transport(u), &log, &rng, &cfg, NULL, NULL };
     member_node_t *m = member_new(self, &env);
+    real_t rt = { .udp = u, .self = self, .log = &log, .m = m };
     kv_env_t kenv = { .net = udp_transport(u), .log = &log, .member = m, .positions = positions,
-                      .cfg = &kcfg, .next_txid = &next_txid };
+                      .cfg = &kcfg, .next_txid = &next_txid, .on_result = on_result,
+                      .result_ctx = &rt };
     kv_node_t *kv = m ? kv_new(self, &kenv) : NULL;
     if (!positions || !m || !kv) {
         fprintf(stderr, "Application: out of memory\n");
@@ -93,6 +256,7 @@ int real_main(const real_opts_t *o)
         return 1;
     }
     node_t peer = { m, kv };
+    rt.kv = kv;
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
@@ -105,7 +269,6 @@ int real_main(const real_opts_t *o)
            o->join ? "joining" : "starting the group", (unsigned)now, (unsigned)o->tick_ms);
     fflush(stdout);
     static uint8_t buf[TRANSPORT_MAX_MSG + 1];
-    uint64_t unknown = 0;
     uint32_t last = now;
     while (!stop_signal) {
         uint64_t ms = wall_ms();
@@ -121,9 +284,12 @@ int real_main(const real_opts_t *o)
         if (poll(&p, 1, wait) > 0) {
             addr_t from;
             ssize_t n;
-            while ((n = udp_recv(u, buf, sizeof buf - 1, &from)) >= 0)
-                if (node_receive(&peer, buf, (size_t)n, now) != NODE_OK)
-                    unknown++;
+            while ((n = udp_recv(u, buf, sizeof buf - 1, &from)) >= 0) {
+                if (wire_peek_type(buf, (size_t)n) == MSG_CLIENT_REQUEST)
+                    client_request(&rt, buf, (size_t)n, from, now);
+                else if (node_receive(&peer, buf, (size_t)n, now) != NODE_OK)
+                    rt.unknown++;
+            }
         }
     }
     member_stats_t ms;
@@ -133,15 +299,17 @@ int real_main(const real_opts_t *o)
     udp_stats_t us;
     udp_stats(u, &us);
     printf("node %s: stopped at tick %u (signal %d): %llu datagrams received, %llu malformed "
-           "(%llu membership, %llu kv, %llu of no known type, %llu too long)\n",
+           "(%llu membership, %llu kv, %llu of no known type or bad client requests, %llu too long)\n",
            addr_format(self, a), (unsigned)now, (int)stop_signal,
            (unsigned long long)us.received,
-           (unsigned long long)(ms.malformed + ks.malformed + unknown + us.truncated),
+           (unsigned long long)(ms.malformed + ks.malformed + rt.unknown + rt.bad_client +
+                                us.truncated),
            (unsigned long long)ms.malformed, (unsigned long long)ks.malformed,
-           (unsigned long long)unknown, (unsigned long long)us.truncated);
+           (unsigned long long)(rt.unknown + rt.bad_client), (unsigned long long)us.truncated);
     kv_free(kv);
     member_free(m);
     ring_poscache_free(positions);
+    free(rt.pending);
     int rc = fclose(dbg) != 0 ? 1 : 0;
     udp_close(u);
     return rc;

@@ -202,6 +202,86 @@ int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
     return kv_fields_ok(out) ? WIRE_OK : WIRE_EINVALID;
 }
 
+/* ---- client messages ---- */
+
+/* A request names a known command, with a key where it needs one (every command but stats and
+ * members) and a value for create and update (a kv value: no spaces); a reply's text is
+ * printable ASCII. */
+static int client_fields_ok(const client_msg_t *m)
+{
+    if (m->cmd < CLIENT_CREATE || m->cmd > CLIENT_WHERE || m->klen > KV_MAX_KEY ||
+        m->tlen > WIRE_CLIENT_MAX_TEXT || m->status > CLIENT_EBAD)
+        return 0;
+    bool keyed = m->cmd != CLIENT_STATS && m->cmd != CLIENT_MEMBERS;
+    if (m->type == MSG_CLIENT_REQUEST) {
+        bool valued = m->cmd == CLIENT_CREATE || m->cmd == CLIENT_UPDATE;
+        if ((keyed ? !wire_kv_text_ok(m->key, m->klen, 1) : m->klen != 0) ||
+            (valued ? m->tlen > KV_MAX_VALUE || !wire_kv_text_ok(m->text, m->tlen, 0)
+                    : m->tlen != 0))
+            return 0;
+        return 1;
+    }
+    if (m->klen && !wire_kv_text_ok(m->key, m->klen, 1))
+        return 0;
+    for (size_t i = 0; i < m->tlen; i++)
+        if (m->text[i] < 0x20 || m->text[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+int wire_encode_client(const client_msg_t *m, uint8_t *buf, size_t cap)
+{
+    if ((m->type != MSG_CLIENT_REQUEST && m->type != MSG_CLIENT_REPLY) || !client_fields_ok(m))
+        return WIRE_EINVALID;
+    size_t len = WIRE_CLIENT_HEADER_SIZE + (size_t)m->klen + m->tlen;
+    if (len > cap)
+        return WIRE_ENOSPACE;
+    buf[0] = WIRE_MAGIC;
+    buf[1] = WIRE_VERSION;
+    buf[2] = (uint8_t)m->type;
+    wire_put32(buf + 3, m->from.id);
+    wire_put16(buf + 7, m->from.port);
+    wire_put32(buf + 9, m->reqid);
+    buf[13] = m->cmd;
+    buf[14] = m->status;
+    wire_put16(buf + 15, m->klen);
+    wire_put16(buf + 17, m->tlen);
+    memcpy(buf + WIRE_CLIENT_HEADER_SIZE, m->key, m->klen);
+    memcpy(buf + WIRE_CLIENT_HEADER_SIZE + m->klen, m->text, m->tlen);
+    return (int)len;
+}
+
+int wire_decode_client(const uint8_t *buf, size_t len, client_msg_t *out)
+{
+    int type = wire_peek_type(buf, len);
+    if (type < 0)
+        return type;
+    if (type != MSG_CLIENT_REQUEST && type != MSG_CLIENT_REPLY)
+        return WIRE_ETYPE;
+    if (len < WIRE_CLIENT_HEADER_SIZE)
+        return WIRE_ETRUNCATED;
+    uint16_t klen = wire_get16(buf + 15), tlen = wire_get16(buf + 17);
+    if (klen > KV_MAX_KEY || tlen > WIRE_CLIENT_MAX_TEXT)
+        return WIRE_EOVERSIZED;
+    size_t need = WIRE_CLIENT_HEADER_SIZE + (size_t)klen + tlen;
+    if (len < need)
+        return WIRE_ETRUNCATED;
+    if (len > need)
+        return WIRE_EOVERSIZED;
+    out->type = (msg_type_t)type;
+    out->from = addr_make(wire_get32(buf + 3), wire_get16(buf + 7));
+    out->reqid = wire_get32(buf + 9);
+    out->cmd = buf[13];
+    out->status = buf[14];
+    out->klen = klen;
+    out->tlen = tlen;
+    memcpy(out->key, buf + WIRE_CLIENT_HEADER_SIZE, klen);
+    out->key[klen] = '\0';
+    memcpy(out->text, buf + WIRE_CLIENT_HEADER_SIZE + klen, tlen);
+    out->text[tlen] = '\0';
+    return client_fields_ok(out) ? WIRE_OK : WIRE_EINVALID;
+}
+
 /* ---- digests ---- */
 
 size_t wire_digest_begin(uint8_t *buf, addr_t from)

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # tests/udp.sh APP: nodes as real processes over UDP on 127.0.0.1 (./Application --node): five
-# nodes join one another, a SIGKILLed node is removed by every other, garbage datagrams are
-# counted as malformed and change nothing, SIGTERM stops a node cleanly, bad flags are refused.
+# nodes join one another, tools/kv writes 200 keys and reads them back, a SIGKILLed node is
+# removed by every other and every key stays readable, garbage datagrams are counted as
+# malformed and change nothing, SIGTERM stops a node cleanly, bad flags are refused.
 # Every process started is killed on exit. Prints "udp: N passed, M failed[, K skipped]".
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 APP" >&2; exit 2; }
 abs() { (cd "$(dirname -- "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename -- "$1")"); }
 app=$(abs "$1")
 here=$(cd "$(dirname "$0")" && pwd)
+kv=$here/../tools/kv
+[ -x "$kv" ] || { echo "udp: $kv is missing (make tools/kv)" >&2; exit 2; }
 work=$(mktemp -d) || exit 2
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    wait 2>/dev/null
+    {
+        for p in "${pids[@]}"; do kill -KILL "$p"; done
+        wait
+    } 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -67,10 +72,43 @@ grep -q "^ 127.0.0.1:$((base + 2)) \[[0-9]*\] Node 127.0.0.1:$((base + 1)) joine
     problem "dbg.log lines do not carry the real addresses: $(sed -n 2p n2/dbg.log)"
 end
 
-begin "a SIGKILLed node is removed by every other node"
+# kv_all OP NODE: OP (create or read) of keys k1..k200 through node NODE, ten clients at a time;
+# one line "KEY STATUS OUTPUT" per key in OP.NODE.txt.
+kv_all() {
+    seq 1 200 | xargs -P 10 -I{} sh -c \
+        'out=$("$0" --node "127.0.0.1:$1" '"$1"' k{} $2); echo "k{} $? $out"' \
+        "$kv" "$((base + $2))" "$([ "$1" = create ] && echo 'v{}')" > "$1.$2.txt"
+}
+bad_lines() { awk -v op="$1" '$2 != 0 || (op == "read" && $3 != "v" substr($1, 2))' "$2"; }
+
+begin "tools/kv writes 200 keys through one node and reads them back through another"
+kv_all create 2
+[ -z "$(bad_lines create create.2.txt)" ] || problem "creates that failed: $(bad_lines create create.2.txt | head -n 3)"
+kv_all read 4
+[ -z "$(bad_lines read read.4.txt)" ] || problem "reads that failed or read another value: $(bad_lines read read.4.txt | head -n 3)"
+out=$("$kv" --node "127.0.0.1:$((base + 5))" where k7)
+case $out in "replicas 127.0.0.1:"*) ;; *) problem "where: $out" ;; esac
+out=$("$kv" --node "127.0.0.1:$((base + 5))" members)
+case $out in "4 127.0.0.1:"*) ;; *) problem "members: $out" ;; esac
+"$kv" --node "127.0.0.1:$((base + 5))" stats | grep -q "^node=127.0.0.1:$((base + 5)) members=4 " ||
+    problem "stats: $("$kv" --node "127.0.0.1:$((base + 5))" stats)"
+"$kv" --node "127.0.0.1:$((base + 2))" read nosuchkey > /dev/null; [ $? = 1 ] || problem "a failed read does not exit 1"
+"$kv" --node "127.0.0.1:$((base + 9))" --timeout 300 stats > /dev/null 2>&1; [ $? = 2 ] || problem "no answer does not exit 2"
+"$kv" read > /dev/null 2>&1; [ $? = 2 ] || problem "bad usage does not exit 2"
+end
+
+begin "a SIGKILLed node is removed by every other node, and every key stays readable"
 kill -KILL "${pids[3]}"
 wait "${pids[3]}" 2>/dev/null
 wait_for 20 removed_by_all || problem "node 3 was not removed by every other node"
+sleep 1 # stabilization: every key back on 3 replicas
+kv_all read 5
+if [ -n "$(bad_lines read read.5.txt)" ]; then # a second chance for keys still moving
+    sleep 2
+    kv_all read 5
+fi
+[ "$(wc -l < read.5.txt)" = 200 ] || problem "$(wc -l < read.5.txt) reads, expected 200"
+[ -z "$(bad_lines read read.5.txt)" ] || problem "keys unreadable after the failure: $(bad_lines read read.5.txt | wc -l), e.g. $(bad_lines read read.5.txt | head -n 2)"
 end
 
 begin "garbage datagrams are counted as malformed; SIGTERM stops a node cleanly"

@@ -1651,6 +1651,29 @@ static void test_duplicate_request_served_once(void)
     kc_free(c);
 }
 
+/* Two coordinators that number their transactions alike (processes of a real cluster each count
+ * from their own start) send the same id to one replica: both requests are served; only a copy
+ * from the same coordinator is a duplicate. */
+static bool holds(kc_t *c, uint32_t id, const char *key, kv_version_t v, const char *value);
+
+static void test_same_txid_two_coordinators(void)
+{
+    kc_t *c = cluster5(528);
+    const kv_version_t v = { (uint64_t)kc_last(c) << 16 | 1, 2 };
+    const kv_version_t w = { (uint64_t)kc_last(c) << 16 | 2, 4 };
+    inject_request(c, 3, 2, 93000, KV_CREATE, "twoA", "a", v);
+    inject_request(c, 3, 4, 93000, KV_CREATE, "twoB", "b", w);
+    kc_run_to(c, kc_last(c) + 2);
+    CU_ASSERT_EQUAL(count_lines(c, 0, 93000, 3), 2);
+    CU_ASSERT_EQUAL(stats_of(c, 3).duplicate_requests, 0);
+    CU_ASSERT_TRUE(holds(c, 3, "twoA", v, "a"));
+    CU_ASSERT_TRUE(holds(c, 3, "twoB", w, "b"));
+    inject_request(c, 3, 4, 93000, KV_CREATE, "twoB", "b", w); /* B's copy */
+    kc_run_to(c, kc_last(c) + 2);
+    CU_ASSERT_EQUAL(stats_of(c, 3).duplicate_requests, 1);
+    kc_free(c);
+}
+
 /* A copy that waited in the inbox of a paused node: node X serves request A, then one request a
  * tick for 32 ticks (so its served-set turns over once after A: A is in the older generation),
  * is paused for 40 ticks and, as it resumes, gets A's copy (app.c hands a resumed node its
@@ -2110,6 +2133,8 @@ int add_kvnode_suite(void)
         { "handoff: an answer from a target's earlier life does not count",
           test_handoff_stale_answer_from_earlier_life },
         { "a request delivered twice is served once", test_duplicate_request_served_once },
+        { "the same transaction id from two coordinators: both served",
+          test_same_txid_two_coordinators },
         { "a request's copy that waited out a pause is still ignored",
           test_duplicate_request_after_pause },
         { "anti-entropy repairs replicas that missed a write", test_anti_entropy_repairs },
