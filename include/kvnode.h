@@ -15,6 +15,7 @@
 #include "membership.h"
 #include "observe.h"
 #include "ring.h"
+#include "store.h"
 #include "wire.h"
 
 typedef struct {
@@ -67,6 +68,15 @@ void kv_free(kv_node_t *n);
  * else carries over (no handoff, no operation, no view): n starts like any new node, holding
  * keys. */
 void kv_adopt_store(kv_node_t *n, kv_node_t *old);
+
+/* The node's store, for a durable copy of it (store_set_journal, store_at); the node changes
+ * it only through store_put and store_remove. */
+store_t *kv_store(kv_node_t *n);
+/* Puts a recovered item into the store of a fresh node before it starts (a durable store read
+ * back after a restart): like kv_adopt_store, the node then holds it with no handoff pending.
+ * STORE_APPLIED, STORE_STALE or STORE_ENOMEM. */
+int kv_restore(kv_node_t *n, const char *key, const char *value, kv_version_t version,
+               bool deleted);
 
 /* Handles one received KV message; malformed bytes are counted and otherwise ignored.
  * Returns WIRE_OK or the decoder's negative status. */

@@ -8,7 +8,8 @@
 typedef struct {
     const char *listen;   /* ADDRESS:PORT to bind and to be known by */
     const char *join;     /* a member to join through; NULL: this node starts the group */
-    const char *log_path; /* dbg.log lines of this node */
+    const char *log_path; /* dbg.log lines of this node; NULL: dbg.log in data_dir, or here */
+    const char *data_dir; /* where the store is kept across restarts; NULL: in memory only */
     uint32_t tick_ms;     /* milliseconds per tick */
     uint64_t seed;
 } real_opts_t;

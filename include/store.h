@@ -42,4 +42,10 @@ const store_item_t *store_at(const store_t *s, size_t i);
 /* Items that are not tombstones. */
 size_t store_live_count(const store_t *s);
 
+/* Told of every change after it is made: an item stored (applied) or a key forgotten (removed,
+ * applied NULL). For a durable copy of the store (real nodes with --data-dir). */
+typedef void (*store_journal_fn)(void *ctx, const store_item_t *applied, const char *removed,
+                                 size_t klen);
+void store_set_journal(store_t *s, store_journal_fn fn, void *ctx);
+
 #endif

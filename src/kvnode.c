@@ -173,6 +173,22 @@ void kv_adopt_store(kv_node_t *n, kv_node_t *old)
     }
 }
 
+store_t *kv_store(kv_node_t *n)
+{
+    return n->store;
+}
+
+int kv_restore(kv_node_t *n, const char *key, const char *value, kv_version_t version,
+               bool deleted)
+{
+    size_t klen = strlen(key);
+    int r = store_put(n->store, key, klen, value, strlen(value), version, deleted,
+                      ring_hash(key, klen));
+    if (r == STORE_APPLIED)
+        observe(n, version);
+    return r;
+}
+
 static kv_version_t next_version(kv_node_t *n, uint32_t now)
 {
     uint64_t c = n->clock + 1, floor = (uint64_t)now << 16;

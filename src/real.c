@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "journal.h"
 #include "kvnode.h"
 #include "log.h"
 #include "membership.h"
@@ -206,6 +208,17 @@ static uint32_t tick_at(uint64_t ms, uint32_t tick_ms)
     return ms > EPOCH_MS ? (uint32_t)((ms - EPOCH_MS) / tick_ms) : 0;
 }
 
+/* journal_load_fn: a record of the durable store, put back into the fresh node's store. */
+static void load_record(void *ctx, const char *key, const char *value, kv_version_t version,
+                        bool deleted, bool removed)
+{
+    kv_node_t *kv = ctx;
+    if (removed)
+        store_remove(kv_store(kv), key, strlen(key));
+    else
+        kv_restore(kv, key, value, version, deleted);
+}
+
 int real_main(const real_opts_t *o)
 {
     char err[256], a[ADDR_STRLEN];
@@ -223,14 +236,27 @@ int real_main(const real_opts_t *o)
         fprintf(stderr, "Application: %s\n", err);
         return 1;
     }
-    FILE *dbg = fopen(o->log_path, "w");
+    char log_path[4096], store_path[4096];
+    if (o->data_dir && mkdir(o->data_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "Application: cannot make %s: %s\n", o->data_dir, strerror(errno));
+        udp_close(u);
+        return 1;
+    }
+    snprintf(log_path, sizeof log_path, "%s%s%s", o->log_path || !o->data_dir ? "" : o->data_dir,
+             o->log_path || !o->data_dir ? "" : "/", o->log_path ? o->log_path : "dbg.log");
+    if (o->data_dir)
+        snprintf(store_path, sizeof store_path, "%s/store.log", o->data_dir);
+    FILE *dbg = fopen(log_path, o->data_dir ? "a" : "w");
     if (!dbg) {
-        fprintf(stderr, "Application: cannot write %s: %s\n", o->log_path, strerror(errno));
+        fprintf(stderr, "Application: cannot write %s: %s\n", log_path, strerror(errno));
         udp_close(u);
         return 1;
     }
     log_t log;
-    log_init(&log, dbg, NULL);
+    fseek(dbg, 0, SEEK_END);
+    bool continuing = ftell(dbg) > 0; /* a restarted node goes on with its log: no second header */
+    log_init(&log, continuing ? NULL : dbg, NULL);
+    log.dbg = dbg;
     rng_t rng;
     rng_seed(&rng, o->seed);
     member_cfg_t cfg;
@@ -257,6 +283,28 @@ int real_main(const real_opts_t *o)
     }
     node_t peer = { m, kv };
     rt.kv = kv;
+    journal_t *journal = NULL;
+    if (o->data_dir) {
+        journal_info_t info;
+        journal = journal_open(store_path, load_record, kv, &info, err, sizeof err);
+        if (!journal) {
+            fprintf(stderr, "Application: %s\n", err);
+            kv_free(kv);
+            member_free(m);
+            ring_poscache_free(positions);
+            fclose(dbg);
+            udp_close(u);
+            return 1;
+        }
+        printf("node %s: %s: %zu keys back (%llu records)%s\n", addr_format(self, a), store_path,
+               store_live_count(kv_store(kv)), (unsigned long long)info.records,
+               info.torn_bytes ? "; a torn tail was dropped" : "");
+        if (info.torn_bytes)
+            printf("node %s: dropped %llu bytes at the end of %s: a record cut short\n",
+                   addr_format(self, a), (unsigned long long)info.torn_bytes, store_path);
+        journal_watch(journal, kv_store(kv));
+        store_set_journal(kv_store(kv), journal_record, journal);
+    }
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
@@ -290,6 +338,7 @@ int real_main(const real_opts_t *o)
                 else if (node_receive(&peer, buf, (size_t)n, now) != NODE_OK)
                     rt.unknown++;
             }
+            fflush(dbg); /* a process may be killed at any moment: its lines so far are out */
         }
     }
     member_stats_t ms;
@@ -306,7 +355,11 @@ int real_main(const real_opts_t *o)
                                 us.truncated),
            (unsigned long long)ms.malformed, (unsigned long long)ks.malformed,
            (unsigned long long)(rt.unknown + rt.bad_client), (unsigned long long)us.truncated);
+    if (journal && journal_errors(journal))
+        fprintf(stderr, "Application: %llu changes could not be written to %s\n",
+                (unsigned long long)journal_errors(journal), store_path);
     kv_free(kv);
+    journal_close(journal);
     member_free(m);
     ring_poscache_free(positions);
     free(rt.pending);

@@ -11,7 +11,15 @@ struct store {
     uint32_t *index; /* item index + 1, 0 = empty; at most half full */
     size_t index_cap;
     size_t live;
+    store_journal_fn journal;
+    void *journal_ctx;
 };
+
+void store_set_journal(store_t *s, store_journal_fn fn, void *ctx)
+{
+    s->journal = fn;
+    s->journal_ctx = ctx;
+}
 
 static uint64_t key_hash(const char *key, size_t klen)
 {
@@ -117,6 +125,8 @@ int store_put(store_t *s, const char *key, size_t klen, const char *value, size_
         it->deleted = deleted;
         it->version = version;
         it->pos = pos;
+        if (s->journal)
+            s->journal(s->journal_ctx, it, NULL, 0);
         return STORE_APPLIED;
     }
     if (2 * (s->n + 1) > s->index_cap) {
@@ -141,6 +151,8 @@ int store_put(store_t *s, const char *key, size_t klen, const char *value, size_
     it->pos = pos;
     s->index[slot] = (uint32_t)(++s->n);
     s->live += !deleted;
+    if (s->journal)
+        s->journal(s->journal_ctx, it, NULL, 0);
     return STORE_APPLIED;
 }
 
@@ -185,6 +197,8 @@ bool store_remove(store_t *s, const char *key, size_t klen)
         s->items[i] = s->items[s->n];
         s->index[find_slot(s, s->items[i].key, s->items[i].klen)] = (uint32_t)(i + 1);
     }
+    if (s->journal)
+        s->journal(s->journal_ctx, NULL, key, klen);
     return true;
 }
 

@@ -17,5 +17,6 @@ int add_log_suite(void);
 int add_addrbook_suite(void);
 int add_trace_suite(void);
 int add_report_suite(void);
+int add_journal_suite(void);
 
 #endif
