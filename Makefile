@@ -56,8 +56,8 @@ tools/check-state: tools/check_state.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS)
 tools/check-history: tools/check_history.c $(DBGLOG) | deps
 	$(CC) $(BASE_CFLAGS) -Itools -o $@ $< tools/dbglog.c $(CRYPTO_LIBS) $(JSON_LIBS)
-tools/kv: tools/kv.c src/wire.c src/addr.c include/wire.h | deps
-	$(CC) $(BASE_CFLAGS) -Iinclude -o $@ tools/kv.c src/wire.c src/addr.c
+tools/kv: tools/kv.c src/wire.c src/addr.c src/auth.c include/wire.h include/auth.h | deps
+	$(CC) $(BASE_CFLAGS) -Iinclude -o $@ tools/kv.c src/wire.c src/addr.c src/auth.c $(CRYPTO_LIBS)
 tools/campaign: tools/campaign.c | deps
 	$(CC) $(BASE_CFLAGS) -o $@ tools/campaign.c $(CRYPTO_LIBS) -lm
 

@@ -10,6 +10,7 @@ typedef struct {
     const char *join;     /* a member to join through; NULL: this node starts the group */
     const char *log_path; /* dbg.log lines of this node; NULL: dbg.log in data_dir, or here */
     const char *data_dir; /* where the store is kept across restarts; NULL: in memory only */
+    const char *key_path; /* the cluster key (--cluster-key); NULL: datagrams unauthenticated */
     uint32_t tick_ms;     /* milliseconds per tick */
     uint64_t seed;
 } real_opts_t;

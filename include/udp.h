@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "addr.h"
+#include "auth.h"
 #include "transport.h"
 
 typedef struct udp udp_t;
@@ -17,14 +18,18 @@ typedef struct {
     uint64_t received;  /* datagrams read */
     uint64_t truncated; /* longer than the largest message: dropped */
     uint64_t send_errors;
+    uint64_t unauthenticated; /* with a key: datagrams whose tag did not verify, dropped */
 } udp_stats_t;
 
-/* "a.b.c.d:p" -> addr; -1 with a reason in err if it is not an IPv4 address and a port from 1
- * to 32767. */
+/* "a.b.c.d:p" (or "p" alone: 127.0.0.1, the safe default) -> addr; -1 with a reason in err if
+ * it is not an IPv4 address and a port from 1 to 32767. */
 int udp_parse_addr(const char *text, addr_t *out, char *err, size_t errlen);
 /* A socket bound to self, non-blocking; NULL with a reason in err. */
 udp_t *udp_open(addr_t self, char *err, size_t errlen);
 void udp_close(udp_t *u);
+/* From now on every datagram sent carries a tag under key, and one received without the right
+ * tag is dropped (copied). */
+void udp_set_key(udp_t *u, const auth_key_t *key);
 int udp_fd(const udp_t *u);
 transport_t *udp_transport(udp_t *u);
 /* The next datagram waiting: its length (0 is a valid empty datagram), or -1 if none is. */

@@ -22,7 +22,7 @@ static void usage(FILE *f)
           "       ./Application --check <testcase>\n"
           "       ./Application --console [<testcase>] [--seed N] [--dump-state FILE]\n"
           "       ./Application --node --listen ADDR:PORT [--join ADDR:PORT] [--tick-ms MS]\n"
-          "                     [--log FILE] [--data-dir DIR] [--seed N]\n"
+          "                     [--log FILE] [--data-dir DIR] [--cluster-key FILE] [--seed N]\n"
           "       ./Application --help | --version\n"
           "\n"
           "Runs the scenario in <testcase> (for example testcases/singlefailure.conf) and writes\n"
@@ -53,8 +53,9 @@ static void usage(FILE *f)
           "               --join ADDR:PORT a member to join through (none: it starts the\n"
           "               group); --tick-ms MS wall-clock milliseconds per tick (100);\n"
           "               --log FILE its dbg.log lines (dbg.log, in DIR with --data-dir);\n"
-          "               --data-dir DIR keeps its store there across restarts. SIGTERM or\n"
-          "               SIGINT stops it\n"
+          "               --data-dir DIR keeps its store there across restarts;\n"
+          "               --cluster-key FILE signs every datagram (HMAC-SHA256) and drops\n"
+          "               those that are not signed with it. SIGTERM or SIGINT stops it\n"
           "  -h, --help     this text\n"
           "  -V, --version  the program's version\n"
           "\n"
@@ -177,13 +178,14 @@ int main(int argc, char **argv)
     const char *testcase = NULL;
     uint64_t seed = 0;
     const char *state_path = NULL, *trace_path = NULL, *report_path = NULL, *report_key = NULL;
-    const char *listen = NULL, *join = NULL, *log_path = NULL, *tick_text = NULL, *data_dir = NULL;
+    const char *listen = NULL, *join = NULL, *log_path = NULL, *tick_text = NULL, *data_dir = NULL,
+               *key_path = NULL;
     const string_opt_t named[] = {
         { "--dump-state", "a file name", &state_path }, { "--trace", "a file name", &trace_path },
         { "--report", "a file name", &report_path }, { "--report-key", "a key", &report_key },
         { "--listen", "ADDR:PORT", &listen }, { "--join", "ADDR:PORT", &join },
         { "--log", "a file name", &log_path }, { "--tick-ms", "milliseconds", &tick_text },
-        { "--data-dir", "a directory", &data_dir },
+        { "--data-dir", "a directory", &data_dir }, { "--cluster-key", "a file", &key_path },
     };
     enum { NNAMED = sizeof named / sizeof named[0] };
     int taken;
@@ -230,10 +232,10 @@ int main(int argc, char **argv)
             testcase = a;
         }
     }
-    if (!node && (listen || join || log_path || tick_text || data_dir))
+    if (!node && (listen || join || log_path || tick_text || data_dir || key_path))
         return usage_error("%s needs --node", listen ? "--listen" : join ? "--join" :
                                                   log_path ? "--log" : tick_text ? "--tick-ms"
-                                                                                 : "--data-dir");
+                                                  : data_dir ? "--data-dir" : "--cluster-key");
     if (node) {
         if (testcase || console || check_only || trace_path || report_path || state_path)
             return usage_error("%s: a node process runs no testcase and writes only its log",
@@ -245,7 +247,7 @@ int main(int argc, char **argv)
             return usage_error("--tick-ms: '%s' is not a number of milliseconds from 50 to 60000",
                                tick_text);
         real_opts_t ro = { .listen = listen, .join = join, .log_path = log_path,
-                           .data_dir = data_dir, .tick_ms = (uint32_t)ms,
+                           .data_dir = data_dir, .key_path = key_path, .tick_ms = (uint32_t)ms,
                            .seed = seed_given ? seed : clock_seed() };
         return real_main(&ro);
     }

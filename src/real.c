@@ -153,7 +153,8 @@ static void client_request(real_t *rt, const uint8_t *data, size_t len, addr_t f
         const transport_t *t = udp_transport(rt->udp);
         add_text(text, sizeof text, "node=%s members=%zu sent=%llu received=%llu "
                  "malformed=%llu keys=%llu ops_ok=%llu ops_failed=%llu served=%llu "
-                 "transfers=%llu joins=%llu removals=%llu", addr_format(rt->self, a),
+                 "transfers=%llu joins=%llu removals=%llu unauthenticated=%llu",
+                 addr_format(rt->self, a),
                  member_count(rt->m), (unsigned long long)t->sent,
                  (unsigned long long)us.received,
                  (unsigned long long)(ms.malformed + ks.malformed + rt->unknown +
@@ -161,7 +162,7 @@ static void client_request(real_t *rt, const uint8_t *data, size_t len, addr_t f
                  (unsigned long long)ks.keys, (unsigned long long)ks.ops_ok,
                  (unsigned long long)ks.ops_failed, (unsigned long long)ks.requests_served,
                  (unsigned long long)ks.transfers_sent, (unsigned long long)ms.joins,
-                 (unsigned long long)ms.removals);
+                 (unsigned long long)ms.removals, (unsigned long long)us.unauthenticated);
     } else if (q.cmd == CLIENT_MEMBERS) {
         size_t n = member_count(rt->m);
         addr_t *list = malloc((n ? n : 1) * sizeof *list);
@@ -231,11 +232,18 @@ int real_main(const real_opts_t *o)
         fprintf(stderr, "Application: --join: %s\n", err);
         return 2;
     }
+    auth_key_t key;
+    if (o->key_path && auth_load_key(o->key_path, &key, err, sizeof err) != 0) {
+        fprintf(stderr, "Application: --cluster-key: %s\n", err);
+        return 2;
+    }
     udp_t *u = udp_open(self, err, sizeof err);
     if (!u) {
         fprintf(stderr, "Application: %s\n", err);
         return 1;
     }
+    if (o->key_path)
+        udp_set_key(u, &key);
     char log_path[4096], store_path[4096];
     if (o->data_dir && mkdir(o->data_dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "Application: cannot make %s: %s\n", o->data_dir, strerror(errno));
@@ -348,13 +356,15 @@ int real_main(const real_opts_t *o)
     udp_stats_t us;
     udp_stats(u, &us);
     printf("node %s: stopped at tick %u (signal %d): %llu datagrams received, %llu malformed "
-           "(%llu membership, %llu kv, %llu of no known type or bad client requests, %llu too long)\n",
+           "(%llu membership, %llu kv, %llu of no known type or bad client requests, %llu too long), "
+           "%llu unauthenticated\n",
            addr_format(self, a), (unsigned)now, (int)stop_signal,
            (unsigned long long)us.received,
            (unsigned long long)(ms.malformed + ks.malformed + rt.unknown + rt.bad_client +
                                 us.truncated),
            (unsigned long long)ms.malformed, (unsigned long long)ks.malformed,
-           (unsigned long long)(rt.unknown + rt.bad_client), (unsigned long long)us.truncated);
+           (unsigned long long)(rt.unknown + rt.bad_client), (unsigned long long)us.truncated,
+           (unsigned long long)us.unauthenticated);
     if (journal && journal_errors(journal))
         fprintf(stderr, "Application: %llu changes could not be written to %s\n",
                 (unsigned long long)journal_errors(journal), store_path);

@@ -17,7 +17,16 @@ struct udp {
     addr_t self;
     transport_t transport;
     udp_stats_t stats;
+    bool keyed;
+    auth_key_t key;
+    uint8_t out[TRANSPORT_MAX_MSG + AUTH_TAG_LEN];
 };
+
+void udp_set_key(udp_t *u, const auth_key_t *key)
+{
+    u->key = *key;
+    u->keyed = true;
+}
 
 static void to_sockaddr(addr_t a, struct sockaddr_in *sa)
 {
@@ -40,6 +49,11 @@ int udp_parse_addr(const char *text, addr_t *out, char *err, size_t errlen)
 {
     const char *colon = strrchr(text, ':');
     char host[64];
+    if (!colon && *text && strspn(text, "0123456789") == strlen(text)) { /* a port alone */
+        char full[80];
+        snprintf(full, sizeof full, "127.0.0.1:%.60s", text);
+        return udp_parse_addr(full, out, err, errlen);
+    }
     if (!colon || (size_t)(colon - text) >= sizeof host || colon == text) {
         snprintf(err, errlen, "'%s' is not ADDRESS:PORT (like 127.0.0.1:7001)", text);
         return -1;
@@ -72,6 +86,15 @@ static int send_fn(void *ctx, addr_t src, addr_t dst, const void *data, size_t l
     udp_t *u = ctx;
     struct sockaddr_in sa;
     to_sockaddr(dst, &sa);
+    if (u->keyed) { /* the bytes, then their tag */
+        if (len > TRANSPORT_MAX_MSG - AUTH_TAG_LEN || auth_tag(&u->key, data, len, u->out + len) != 0) {
+            u->stats.send_errors++;
+            return -1;
+        }
+        memcpy(u->out, data, len);
+        data = u->out;
+        len += AUTH_TAG_LEN;
+    }
     if (sendto(u->fd, data, len, 0, (struct sockaddr *)&sa, sizeof sa) < 0) {
         u->stats.send_errors++;
         return -1;
@@ -140,6 +163,13 @@ ssize_t udp_recv(udp_t *u, uint8_t *buf, size_t cap, addr_t *from)
         if (mh.msg_flags & MSG_TRUNC) {
             u->stats.truncated++;
             continue;
+        }
+        if (u->keyed) {
+            if (!auth_verify(&u->key, buf, (size_t)n)) {
+                u->stats.unauthenticated++;
+                continue;
+            }
+            n -= AUTH_TAG_LEN;
         }
         *from = from_sockaddr(&sa);
         return n;

@@ -139,6 +139,46 @@ m=$(sed -n 's/.* \([0-9]*\) malformed .*/\1/p' n1/out)
 for i in 2 4 5; do kill -0 "${pids[$i]}" 2>/dev/null || problem "node $i died"; done
 end
 
+# A second cluster with a key: nodes 11-13 sign with key A; node 14 (no key) and node 15 (key
+# B) try to join through node 11.
+begin "with --cluster-key, unsigned and wrongly signed datagrams are dropped and counted"
+head -c 32 /dev/urandom | base64 > keyA
+head -c 32 /dev/urandom | base64 > keyB
+keyed() { # keyed I KEYFILE|- [JOIN_PORT]
+    mkdir -p "n$1"
+    local key=() join=()
+    [ "$2" != - ] && key=(--cluster-key "../$2")
+    [ $# -gt 2 ] && join=(--join "127.0.0.1:$3")
+    (cd "n$1" && exec "$app" --node --listen "127.0.0.1:$((base + $1))" "${join[@]}" "${key[@]}" \
+        --tick-ms $TICK > out 2>&1) &
+    pids[$1]=$!
+    disown "$!"
+}
+keyed 11 keyA
+sleep 0.3
+keyed 12 keyA $((base + 11))
+keyed 13 keyA $((base + 11))
+keyed 14 - $((base + 11))
+keyed 15 keyB $((base + 11))
+three() { [ "$("$kv" --cluster-key keyA --node "127.0.0.1:$((base + 11))" members | cut -d' ' -f1)" = 2 ]; }
+wait_for 10 three || problem "the keyed nodes did not form a group of 3"
+sleep 1
+out=$("$kv" --cluster-key keyA --node "127.0.0.1:$((base + 11))" members)
+case $out in *":$((base + 14))"* | *":$((base + 15))"*) problem "an unsigned or wrongly signed node got in: $out" ;; esac
+"$kv" --cluster-key keyA --node "127.0.0.1:$((base + 12))" create sk sv > /dev/null || problem "a signed create failed"
+[ "$("$kv" --cluster-key keyA --node "127.0.0.1:$((base + 13))" read sk)" = sv ] || problem "a signed read failed"
+"$kv" --node "127.0.0.1:$((base + 12))" --timeout 600 update sk evil > /dev/null 2>&1
+[ $? = 2 ] || problem "an unsigned client got an answer"
+"$kv" --cluster-key keyB --node "127.0.0.1:$((base + 12))" --timeout 600 update sk evil > /dev/null 2>&1
+[ $? = 2 ] || problem "a client with another key got an answer"
+[ "$("$kv" --cluster-key keyA --node "127.0.0.1:$((base + 13))" read sk)" = sv ] || problem "the unsigned update changed the value"
+u=$("$kv" --cluster-key keyA --node "127.0.0.1:$((base + 11))" stats | sed -n 's/.*unauthenticated=\([0-9]*\).*/\1/p')
+[ "${u:-0}" -gt 0 ] || problem "node 11 counted no unauthenticated datagram"
+printf 'short\n' > shortkey
+"$app" --node --listen 127.0.0.1:7000 --cluster-key shortkey > bad6.out 2>&1
+[ $? = 2 ] && grep -q "a cluster key is 16 to" bad6.out || problem "a short key: $(cat bad6.out)"
+end
+
 begin "bad --node flags are refused before anything starts"
 "$app" --node > bad1.out 2>&1; [ $? = 2 ] && grep -q "needs --listen" bad1.out || problem "--node without --listen: $(cat bad1.out)"
 "$app" --node --listen 127.0.0.1:99999 > bad2.out 2>&1; [ $? = 2 ] && grep -q "port '99999'" bad2.out || problem "a bad port: $(cat bad2.out)"

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "wire.h"
 
 #define PROG "kv"
@@ -27,11 +28,12 @@
 static int usage(FILE *out)
 {
     fprintf(out,
-            "usage: " PROG " --node ADDR:PORT [--timeout MS] COMMAND\n"
+            "usage: " PROG " --node ADDR:PORT [--timeout MS] [--cluster-key FILE] COMMAND\n"
             "commands: create KEY VALUE | read KEY | update KEY VALUE | delete KEY |\n"
             "          stats | members | where KEY\n"
             "Sends COMMAND to the node process at ADDR:PORT (./Application --node) and prints\n"
             "its answer on one line. --timeout: how long to wait for it (3000 ms).\n"
+            "--cluster-key: the key the cluster's nodes were started with.\n"
             "Exit status: 0 success, 1 the operation failed, 2 bad usage or no answer.\n");
     return 2;
 }
@@ -64,7 +66,7 @@ static int parse_node(const char *text, struct sockaddr_in *sa)
 
 int main(int argc, char **argv)
 {
-    const char *node = NULL;
+    const char *node = NULL, *key_path = NULL;
     long timeout = 3000;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -77,6 +79,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, PROG ": --timeout: '%s' is not a number of ms (1-600000)\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--cluster-key") && i + 1 < argc) {
+            key_path = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
@@ -130,8 +134,21 @@ int main(int argc, char **argv)
         q.tlen = (uint16_t)n;
         memcpy(q.text, argv[i + 2], n);
     }
-    static uint8_t buf[WIRE_MAX_CLIENT_MSG + 1];
-    int len = wire_encode_client(&q, buf, sizeof buf);
+    static auth_key_t key;
+    char err[512];
+    if (key_path && auth_load_key(key_path, &key, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": --cluster-key: %s\n", err);
+        return 2;
+    }
+    static uint8_t buf[WIRE_MAX_CLIENT_MSG + AUTH_TAG_LEN];
+    int len = wire_encode_client(&q, buf, sizeof buf - AUTH_TAG_LEN);
+    if (len > 0 && key_path) {
+        if (auth_tag(&key, buf, (size_t)len, buf + len) != 0) {
+            fprintf(stderr, PROG ": cannot sign the request\n");
+            return 2;
+        }
+        len += AUTH_TAG_LEN;
+    }
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (len < 0 || fd < 0) {
         fprintf(stderr, PROG ": %s\n", len < 0 ? "cannot encode the request" : strerror(errno));
@@ -152,8 +169,13 @@ int main(int argc, char **argv)
         struct pollfd p = { .fd = fd, .events = POLLIN };
         if (poll(&p, 1, (int)wait) <= 0)
             continue;
-        static uint8_t in[WIRE_MAX_CLIENT_MSG + 1];
+        static uint8_t in[WIRE_MAX_CLIENT_MSG + AUTH_TAG_LEN + 1];
         ssize_t n = recv(fd, in, sizeof in, 0);
+        if (n >= 0 && key_path) {
+            if (!auth_verify(&key, in, (size_t)n))
+                continue; /* not signed by the cluster */
+            n -= AUTH_TAG_LEN;
+        }
         if (n < 0 || wire_decode_client(in, (size_t)n, &r) != WIRE_OK ||
             r.type != MSG_CLIENT_REPLY || r.reqid != q.reqid)
             continue; /* not our answer */
