@@ -86,6 +86,12 @@ void member_tick(member_node_t *m, uint32_t now);
  * waited for it. Call before it handles them. */
 void member_resume(member_node_t *m, uint32_t ticks, uint32_t now);
 
+/* The node leaves the group for good (a process told to stop): it sends up to `max` members
+ * (in the order of its list) a failure notice about itself carrying its last heartbeat, which
+ * they apply and spread like any other: they remove it at once instead of timing it out.
+ * Returns how many it told. */
+size_t member_leave(member_node_t *m, size_t max, uint32_t now);
+
 bool member_in_group(const member_node_t *m);
 /* Changes whenever the list does (a member admitted or removed, or a member's incarnation
  * raised: it restarted): callers that derive state from the list, like the ring, compare it to

@@ -1079,6 +1079,24 @@ void member_tick(member_node_t *m, uint32_t now)
         recheck_removed(m, now);
 }
 
+size_t member_leave(member_node_t *m, size_t max, uint32_t now)
+{
+    if (!m->started || !m->in_group)
+        return 0;
+    size_t sent = 0;
+    uint32_t hb = WIRE_HB_DEAD_FLAG | (m->heartbeat & ~WIRE_HB_DEAD_FLAG);
+    for (uint32_t idx = 0; idx < m->nentries && sent < max; idx++) {
+        if (!is_live(m, idx) || addr_eq(addr_of(m, idx), m->self))
+            continue;
+        wire_build_member(&m->out, m->buf, MSG_GOSSIP, m->self);
+        wire_build_entry(&m->out, m->self, m->incarnation, hb);
+        send_msg(m, addr_of(m, idx), now);
+        sent++;
+    }
+    m->in_group = false;
+    return sent;
+}
+
 void member_resume(member_node_t *m, uint32_t ticks, uint32_t now)
 {
     if (!m->started || ticks == 0)

@@ -349,6 +349,10 @@ int real_main(const real_opts_t *o)
             fflush(dbg); /* a process may be killed at any moment: its lines so far are out */
         }
     }
+    /* Told to stop: members hear it leave (a notice to several of them; it spreads from there)
+     * rather than time it out. A crash (SIGKILL) is detected like any failure. */
+    size_t told = member_leave(m, 8, now);
+    printf("node %s: leaving: told %zu members\n", addr_format(self, a), told);
     member_stats_t ms;
     member_get_stats(m, &ms);
     kv_stats_t ks;

@@ -128,12 +128,27 @@ kv_all read 3
 [ "$(grep -c '^131$' n3/data/dbg.log)" = 1 ] || problem "node 3's log has a second header after the restart"
 end
 
-begin "garbage datagrams are counted as malformed; SIGTERM stops a node cleanly"
+begin "garbage datagrams are counted as malformed; on SIGTERM a node leaves and the others hear it"
 for _ in 1 2 3; do printf 'garbage' > "/dev/udp/127.0.0.1/$((base + 1))"; done
 printf '\x4b\x56\x01\x03' > "/dev/udp/127.0.0.1/$((base + 1))"   # a truncated header
 sleep 0.5
 kill -TERM "${pids[1]}"
 wait_for 5 grep -q "stopped at tick" n1/out || problem "node 1 did not stop on SIGTERM"
+grep -q "leaving: told [1-9]" n1/out || problem "node 1 told nobody it was leaving: $(grep leaving n1/out)"
+stop=$(sed -n 's/.*stopped at tick \([0-9]*\).*/\1/p' n1/out)
+heard_leave() {
+    for i in 2 4 5; do
+        grep -q "Node 127.0.0.1:$((base + 1)) removed at time" "n$i/dbg.log" || return 1
+    done
+}
+if wait_for 5 heard_leave; then
+    for i in 2 4 5; do # a notice takes a tick or two; a probe would take 10 ticks, a timeout 52
+        t=$(sed -n "s/.*Node 127.0.0.1:$((base + 1)) removed at time \([0-9]*\)/\1/p" "n$i/dbg.log" | tail -n 1)
+        [ "$t" -le $((stop + 4)) ] || problem "node $i removed node 1 at tick $t, $((t - stop)) ticks after it left: it did not hear it leave"
+    done
+else
+    problem "the others did not remove node 1 after it left"
+fi
 m=$(sed -n 's/.* \([0-9]*\) malformed .*/\1/p' n1/out)
 [ "${m:-0}" -ge 4 ] || problem "node 1 counted ${m:-no} malformed datagrams, expected at least 4: $(tail -n 1 n1/out)"
 for i in 2 4 5; do kill -0 "${pids[$i]}" 2>/dev/null || problem "node $i died"; done

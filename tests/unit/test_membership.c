@@ -573,6 +573,33 @@ static void test_long_timeouts(void)
 
 /* Most of the group fails at once: removals leave stale slots in the list's array until it is
  * compacted; what member_list and member_count report is exactly the survivors. */
+/* A node that leaves (member_leave, a process told to stop) tells two members, and every
+ * other node removes it within a few ticks through the notice, before the failure timeout
+ * could (no probes in this configuration): no node lists it, each logs its removal once. */
+static void test_leave_is_heard(void)
+{
+    enum { N = 10, L = 4 };
+    member_cfg_t cfg = small_cfg(16);
+    cluster_t *c = cluster_new(N, &cfg, 1031);
+    cluster_start_staggered(c, 1, N);
+    cluster_run_to(c, 40);
+    CU_ASSERT_TRUE_FATAL(converged(c, N));
+    uint32_t t = c->now - 1;
+    CU_ASSERT_EQUAL(member_leave(M(c, L), 2, t), 2);
+    CU_ASSERT_FALSE(member_in_group(M(c, L)));
+    cluster_fail(c, L); /* the process is gone */
+    cluster_run_to(c, t + HOPS + 3);
+    for (uint32_t i = 1; i <= N; i++) {
+        if (i == L)
+            continue;
+        uint32_t first = NEVER, last = NEVER;
+        CU_ASSERT_FALSE(member_knows(M(c, i), A(L)));
+        CU_ASSERT_EQUAL(count_ev(c, i, L, EV_REMOVED, &first, &last), 1);
+        CU_ASSERT(last <= t + HOPS + 3 && last < t + cfg.t_fail); /* no probes here: timeouts */
+    }
+    cluster_free(c);
+}
+
 static void test_mass_failure_list(void)
 {
     enum { N = 20, S = 8 };
@@ -2380,6 +2407,7 @@ int add_membership_suite(void)
         CU_TestFunc fn;
     } tests[] = {
         { "join: 10 nodes list each other, one join line per pair", test_join_all },
+        { "leave: a node that leaves is removed by all through its notice", test_leave_is_heard },
         { "introducer alone forms the group, sends nothing", test_introducer_alone },
         { "lost join request retried after join_retry", test_join_retry_after_loss },
         { "join retry goes to the next seed", test_join_retry_next_seed },
