@@ -6,11 +6,15 @@
 # Every process started is killed on exit. Prints "udp: N passed, M failed[, K skipped]".
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 APP" >&2; exit 2; }
+# (tools/kv and tools/grade-membership are taken from the tree)
 abs() { (cd "$(dirname -- "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename -- "$1")"); }
 app=$(abs "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 kv=$here/../tools/kv
-[ -x "$kv" ] || { echo "udp: $kv is missing (make tools/kv)" >&2; exit 2; }
+grader=$here/../tools/grade-membership
+for t in "$kv" "$grader"; do
+    [ -x "$t" ] || { echo "udp: $t is missing (make)" >&2; exit 2; }
+done
 work=$(mktemp -d) || exit 2
 pids=()
 cleanup() {
@@ -192,6 +196,51 @@ u=$("$kv" --cluster-key keyA --node "127.0.0.1:$((base + 11))" stats | sed -n 's
 printf 'short\n' > shortkey
 "$app" --node --listen 127.0.0.1:7000 --cluster-key shortkey > bad6.out 2>&1
 [ $? = 2 ] && grep -q "a cluster key is 16 to" bad6.out || problem "a short key: $(cat bad6.out)"
+end
+
+# A third cluster, nodes 21-25, graded: its logs merged in tick order, with the failure line a
+# simulation would write for the node killed (a real crash writes none), get full marks.
+begin "grade-membership --by-address gives the merged logs of a cluster 30/30"
+plain() { # plain I [JOIN_PORT]
+    mkdir -p "n$1"
+    local join=()
+    [ $# -gt 1 ] && join=(--join "127.0.0.1:$2")
+    (cd "n$1" && exec "$app" --node --listen "127.0.0.1:$((base + $1))" "${join[@]}" \
+        --tick-ms $TICK > out 2>&1) &
+    pids[$1]=$!
+    disown "$!"
+}
+plain 21
+sleep 0.3
+for i in 22 23 24 25; do plain "$i" $((base + 21)); done
+all_joined() {
+    for i in 21 22 23 24 25; do
+        [ "$(grep -c ' joined at time ' "n$i/dbg.log" 2>/dev/null)" -ge 4 ] || return 1
+    done
+}
+wait_for 20 all_joined || problem "the third cluster did not form"
+sleep 0.5
+kill -KILL "${pids[23]}"
+killed=$(( ($(date +%s%3N) - 1767225600000) / TICK ))
+gone() {
+    for i in 21 22 24 25; do
+        grep -q "Node 127.0.0.1:$((base + 23)) removed" "n$i/dbg.log" || return 1
+    done
+}
+wait_for 20 gone || problem "node 23 was not removed by the others"
+sleep 0.5
+for i in 21 22 24 25; do kill -KILL "${pids[$i]}"; done
+{
+    echo 131
+    {
+        for i in 21 22 23 24 25; do tail -n +2 "n$i/dbg.log"; done
+        echo " 127.0.0.1:$((base + 23)) [$killed] Node failed at time=$killed"
+    } | sort -s -t'[' -k2,2n
+} > merged.log
+"$grader" --by-address merged.log > grade.out 2>&1
+[ $? = 0 ] && grep -q "30/30" grade.out || problem "grade-membership: $(tr '\n' ' ' < grade.out)"
+"$grader" merged.log > grade2.out 2>&1
+[ $? != 0 ] || problem "without --by-address the real addresses should not grade: $(tail -n 1 grade2.out)"
 end
 
 begin "bad --node flags are refused before anything starts"

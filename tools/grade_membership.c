@@ -170,6 +170,7 @@ struct node {
     uint32_t join_hits;     /* failed node: how many of those it was required to log */
     uint32_t removal_count; /* distinct failed nodes whose removal this node logged */
     uint16_t port;
+    uint32_t real_id;       /* --by-address: the address this number stands for */
     bool seen, failed, joined;
 };
 
@@ -199,6 +200,13 @@ struct run {
     unsigned long ndups;
     struct dbglog log; /* open from load_log to run_free: the second pass reads it again */
     bool log_open;
+    /* --by-address: nodes are numbered 1, 2, ... by their address (id and port) in the order
+     * they first appear, for logs of real processes (127.0.0.1:7001 is a large id, and nodes
+     * of one machine share it); key + 1 -> number, open addressing. */
+    bool by_address;
+    uint64_t *addr_keys;
+    uint32_t *addr_nums;
+    size_t addr_cap, naddr;
 };
 
 static void run_init(struct run *r, const char *path, uint32_t forced_n)
@@ -211,6 +219,8 @@ static void run_init(struct run *r, const char *path, uint32_t forced_n)
 
 static void run_free(struct run *r)
 {
+    free(r->addr_keys);
+    free(r->addr_nums);
     free(r->nodes);
     bitrows_free(&r->joins);
     bitrows_free(&r->removals);
@@ -244,16 +254,68 @@ static const char *note_node(struct run *r, uint32_t id, uint16_t port)
     ensure_node_slot(r, id);
     if (!r->nodes[id].seen) {
         r->nodes[id].seen = true;
-        r->nodes[id].port = port;
+        if (!r->by_address)
+            r->nodes[id].port = port;
     }
     if (id > r->n)
         r->n = id;
     return NULL;
 }
 
+/* --by-address: the number of address a (given one at its first appearance). */
+static uint32_t address_number(struct run *r, struct dbglog_addr a)
+{
+    uint64_t key = ((uint64_t)a.id << 16 | a.port) + 1;
+    if (2 * (r->naddr + 1) > r->addr_cap) {
+        size_t cap = r->addr_cap ? r->addr_cap * 2 : 64;
+        uint64_t *keys = xrealloc(NULL, cap, sizeof *keys);
+        uint32_t *nums = xrealloc(NULL, cap, sizeof *nums);
+        memset(keys, 0, cap * sizeof *keys);
+        for (size_t i = 0; i < r->addr_cap; i++)
+            if (r->addr_keys[i]) {
+                size_t j = (size_t)(r->addr_keys[i] * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
+                while (keys[j])
+                    j = (j + 1) & (cap - 1);
+                keys[j] = r->addr_keys[i];
+                nums[j] = r->addr_nums[i];
+            }
+        free(r->addr_keys);
+        free(r->addr_nums);
+        r->addr_keys = keys;
+        r->addr_nums = nums;
+        r->addr_cap = cap;
+    }
+    size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & (r->addr_cap - 1);
+    while (r->addr_keys[j] && r->addr_keys[j] != key)
+        j = (j + 1) & (r->addr_cap - 1);
+    if (!r->addr_keys[j]) {
+        r->addr_keys[j] = key;
+        r->addr_nums[j] = (uint32_t)++r->naddr;
+        uint32_t num = r->addr_nums[j];
+        if (num <= MAX_NODES) {
+            ensure_node_slot(r, num);
+            r->nodes[num].real_id = a.id;
+            r->nodes[num].port = a.port;
+        }
+    }
+    return r->addr_nums[j];
+}
+
+/* --by-address: the line's addresses replaced by their numbers (port 0). */
+static void number_line(struct run *r, struct dbglog_line *l)
+{
+    if (!r->by_address)
+        return;
+    l->logger = (struct dbglog_addr){ address_number(r, l->logger), 0 };
+    if (l->kind == DBGLOG_JOIN || l->kind == DBGLOG_REMOVAL)
+        l->member = (struct dbglog_addr){ address_number(r, l->member), 0 };
+}
+
 static void format_addr(const struct run *r, uint32_t id, char buf[32])
 {
     struct dbglog_addr a = { id, id < r->nodes_cap ? r->nodes[id].port : 0 };
+    if (r->by_address && id < r->nodes_cap)
+        a.id = r->nodes[id].real_id;
     dbglog_addr_text(a, buf);
 }
 
@@ -329,8 +391,10 @@ static int load_log(struct run *r)
     struct dbglog_line l;
     int got;
     const char *bad = NULL;
-    while (bad == NULL && (got = dbglog_next(&r->log, &l)) == 1)
+    while (bad == NULL && (got = dbglog_next(&r->log, &l)) == 1) {
+        number_line(r, &l);
         bad = record_line(r, &l);
+    }
     if (bad != NULL) {
         fprintf(stderr, PROG ": %s:%lu: %s\n", r->path, l.lineno, bad);
         return EXIT_ERROR;
@@ -589,6 +653,7 @@ static int grade_accuracy(struct run *r, struct check *c)
     struct dbglog_line l;
     int got;
     while ((got = dbglog_next(&r->log, &l)) == 1) {
+        number_line(r, &l);
         uint64_t key = pair_key(l.logger.id, l.member.id);
         if (l.kind == DBGLOG_JOIN) {
             (void)first_seen(&r->dup_joins, key, l.lineno);
@@ -671,6 +736,7 @@ struct options {
     const char *path;
     uint32_t nodes; /* 0: take the largest id seen */
     bool quiet;
+    bool by_address;
 };
 
 static void usage(FILE *out)
@@ -681,6 +747,9 @@ static void usage(FILE *out)
             "\n"
             "  -n, --nodes N   the run had N nodes (default: the largest node id in the log)\n"
             "  -q, --quiet     print only the total line\n"
+            "  --by-address    number nodes by their whole address (id and port), in the order\n"
+            "                  they first appear: for the merged logs of node processes\n"
+            "                  (./Application --node), whose addresses are real ones\n"
             "  -h, --help      show this help\n"
             "\n"
             "Checks (10 points each): join, completeness, accuracy.\n"
@@ -699,7 +768,7 @@ static bool parse_count(const char *s, uint32_t *out)
 /* Returns -1 to go on, else the exit status to stop with. */
 static int parse_options(int argc, char **argv, struct options *opt)
 {
-    *opt = (struct options){ "dbg.log", 0, false };
+    *opt = (struct options){ "dbg.log", 0, false, false };
     bool have_path = false, options_done = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *count = NULL;
@@ -708,6 +777,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
             return EXIT_FULL;
         } else if (!options_done && (!strcmp(arg, "-q") || !strcmp(arg, "--quiet"))) {
             opt->quiet = true;
+            continue;
+        } else if (!options_done && !strcmp(arg, "--by-address")) {
+            opt->by_address = true;
             continue;
         } else if (!options_done && !strcmp(arg, "--")) {
             options_done = true;
@@ -748,6 +820,7 @@ int main(int argc, char **argv)
         return status;
     struct run run;
     run_init(&run, opt.path, opt.nodes);
+    run.by_address = opt.by_address;
     status = load_log(&run);
     if (status == 0)
         status = grade_and_report(&run, opt.quiet);
