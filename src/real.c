@@ -280,30 +280,22 @@ int real_main(const real_opts_t *o)
                       .cfg = &kcfg, .next_txid = &next_txid, .on_result = on_result,
                       .result_ctx = &rt };
     kv_node_t *kv = m ? kv_new(self, &kenv) : NULL;
-    if (!positions || !m || !kv) {
-        fprintf(stderr, "Application: out of memory\n");
-        kv_free(kv);
-        member_free(m);
-        ring_poscache_free(positions);
-        fclose(dbg);
-        udp_close(u);
-        return 1;
-    }
     node_t peer = { m, kv };
     rt.kv = kv;
     journal_t *journal = NULL;
-    if (o->data_dir) {
-        journal_info_t info;
-        journal = journal_open(store_path, load_record, kv, &info, err, sizeof err);
-        if (!journal) {
-            fprintf(stderr, "Application: %s\n", err);
-            kv_free(kv);
-            member_free(m);
-            ring_poscache_free(positions);
-            fclose(dbg);
-            udp_close(u);
-            return 1;
-        }
+    journal_info_t info;
+    int rc = 0;
+    if (!positions || !m || !kv) {
+        fprintf(stderr, "Application: out of memory\n");
+        rc = 1;
+    } else if (o->data_dir &&
+               !(journal = journal_open(store_path, load_record, kv, &info, err, sizeof err))) {
+        fprintf(stderr, "Application: %s\n", err);
+        rc = 1;
+    }
+    if (rc != 0)
+        goto out;
+    if (journal) {
         printf("node %s: %s: %zu keys back (%llu records)%s\n", addr_format(self, a), store_path,
                store_live_count(kv_store(kv)), (unsigned long long)info.records,
                info.torn_bytes ? "; a torn tail was dropped" : "");
@@ -372,12 +364,14 @@ int real_main(const real_opts_t *o)
     if (journal && journal_errors(journal))
         fprintf(stderr, "Application: %llu changes could not be written to %s\n",
                 (unsigned long long)journal_errors(journal), store_path);
+out:
     kv_free(kv);
     journal_close(journal);
     member_free(m);
     ring_poscache_free(positions);
     free(rt.pending);
-    int rc = fclose(dbg) != 0 ? 1 : 0;
+    if (fclose(dbg) != 0)
+        rc = 1;
     udp_close(u);
     return rc;
 }

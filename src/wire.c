@@ -145,6 +145,23 @@ static int kv_fields_ok(const kv_msg_t *m)
            wire_kv_text_ok(m->value, m->vlen, 0);
 }
 
+/* A message of a fixed header ending in a key length and a second length, followed by the key
+ * and the second part: exactly that long, neither part over its maximum. */
+static int check_lengths(const uint8_t *buf, size_t len, size_t header, size_t max_second,
+                         uint16_t *klen, uint16_t *second)
+{
+    if (len < header)
+        return WIRE_ETRUNCATED;
+    *klen = wire_get16(buf + header - 4);
+    *second = wire_get16(buf + header - 2);
+    if (*klen > KV_MAX_KEY || *second > max_second)
+        return WIRE_EOVERSIZED;
+    size_t need = header + (size_t)*klen + *second;
+    if (len < need)
+        return WIRE_ETRUNCATED;
+    return len > need ? WIRE_EOVERSIZED : WIRE_OK;
+}
+
 int wire_encode_kv(const kv_msg_t *m, uint8_t *buf, size_t cap)
 {
     if (!known_kv_type(m->type) || !kv_fields_ok(m))
@@ -176,16 +193,10 @@ int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
         return type;
     if (!known_kv_type(type))
         return WIRE_ETYPE;
-    if (len < WIRE_KV_HEADER_SIZE)
-        return WIRE_ETRUNCATED;
-    uint16_t klen = wire_get16(buf + 27), vlen = wire_get16(buf + 29);
-    if (klen > KV_MAX_KEY || vlen > KV_MAX_VALUE)
-        return WIRE_EOVERSIZED;
-    size_t need = WIRE_KV_HEADER_SIZE + (size_t)klen + vlen;
-    if (len < need)
-        return WIRE_ETRUNCATED;
-    if (len > need)
-        return WIRE_EOVERSIZED;
+    uint16_t klen, vlen;
+    int st = check_lengths(buf, len, WIRE_KV_HEADER_SIZE, KV_MAX_VALUE, &klen, &vlen);
+    if (st != WIRE_OK)
+        return st;
     out->type = (msg_type_t)type;
     out->from = addr_make(wire_get32(buf + 3), wire_get16(buf + 7));
     out->txid = wire_get32(buf + 9);
@@ -258,16 +269,10 @@ int wire_decode_client(const uint8_t *buf, size_t len, client_msg_t *out)
         return type;
     if (type != MSG_CLIENT_REQUEST && type != MSG_CLIENT_REPLY)
         return WIRE_ETYPE;
-    if (len < WIRE_CLIENT_HEADER_SIZE)
-        return WIRE_ETRUNCATED;
-    uint16_t klen = wire_get16(buf + 15), tlen = wire_get16(buf + 17);
-    if (klen > KV_MAX_KEY || tlen > WIRE_CLIENT_MAX_TEXT)
-        return WIRE_EOVERSIZED;
-    size_t need = WIRE_CLIENT_HEADER_SIZE + (size_t)klen + tlen;
-    if (len < need)
-        return WIRE_ETRUNCATED;
-    if (len > need)
-        return WIRE_EOVERSIZED;
+    uint16_t klen, tlen;
+    int st = check_lengths(buf, len, WIRE_CLIENT_HEADER_SIZE, WIRE_CLIENT_MAX_TEXT, &klen, &tlen);
+    if (st != WIRE_OK)
+        return st;
     out->type = (msg_type_t)type;
     out->from = addr_make(wire_get32(buf + 3), wire_get16(buf + 7));
     out->reqid = wire_get32(buf + 9);
