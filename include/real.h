@@ -12,6 +12,7 @@ typedef struct {
     const char *data_dir; /* where the store is kept across restarts; NULL: in memory only */
     const char *key_path; /* the cluster key (--cluster-key); NULL: datagrams unauthenticated */
     uint32_t tick_ms;     /* milliseconds per tick */
+    uint32_t size;        /* the group size the protocol's timeouts are set for */
     uint64_t seed;
 } real_opts_t;
 

@@ -22,7 +22,8 @@ static void usage(FILE *f)
           "       ./Application --check <testcase>\n"
           "       ./Application --console [<testcase>] [--seed N] [--dump-state FILE]\n"
           "       ./Application --node --listen ADDR:PORT [--join ADDR:PORT] [--tick-ms MS]\n"
-          "                     [--log FILE] [--data-dir DIR] [--cluster-key FILE] [--seed N]\n"
+          "                     [--log FILE] [--data-dir DIR] [--cluster-key FILE] [--size N]\n"
+          "                     [--seed N]\n"
           "       ./Application --help | --version\n"
           "\n"
           "Runs the scenario in <testcase> (for example testcases/singlefailure.conf) and writes\n"
@@ -55,7 +56,8 @@ static void usage(FILE *f)
           "               --log FILE its dbg.log lines (dbg.log, in DIR with --data-dir);\n"
           "               --data-dir DIR keeps its store there across restarts;\n"
           "               --cluster-key FILE signs every datagram (HMAC-SHA256) and drops\n"
-          "               those that are not signed with it. SIGTERM or SIGINT stops it\n"
+          "               those that are not signed with it; --size N the group size its\n"
+          "               timeouts are set for (16). SIGTERM or SIGINT makes it leave\n"
           "  -h, --help     this text\n"
           "  -V, --version  the program's version\n"
           "\n"
@@ -179,13 +181,14 @@ int main(int argc, char **argv)
     uint64_t seed = 0;
     const char *state_path = NULL, *trace_path = NULL, *report_path = NULL, *report_key = NULL;
     const char *listen = NULL, *join = NULL, *log_path = NULL, *tick_text = NULL, *data_dir = NULL,
-               *key_path = NULL;
+               *key_path = NULL, *size_text = NULL;
     const string_opt_t named[] = {
         { "--dump-state", "a file name", &state_path }, { "--trace", "a file name", &trace_path },
         { "--report", "a file name", &report_path }, { "--report-key", "a key", &report_key },
         { "--listen", "ADDR:PORT", &listen }, { "--join", "ADDR:PORT", &join },
         { "--log", "a file name", &log_path }, { "--tick-ms", "milliseconds", &tick_text },
         { "--data-dir", "a directory", &data_dir }, { "--cluster-key", "a file", &key_path },
+        { "--size", "a number of nodes", &size_text },
     };
     enum { NNAMED = sizeof named / sizeof named[0] };
     int taken;
@@ -232,10 +235,11 @@ int main(int argc, char **argv)
             testcase = a;
         }
     }
-    if (!node && (listen || join || log_path || tick_text || data_dir || key_path))
+    if (!node && (listen || join || log_path || tick_text || data_dir || key_path || size_text))
         return usage_error("%s needs --node", listen ? "--listen" : join ? "--join" :
                                                   log_path ? "--log" : tick_text ? "--tick-ms"
-                                                  : data_dir ? "--data-dir" : "--cluster-key");
+                                                  : data_dir ? "--data-dir"
+                                                  : key_path ? "--cluster-key" : "--size");
     if (node) {
         if (testcase || console || check_only || trace_path || report_path || state_path)
             return usage_error("%s: a node process runs no testcase and writes only its log",
@@ -246,7 +250,11 @@ int main(int argc, char **argv)
         if (tick_text && (parse_seed(tick_text, &ms) != 0 || ms < 50 || ms > 60000))
             return usage_error("--tick-ms: '%s' is not a number of milliseconds from 50 to 60000",
                                tick_text);
-        real_opts_t ro = { .listen = listen, .join = join, .log_path = log_path,
+        uint64_t size = 16;
+        if (size_text && (parse_seed(size_text, &size) != 0 || size < 1 || size > 100000))
+            return usage_error("--size: '%s' is not a number of nodes from 1 to 100000",
+                               size_text);
+        real_opts_t ro = { .size = (uint32_t)size, .listen = listen, .join = join, .log_path = log_path,
                            .data_dir = data_dir, .key_path = key_path, .tick_ms = (uint32_t)ms,
                            .seed = seed_given ? seed : clock_seed() };
         return real_main(&ro);

@@ -268,7 +268,7 @@ int real_main(const real_opts_t *o)
     rng_t rng;
     rng_seed(&rng, o->seed);
     member_cfg_t cfg;
-    member_default_cfg(&cfg, 16);
+    member_default_cfg(&cfg, o->size);
     kv_cfg_t kcfg;
     kv_default_cfg(&kcfg);
     ring_poscache_t *positions = ring_poscache_new();

@@ -249,6 +249,7 @@ begin "bad --node flags are refused before anything starts"
 "$app" --node --listen localhost:7000 > bad3.out 2>&1; [ $? = 2 ] && grep -q "not an IPv4 address" bad3.out || problem "a host name: $(cat bad3.out)"
 "$app" --node --listen 127.0.0.1:7000 --tick-ms 5 > bad4.out 2>&1; [ $? = 2 ] || problem "--tick-ms 5 accepted"
 "$app" --listen 127.0.0.1:7000 > bad5.out 2>&1; [ $? = 2 ] && grep -q "needs --node" bad5.out || problem "--listen without --node: $(cat bad5.out)"
+"$app" --node --listen 127.0.0.1:7000 --size 0 > bad7.out 2>&1; [ $? = 2 ] && grep -q "^Application: --size: '0'" bad7.out || problem "--size 0: $(cat bad7.out)"
 end
 
 summary udp
