@@ -141,5 +141,9 @@ int scenario_parse(const char *name, const char *text, size_t len, scenario_t *s
 /* Frees what the scenario holds and zeroes it. */
 void scenario_free(scenario_t *sc);
 const char *crud_test_name(crud_test_t t);
+/* The word of words closest to s[0..len) if it is close enough to be a likely typo (about one
+ * edit per three letters, case ignored), else NULL: the parser's "did you mean ...?", which
+ * the console gives for its commands too. */
+const char *scenario_nearest(const char *s, size_t len, const char *const *words, size_t n);
 
 #endif

@@ -1216,30 +1216,6 @@ static void cmd_help(console_t *c, char **argv, int argc, const char *line)
     out("testcases/README.md describes every statement. 'save' keeps the session as a file.");
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), d[32];
-    if (lb >= 32)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        d[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = d[0];
-        d[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = d[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (d[j] + 1 < best)
-                best = d[j] + 1;
-            if (d[j - 1] + 1 < best)
-                best = d[j - 1] + 1;
-            d[j] = best;
-            prev = cur;
-        }
-    }
-    return d[lb];
-}
-
 #define MAX_ARGS 32
 
 static void execute(console_t *c, const char *line)
@@ -1273,15 +1249,10 @@ static void execute(console_t *c, const char *line)
             commands[k].run(c, argv, argc, trimmed);
             return;
         }
-    const char *best = NULL;
-    size_t bd = 3;
-    for (size_t k = 0; k < NCOMMANDS; k++) {
-        size_t d = edit_distance(argv[0], commands[k].name);
-        if (d < bd) {
-            bd = d;
-            best = commands[k].name;
-        }
-    }
+    const char *names[NCOMMANDS];
+    for (size_t k = 0; k < NCOMMANDS; k++)
+        names[k] = commands[k].name;
+    const char *best = scenario_nearest(argv[0], strlen(argv[0]), names, NCOMMANDS);
     if (best)
         error(c, "unknown command '%s' (did you mean %s?); help lists the commands", argv[0], best);
     else

@@ -166,8 +166,7 @@ static size_t edit_distance(const char *a, size_t la, const char *b)
     return prev[lb];
 }
 
-/* The valid word closest to s, if it is close enough to be a likely typo. */
-static const char *nearest(const char *s, size_t len, const char *const *words, size_t n)
+const char *scenario_nearest(const char *s, size_t len, const char *const *words, size_t n)
 {
     const char *best = NULL;
     size_t best_d = (len + 2) / 3 + 1; /* allow about one edit per three letters */
@@ -257,7 +256,7 @@ static int parse_value(parser_t *p, const setting_t *s, scenario_t *sc, const ch
                 *(crud_test_t *)field = (crud_test_t)(i + 1);
                 return 0;
             }
-        const char *near = nearest(v, vlen, s->names, n);
+        const char *near = scenario_nearest(v, vlen, s->names, n);
         char list[128];
         size_t o = 0;
         list[0] = '\0';
@@ -399,7 +398,7 @@ static int expected_at(parser_t *p, const tok_t *toks, size_t n, size_t i, const
         unsigned col = n ? toks[n - 1].col + (unsigned)toks[n - 1].len + 1 : 1;
         return fail_at(p, col, "statement ends early: expected %s; %s", what, p->forms);
     }
-    const char *near = words ? nearest(toks[i].s, toks[i].len, words, nwords) : NULL;
+    const char *near = words ? scenario_nearest(toks[i].s, toks[i].len, words, nwords) : NULL;
     if (near)
         return fail_at(p, toks[i].col, "expected %s, found '%s' (did you mean %s?); %s", what,
                        quote(toks[i].s, toks[i].len, q, sizeof q), near, p->forms);
@@ -1072,7 +1071,7 @@ static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
     if (key_len == 0 || i == len || line[i] != ':') {
         /* A misspelled statement word ("expct node 3 ...") is more likely than a bad setting. */
         static const char *const starts[] = { "at", "from", "expect" };
-        const char *near = key_len ? nearest(line + key_start, key_len, starts, 3) : NULL;
+        const char *near = key_len ? scenario_nearest(line + key_start, key_len, starts, 3) : NULL;
         if (near && (i == len || line[i] != ':'))
             return fail_at(p, (unsigned)key_start + 1, "unknown word '%s' (did you mean %s?): a "
                            "line is a setting 'KEY: value' or a statement starting with at, from "
@@ -1095,7 +1094,7 @@ static int parse_line(parser_t *p, scenario_t *sc, const char *line, size_t len)
         const char *names[NSETTINGS];
         for (size_t j = 0; j < NSETTINGS; j++)
             names[j] = settings[j].key;
-        const char *near = nearest(key, key_len, names, NSETTINGS);
+        const char *near = scenario_nearest(key, key_len, names, NSETTINGS);
         if (near)
             return fail_at(p, (unsigned)key_start + 1, "unknown key '%s' (did you mean %s?); valid keys: %s",
                            quote(key, key_len, q, sizeof q), near, list);

@@ -16,13 +16,31 @@ static int about_sender_only(int t)
     return t == MSG_JOINREQ || t == MSG_PING || t == MSG_ACK;
 }
 
-void wire_build_member(wire_builder_t *b, uint8_t *buf, msg_type_t type, addr_t from)
+/* The start every message shares: magic, version, type, sender id (4) and port (2). */
+static void put_header(uint8_t *buf, msg_type_t type, addr_t from)
 {
     buf[0] = WIRE_MAGIC;
     buf[1] = WIRE_VERSION;
     buf[2] = (uint8_t)type;
     wire_put32(buf + 3, from.id);
     wire_put16(buf + 7, from.port);
+}
+
+/* The end of a kv or client message: the key and second lengths (the header's last four bytes),
+ * then the key and the second part. Returns the message's length. */
+static int put_parts(uint8_t *buf, size_t header, const char *key, uint16_t klen,
+                     const char *second, uint16_t slen)
+{
+    wire_put16(buf + header - 4, klen);
+    wire_put16(buf + header - 2, slen);
+    memcpy(buf + header, key, klen);
+    memcpy(buf + header + klen, second, slen);
+    return (int)(header + klen + slen);
+}
+
+void wire_build_member(wire_builder_t *b, uint8_t *buf, msg_type_t type, addr_t from)
+{
+    put_header(buf, type, from);
     b->buf = buf;
     b->count = 0;
 }
@@ -169,21 +187,13 @@ int wire_encode_kv(const kv_msg_t *m, uint8_t *buf, size_t cap)
     size_t len = WIRE_KV_HEADER_SIZE + (size_t)m->klen + m->vlen;
     if (len > cap)
         return WIRE_ENOSPACE;
-    buf[0] = WIRE_MAGIC;
-    buf[1] = WIRE_VERSION;
-    buf[2] = (uint8_t)m->type;
-    wire_put32(buf + 3, m->from.id);
-    wire_put16(buf + 7, m->from.port);
+    put_header(buf, m->type, m->from);
     wire_put32(buf + 9, m->txid);
     buf[13] = (uint8_t)m->op;
     buf[14] = m->flags;
     put64(buf + 15, m->version.stamp);
     wire_put32(buf + 23, m->version.node);
-    wire_put16(buf + 27, m->klen);
-    wire_put16(buf + 29, m->vlen);
-    memcpy(buf + WIRE_KV_HEADER_SIZE, m->key, m->klen);
-    memcpy(buf + WIRE_KV_HEADER_SIZE + m->klen, m->value, m->vlen);
-    return (int)len;
+    return put_parts(buf, WIRE_KV_HEADER_SIZE, m->key, m->klen, m->value, m->vlen);
 }
 
 int wire_decode_kv(const uint8_t *buf, size_t len, kv_msg_t *out)
@@ -247,19 +257,11 @@ int wire_encode_client(const client_msg_t *m, uint8_t *buf, size_t cap)
     size_t len = WIRE_CLIENT_HEADER_SIZE + (size_t)m->klen + m->tlen;
     if (len > cap)
         return WIRE_ENOSPACE;
-    buf[0] = WIRE_MAGIC;
-    buf[1] = WIRE_VERSION;
-    buf[2] = (uint8_t)m->type;
-    wire_put32(buf + 3, m->from.id);
-    wire_put16(buf + 7, m->from.port);
+    put_header(buf, m->type, m->from);
     wire_put32(buf + 9, m->reqid);
     buf[13] = m->cmd;
     buf[14] = m->status;
-    wire_put16(buf + 15, m->klen);
-    wire_put16(buf + 17, m->tlen);
-    memcpy(buf + WIRE_CLIENT_HEADER_SIZE, m->key, m->klen);
-    memcpy(buf + WIRE_CLIENT_HEADER_SIZE + m->klen, m->text, m->tlen);
-    return (int)len;
+    return put_parts(buf, WIRE_CLIENT_HEADER_SIZE, m->key, m->klen, m->text, m->tlen);
 }
 
 int wire_decode_client(const uint8_t *buf, size_t len, client_msg_t *out)
@@ -296,11 +298,7 @@ size_t wire_digest_begin(uint8_t *buf, addr_t from)
 
 size_t wire_digest_begin_as(uint8_t *buf, msg_type_t type, addr_t from, uint32_t tag)
 {
-    buf[0] = WIRE_MAGIC;
-    buf[1] = WIRE_VERSION;
-    buf[2] = (uint8_t)type;
-    wire_put32(buf + 3, from.id);
-    wire_put16(buf + 7, from.port);
+    put_header(buf, type, from);
     wire_put16(buf + 9, 0);
     wire_put32(buf + 11, tag);
     return WIRE_DIGEST_HEADER_SIZE;
