@@ -20,6 +20,9 @@ typedef struct {
     uint32_t gossip_period; /* ticks between two gossip rounds of a node */
     uint32_t fanout;        /* random members gossiped to per round */
     uint32_t max_entries;   /* entries per message, own entry included: 2..WIRE_MAX_ENTRIES */
+    uint32_t hb_entries;    /* a gossip message carries hb_entries - 1 members taken round
+                             * robin (their heartbeats) beside its own entry, news and notices,
+                             * within max_entries; 0: max_entries */
     uint32_t join_retry;    /* ticks without an answer before a join request is sent again */
     /* Direct probing, the fast path of failure detection: each node pings its `probes`
      * successors in a fixed pseudo-random order of addresses every tick; a successor whose
@@ -66,6 +69,11 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n);
 /* Sets probe_timeout for messages lost with probability `loss` and delivered after up to
  * `delay` ticks: long enough that a live target goes unheard with odds below 1e-12. */
 void member_cfg_for_network(member_cfg_t *cfg, double loss, uint32_t delay);
+/* The default t_remove: a suspected member is pinged every probe_period ticks, so a window of
+ * probe_timeout + probe_period holds as many pings as a probe (see member_cfg_for_network);
+ * but no more than t_fail, so that where loss makes the probe timeout huge (a window that
+ * drops every message) the timeouts alone still remove a member, as they always have. */
+uint32_t member_suspect_window(const member_cfg_t *cfg);
 /* NULL if cfg is inconsistent or memory runs out. */
 member_node_t *member_new(addr_t self, const member_env_t *env);
 void member_free(member_node_t *m);

@@ -1276,7 +1276,9 @@ static void network_worst(const scenario_t *sc, double *loss, uint32_t *delay)
     *delay += jitter;
 }
 
-/* The membership settings for sc's n nodes: the defaults for n, then the file's own. */
+/* The membership settings for sc's n nodes: the defaults for n, then the file's own; the
+ * probe timeout follows the file's worst network unless the file sets it, and so does the
+ * default T_REMOVE (a suspect is pinged for that long). */
 static void membership_cfg(const scenario_t *sc, uint32_t n, member_cfg_t *cfg)
 {
     member_default_cfg(cfg, n);
@@ -1286,8 +1288,17 @@ static void membership_cfg(const scenario_t *sc, uint32_t n, member_cfg_t *cfg)
         cfg->fanout = sc->fanout;
     if (sc->t_fail)
         cfg->t_fail = sc->t_fail;
-    if (sc->t_remove)
-        cfg->t_remove = sc->t_remove;
+    if (sc->probe_timeout) {
+        cfg->probe_timeout = sc->probe_timeout;
+    } else {
+        double worst_loss;
+        uint32_t worst_delay;
+        network_worst(sc, &worst_loss, &worst_delay);
+        /* Probes must not mistake a slow link for a failure; a partition, on the other hand,
+         * is meant to be detected. */
+        member_cfg_for_network(cfg, worst_loss, 1 + worst_delay);
+    }
+    cfg->t_remove = sc->t_remove ? sc->t_remove : member_suspect_window(cfg);
     cfg->sync_period = cfg->t_fail + cfg->t_remove; /* member_default_cfg's rule, file timeouts */
 }
 
@@ -1486,16 +1497,6 @@ static void report_final_ring(run_t *r)
 void app_member_cfg(const scenario_t *sc, member_cfg_t *cfg)
 {
     membership_cfg(sc, sc->nodes + sc->added, cfg);
-    if (sc->probe_timeout) {
-        cfg->probe_timeout = sc->probe_timeout;
-        return;
-    }
-    double worst_loss;
-    uint32_t worst_delay;
-    network_worst(sc, &worst_loss, &worst_delay);
-    /* Probes must not mistake a slow link for a failure; a partition, on the other hand, is
-     * meant to be detected. */
-    member_cfg_for_network(cfg, worst_loss, 1 + worst_delay);
 }
 
 /* Whether the scenario needs the key-value store. */

@@ -25,6 +25,15 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define NEWS_SENDS 6
 #define NEWS_PER_MSG 8
 #define NEWS_HORIZON 4
+/* Timeouts: suspicion after SUSPECT_COVERS covers without news of a member (see
+ * member_default_cfg); a suspect is pinged and removed unless it answers. */
+#define SUSPECT_COVERS 6
+#ifndef DEAD_SENDS_PER_DOUBLING
+#define DEAD_SENDS_PER_DOUBLING 3
+#endif
+#ifndef HB_ENTRIES
+#define HB_ENTRIES 16
+#endif
 
 /* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
  * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
@@ -42,6 +51,7 @@ typedef struct {
     unsigned dead_news : 1; /* removed on evidence worth spreading: a failed probe or a notice */
     unsigned in_news : 1;   /* in the news queue (perhaps with no sends left, until popped) */
     unsigned advanced : 1;  /* its heartbeat rose here since it was admitted: it ran after that */
+    unsigned in_suspects : 1; /* in the list of suspects being pinged */
 } entry_t;
 _Static_assert(sizeof(entry_t) == 16, "a member entry is 16 bytes");
 
@@ -90,10 +100,12 @@ struct member_node {
     uint32_t probe_since[MEMBER_MAX_PROBES]; /* tick each became a probe target */
     uint32_t nprobes;
     u32vec_t removed; /* entries removed at some point (some may have come back since) */
+    u32vec_t suspects; /* entries suspected at some point (some may be alive or gone since) */
 
     check_t *checks; /* deadline checks of members at risk: a min-heap by (tick, entry) */
     uint32_t nchecks, checks_cap;
     uint32_t sweep, sweep_end; /* the sweep's next entry; the tick by which its round ends */
+    uint32_t sweep_stop; /* the round covers entries [0, sweep_stop): the list when it began */
 
     addr_t *seeds;
     size_t nseeds, next_seed;
@@ -110,25 +122,40 @@ struct member_node {
  * about fanout * (max_entries - 1) / n times per tick. Timeouts are set in units of `cover`,
  * the ticks a node needs to send its whole list once: at 1,000 nodes, 16 covers kept every
  * measured run free of false removals with few refuted suspicions (README, "Membership"). */
+static uint32_t hb_entries(const member_cfg_t *c)
+{
+    return c->hb_entries && c->hb_entries < c->max_entries ? (c->hb_entries < 2 ? 2 : c->hb_entries)
+                                                          : c->max_entries;
+}
+
 void member_default_cfg(member_cfg_t *cfg, uint32_t n)
 {
     cfg->gossip_period = 1;
     cfg->fanout = 3;
     cfg->max_entries = 64;
+    cfg->hb_entries = HB_ENTRIES;
     cfg->join_retry = 10;
     cfg->probes = 3;
     cfg->probe_period = 2;
     cfg->recheck_period = 10;
     cfg->size_hint = n;
     member_cfg_for_network(cfg, 0.0, 1);
-    uint64_t per_tick = (uint64_t)cfg->fanout * (cfg->max_entries - 1);
+    uint64_t per_tick = (uint64_t)cfg->fanout * (hb_entries(cfg) - 1);
     uint64_t cover = ((uint64_t)n + per_tick - 1) / per_tick;
     if (cover == 0)
         cover = 1;
-    uint64_t t = 10 + 16 * cover;
+    uint64_t t = 10 + SUSPECT_COVERS * cover;
     cfg->t_fail = (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
-    cfg->t_remove = cfg->t_fail;
+    cfg->t_remove = member_suspect_window(cfg);
     cfg->sync_period = cfg->t_fail + cfg->t_remove;
+}
+
+uint32_t member_suspect_window(const member_cfg_t *cfg)
+{
+    uint64_t t = (uint64_t)cfg->probe_timeout + (cfg->probe_period ? cfg->probe_period : 1);
+    if (t > cfg->t_fail) /* pings that may all be lost (a drop-everything window): timeouts */
+        t = cfg->t_fail;
+    return (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
 }
 
 /* A round trip fails with probability q = 1 - (1 - loss)^2 (0.19 at 10% loss); k pings all
@@ -255,6 +282,7 @@ void member_free(member_node_t *m)
         return;
     free(m->checks);
     free(m->removed.v);
+    free(m->suspects.v);
     free(m->recent.v);
     free(m->recent_at.v);
     free(m->entries);
@@ -420,7 +448,7 @@ static uint32_t dead_news_sends(const member_node_t *m)
 {
     uint32_t sends = 0;
     for (uint32_t n = m->nlive + 1; n > 1; n >>= 1)
-        sends += 3;
+        sends += DEAD_SENDS_PER_DOUBLING;
     return sends < 12 ? 12 : sends > 255 ? 255 : sends;
 }
 
@@ -644,6 +672,8 @@ static void judge(member_node_t *m, uint32_t idx, uint32_t now)
     } else if (age > c->t_fail) {
         ent->state = ST_SUSPECT;
         m->stats.suspected++;
+        if (!ent->in_suspects && vec_push(&m->suspects, idx) == 0)
+            ent->in_suspects = 1; /* without memory it is just not pinged */
         observe(m, idx, "suspected", now);
         queue_check(m, idx, ent->last_update + c->t_fail + c->t_remove + 1);
     } else {
@@ -656,12 +686,16 @@ static void check_timeouts(member_node_t *m, uint32_t now)
 {
     while (m->nchecks > 0 && m->checks[0].tick <= now)
         judge(m, pop_check(m).idx, now);
-    if (m->sweep >= m->nentries) {
+    /* A round covers the entries there were when it began: entries added during it were watched
+     * when admitted, and a list that grows every tick would otherwise keep a round from ever
+     * ending (the introducer's, while nodes boot: its old entries went unlooked at). */
+    if (m->sweep >= m->sweep_stop) {
         m->sweep = 0;
+        m->sweep_stop = m->nentries;
         m->sweep_end = now + sweep_period(m->env.cfg) - 1;
     }
     uint32_t ticks_left = m->sweep_end >= now ? m->sweep_end - now + 1 : 1;
-    uint32_t quota = (m->nentries - m->sweep + ticks_left - 1) / ticks_left;
+    uint32_t quota = (m->sweep_stop - m->sweep + ticks_left - 1) / ticks_left;
     for (uint32_t end = m->sweep + quota; m->sweep < end; m->sweep++)
         watch(m, m->sweep, now);
 }
@@ -792,8 +826,10 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
     }
 }
 
-/* Own entry, news, recent removals, then members taken round robin from the list, skipping
- * suspected ones: a suspected entry carries no fresh heartbeat, so it would only waste room. */
+/* Own entry, news, recent removals, then hb_entries - 1 members taken round robin from the list
+ * (fewer if max_entries leaves less room), skipping suspected ones: a suspected entry carries
+ * no fresh heartbeat, so it would only waste room. News does not take the round robin's room:
+ * while many nodes join, the heartbeats that keep members from being suspected still flow. */
 static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
 {
     wire_builder_t *msg = &m->out;
@@ -803,7 +839,10 @@ static void fill_sample(member_node_t *m, msg_type_t type, uint32_t now)
     add_news(m, max - 1, now);
     if (msg->count + TOMBS_PER_MSG < max)
         add_recent_removals(m, now);
-    for (uint32_t seen = 0; seen < m->nentries && msg->count < max; seen++) {
+    uint32_t fill = msg->count + hb_entries(m->env.cfg) - 1;
+    if (fill > max)
+        fill = max;
+    for (uint32_t seen = 0; seen < m->nentries && msg->count < fill; seen++) {
         if (m->cursor >= m->nentries)
             m->cursor = 0;
         uint32_t idx = m->cursor++;
@@ -867,6 +906,29 @@ static void probe(member_node_t *m, uint32_t now)
             send_own(m, MSG_PING, addr_of(m, idx), now);
         k++;
     }
+}
+
+/* Pings every suspected member every probe_period ticks (when probes are on): one that runs
+ * answers, and its ack refutes the suspicion before t_remove ends (member_suspect_window leaves
+ * room for as many pings as a probe). So a member whose heartbeats are slow to arrive here
+ * (the round robin is light: HB_ENTRIES) is asked directly rather than removed. Entries no
+ * longer suspected leave the list. */
+static void ping_suspects(member_node_t *m, uint32_t now)
+{
+    uint32_t period = m->env.cfg->probe_period ? m->env.cfg->probe_period : 1;
+    if (m->env.cfg->probes == 0 || m->suspects.n == 0 || now % period != 0)
+        return; /* no probes: timeouts alone judge, as documented for probes = 0 */
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < m->suspects.n; k++) {
+        uint32_t idx = m->suspects.v[k];
+        if (m->entries[idx].state != ST_SUSPECT) {
+            m->entries[idx].in_suspects = 0;
+            continue;
+        }
+        m->suspects.v[kept++] = idx;
+        send_own(m, MSG_PING, addr_of(m, idx), now);
+    }
+    m->suspects.n = kept;
 }
 
 /* Whether member idx may join the targets out[0..got): not suspected, not already chosen, and
@@ -1075,6 +1137,7 @@ void member_tick(member_node_t *m, uint32_t now)
     if (now % m->env.cfg->gossip_period == 0)
         gossip(m, now);
     probe(m, now);
+    ping_suspects(m, now);
     if (m->env.cfg->recheck_period && now % m->env.cfg->recheck_period == 0)
         recheck_removed(m, now);
 }

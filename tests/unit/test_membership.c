@@ -1003,6 +1003,87 @@ static void test_targets_prefer_fresh_members(void)
     cluster_free(c);
 }
 
+/* The sweep's rounds end even while the list grows every tick (the introducer's, as nodes
+ * boot one per tick): a member that fell silent is suspected at exactly its last update +
+ * t_fail + 1 and removed t_remove later. Regression: a round that had to reach the end of a
+ * list that grew each tick never ended, so the introducer looked at none of its older entries
+ * until the nodes stopped booting, and judged node 2 about 50 ticks late. */
+static void test_sweep_while_list_grows(void)
+{
+    const uint32_t n = 90, F = 2;
+    member_cfg_t cfg = small_cfg(64); /* no probes: the timeouts alone judge */
+    cfg.t_fail = 16;
+    cfg.t_remove = 8;
+    cluster_t *c = cluster_new(n, &cfg, 1031);
+    for (uint32_t id = 1; id <= n; id++)
+        cluster_start_at(c, id, id - 1); /* one node a tick: node 1's list grows every tick */
+    cluster_run_to(c, 6);
+    cluster_fail(c, F);
+    uint32_t last = NEVER, suspected = NEVER;
+    while (c->now < n - 5) {
+        uint32_t t = c->now;
+        cluster_step(c);
+        if (suspected == NEVER && member_suspects(M(c, 1), A(F)))
+            suspected = t;
+    }
+    CU_ASSERT_TRUE_FATAL(member_count(M(c, 1)) >= n - 10);
+    uint32_t removed;
+    CU_ASSERT_EQUAL_FATAL(count_ev(c, 1, F, EV_REMOVED, &removed, NULL), 1);
+    /* node 2's last heartbeat reached node 1 by tick 7 (it ran at 6), not before tick 2 */
+    last = suspected - cfg.t_fail - 1;
+    CU_ASSERT(last >= 2 && last <= 7);
+    CU_ASSERT_EQUAL(removed, suspected + cfg.t_remove);
+    cluster_free(c);
+}
+
+/* Suspects are pinged: node 2 hears no gossip at all (every gossip message to it is lost) and
+ * pulls no lists, so heartbeats reach it only through pings and acks. It suspects every member it does not probe
+ * t_fail after joining; each answers a ping and is listed again, and none is removed. A member
+ * that fails is suspected the same way and removed exactly t_remove after, as nobody answers.
+ * Without the pings node 2 would remove every member it does not probe. */
+static bool drop_gossip_to_2(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
+{
+    (void)c, (void)ctx;
+    return id == 2 && wire_peek_type(msg->data, msg->len) == MSG_GOSSIP;
+}
+
+static void test_suspects_pinged(void)
+{
+    const uint32_t n = 12, F = 9, T = 150;
+    member_cfg_t cfg;
+    member_default_cfg(&cfg, n);
+    cfg.t_fail = 20;
+    cfg.sync_period = 0; /* no pulled lists either: they would refresh node 2's list */
+    CU_ASSERT_TRUE_FATAL(cfg.probes > 0 && cfg.probes < n - 3);
+    CU_ASSERT_EQUAL(cfg.t_remove, member_suspect_window(&cfg));
+    cluster_t *c = cluster_new(n, &cfg, 1032);
+    c->drop = drop_gossip_to_2;
+    cluster_start_staggered(c, 1, n);
+    cluster_start_at(c, 2, 10); /* after the others: its join reply lists them all */
+    cluster_run_to(c, T);
+    member_stats_t st;
+    member_get_stats(M(c, 2), &st);
+    CU_ASSERT(st.suspected >= n - 2 - cfg.probes); /* every member not probed, at least once */
+    CU_ASSERT_EQUAL(st.refuted, st.suspected);
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(member_count(M(c, 2)), n - 1);
+
+    cluster_fail(c, F);
+    uint32_t suspected = NEVER;
+    while (c->now <= T + cfg.t_fail + cfg.t_remove + 40) {
+        uint32_t t = c->now;
+        cluster_step(c);
+        if (suspected == NEVER && member_suspects(M(c, 2), A(F)))
+            suspected = t;
+    }
+    uint32_t removed;
+    CU_ASSERT_EQUAL_FATAL(count_ev(c, 2, F, EV_REMOVED, &removed, NULL), 1);
+    if (suspected != NEVER) /* unless node 2 probes F itself: then its probe removed it */
+        CU_ASSERT_EQUAL(removed, suspected + cfg.t_remove);
+    CU_ASSERT_EQUAL(count_ev(c, 0, 0, EV_REMOVED, NULL, NULL), n - 1); /* F, by everyone */
+    cluster_free(c);
+}
+
 static void test_default_cfg_and_validation(void)
 {
     member_cfg_t prev, cur;
@@ -1023,7 +1104,14 @@ static void test_default_cfg_and_validation(void)
     member_default_cfg(&c10, 10);
     member_default_cfg(&c1000, 1000);
     CU_ASSERT(c1000.t_fail > c10.t_fail);
-    CU_ASSERT(c1000.t_remove > c10.t_remove);
+    /* t_remove is the suspects' ping window: as many pings as a probe, whatever the size */
+    CU_ASSERT_EQUAL(c1000.t_remove, c10.t_remove);
+    CU_ASSERT_EQUAL(c10.t_remove, member_suspect_window(&c10));
+    CU_ASSERT(c10.t_remove >= c10.probe_timeout + c10.probe_period);
+    member_cfg_t lossy = c1000; /* every message lost: pings are hopeless, t_fail bounds it */
+    member_cfg_for_network(&lossy, 1.0, 1);
+    CU_ASSERT(lossy.probe_timeout > lossy.t_fail);
+    CU_ASSERT_EQUAL(member_suspect_window(&lossy), lossy.t_fail);
     CU_ASSERT(c10.t_fail > 0 && c10.gossip_period > 0 && c10.join_retry > 0);
 
     rng_t rng;
@@ -2424,6 +2512,10 @@ int add_membership_suite(void)
         { "JOINREP carries the whole list in bounded messages", test_joinrep_whole_list },
         { "malformed input counted and ignored", test_malformed_input },
         { "default config and member_new validation", test_default_cfg_and_validation },
+        { "sweep: a list growing every tick still judges every member on time",
+          test_sweep_while_list_grows },
+        { "suspects are pinged: a live member answers, a dead one is removed t_remove later",
+          test_suspects_pinged },
         { "JOINREP at the smallest max_entries (2) terminates", test_joinrep_smallest_bound },
         { "suspicion restarts after a refuted one (regression)", test_suspicion_after_refute },
         { "gossip targets prefer members heard from recently", test_targets_prefer_fresh_members },
