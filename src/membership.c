@@ -25,15 +25,13 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define NEWS_SENDS 6
 #define NEWS_PER_MSG 8
 #define NEWS_HORIZON 4
+/* Heartbeats: a gossip message carries HB_ENTRIES - 1 members taken round robin beside its
+ * own entry and news. Probes find failures; heartbeats only keep the timeouts, a backstop, from
+ * firing, so they can be few (see member_default_cfg). */
+#define HB_ENTRIES 16
 /* Timeouts: suspicion after SUSPECT_COVERS covers without news of a member (see
  * member_default_cfg); a suspect is pinged and removed unless it answers. */
 #define SUSPECT_COVERS 6
-#ifndef DEAD_SENDS_PER_DOUBLING
-#define DEAD_SENDS_PER_DOUBLING 3
-#endif
-#ifndef HB_ENTRIES
-#define HB_ENTRIES 16
-#endif
 
 /* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
  * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
@@ -118,16 +116,18 @@ struct member_node {
     uint8_t buf[WIRE_MAX_MEMBER_MSG];
 };
 
-/* A message carries max_entries - 1 listed members, so a member's entry reaches a given node
- * about fanout * (max_entries - 1) / n times per tick. Timeouts are set in units of `cover`,
- * the ticks a node needs to send its whole list once: at 1,000 nodes, 16 covers kept every
- * measured run free of false removals with few refuted suspicions (README, "Membership"). */
+/* The members a gossip message takes round robin, own entry counted: 2..max_entries. */
 static uint32_t hb_entries(const member_cfg_t *c)
 {
     return c->hb_entries && c->hb_entries < c->max_entries ? (c->hb_entries < 2 ? 2 : c->hb_entries)
                                                           : c->max_entries;
 }
 
+/* A message carries hb_entries - 1 members round robin, so a member's heartbeat reaches a given
+ * node about fanout * (hb_entries - 1) / n times per tick. Timeouts are set in units of `cover`,
+ * the ticks a node needs to send its whole list once: suspicion after SUSPECT_COVERS covers,
+ * then pings (member_suspect_window) rather than more waiting. Measured at 1,000 to 10,000
+ * nodes in the README ("Membership", "Timing"). */
 void member_default_cfg(member_cfg_t *cfg, uint32_t n)
 {
     cfg->gossip_period = 1;
@@ -448,7 +448,7 @@ static uint32_t dead_news_sends(const member_node_t *m)
 {
     uint32_t sends = 0;
     for (uint32_t n = m->nlive + 1; n > 1; n >>= 1)
-        sends += DEAD_SENDS_PER_DOUBLING;
+        sends += 3;
     return sends < 12 ? 12 : sends > 255 ? 255 : sends;
 }
 
