@@ -185,6 +185,11 @@ bad_trace "no run line" '{"t":0,"ev":"node","node":"1.0.0.0:0","what":"start"}'$
 bad_trace "cut short" "$(head -n 20 "$d/t.jsonl")"$'\n' 'has no "end" line'
 bad_trace "txids out of order" "$run_line"$'\n''{"t":5,"ev":"op","coordinator":"1.0.0.0:0","txid":7,"op":"read","key":"k","version":"0.0","asked":[]}'$'\n' 'bad.jsonl:2: operation txid 7, expected 1'
 bad_trace "bad address" "$run_line"$'\n''{"t":5,"ev":"member","node":"1.0.0.0:0","member":"x","what":"joined","incarnation":0}'$'\n' 'bad.jsonl:2: a member event without a valid'
+blank=$d/blank.jsonl # blank lines, inside and after the end, hold no event: same verdict
+{ head -n 5 "$d/t.jsonl"; printf '\n  \n'; tail -n +6 "$d/t.jsonl"; printf '\n'; } >"$blank"
+a=$("$checker" -q --trace "$d/t.jsonl" "$d/state.txt" 2>&1 | tail -n 1)
+t=$("$checker" -q --trace "$blank" "$d/state.txt" 2>&1 | tail -n 1)
+[ -n "$a" ] && [ "$a" = "$t" ] || problem "blank lines: '$a' without them, '$t' with them"
 end
 
 begin "node events: added nodes start with added true, restarts say whether data was kept"

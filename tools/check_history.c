@@ -857,6 +857,8 @@ static int load_trace(struct history *h)
     bool ended = false;
     while (bad == NULL && (len = getline(&buf, &cap, f)) >= 0) {
         lineno++;
+        if (strspn(buf, " \t\r\n") == (size_t)len && lineno > 1)
+            continue; /* a blank line (an editor's last newline, say) holds no event */
         json_error_t jerr;
         json_t *ev = json_loadb(buf, (size_t)len, 0, &jerr);
         if (!ev) {
