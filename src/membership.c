@@ -119,8 +119,8 @@ struct member_node {
 /* The members a gossip message takes round robin, own entry counted: 2..max_entries. */
 static uint32_t hb_entries(const member_cfg_t *c)
 {
-    return c->hb_entries && c->hb_entries < c->max_entries ? (c->hb_entries < 2 ? 2 : c->hb_entries)
-                                                          : c->max_entries;
+    uint32_t h = c->hb_entries ? c->hb_entries : c->max_entries;
+    return h < 2 ? 2 : h > c->max_entries ? c->max_entries : h;
 }
 
 /* A message carries hb_entries - 1 members round robin, so a member's heartbeat reaches a given
@@ -919,9 +919,10 @@ static void probe(member_node_t *m, uint32_t now)
  * longer suspected leave the list. */
 static void ping_suspects(member_node_t *m, uint32_t now)
 {
-    uint32_t period = m->env.cfg->probe_period ? m->env.cfg->probe_period : 1;
-    if (m->env.cfg->probes == 0 || m->suspects.n == 0 || now % period != 0)
-        return; /* no probes: timeouts alone judge, as documented for probes = 0 */
+    /* no probes: timeouts alone judge, as documented for probes = 0; with probes, member_new
+     * made sure probe_period is not 0 */
+    if (m->env.cfg->probes == 0 || m->suspects.n == 0 || now % m->env.cfg->probe_period != 0)
+        return;
     uint32_t kept = 0;
     for (uint32_t k = 0; k < m->suspects.n; k++) {
         uint32_t idx = m->suspects.v[k];
