@@ -86,7 +86,9 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
                  uint32_t now);
 /* Moves the messages due at tick `now` into their inboxes. Call once per tick, in order. */
 void emulnet_deliver(emulnet_t *net, uint32_t now);
-/* Next message in a's inbox (FIFO), or NULL. The caller frees it with free(). O(1). */
+/* Next message in a's inbox (FIFO), or NULL. The message belongs to the network and stays
+ * valid until the next emulnet_deliver (or emulnet_free): a caller that keeps it longer copies
+ * it. O(1). */
 en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now);
 
 /* Observers that want messages (obs_wants_messages) see each one sent ("sent"), copied by a

@@ -967,7 +967,6 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
             /* Failed before it booted or was answered: it only makes sure the group heard its
              * join request. Any answer means it did; then it stops, logging nothing. */
             bool answered = type == MSG_JOINREP || type == MSG_GOSSIP;
-            free(msg);
             if (answered) {
                 r->nodes[i].joining_to_fail = false;
                 emulnet_set_down(r->net, self);
@@ -977,7 +976,6 @@ static void run_node(run_t *r, uint32_t i, uint32_t now)
         }
         if (node_receive(&peer, msg->data, msg->len, now) != NODE_OK)
             r->malformed++;
-        free(msg);
     }
     node_tick(&peer, now);
 }

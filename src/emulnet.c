@@ -1,5 +1,12 @@
 /* emulnet.c: endpoints with FIFO inboxes, a calendar of in-flight messages keyed by
- * delivery tick, loss windows and per-tick counters. Every operation is O(1) per message. */
+ * delivery tick, loss windows and per-tick counters. Every operation is O(1) per message.
+ *
+ * Messages live in arenas, not one malloc each: the messages due at one tick are written back
+ * to back into their bucket's arena as they are sent. Delivery takes the bucket's arena whole
+ * (it becomes the batch) and sorts the messages by destination into one array of pointers,
+ * keeping their order, so an inbox is a range of that array. A batch lives until the next
+ * delivery; what a node did not read by then (it is paused) is copied out into its held list,
+ * read before the next batch, and the arena goes back to a pool of spares. */
 #include "emulnet.h"
 
 #include <stdbool.h>
@@ -11,10 +18,20 @@ typedef struct {
     en_msg_t *tail;
 } msg_queue_t;
 
+/* Messages back to back, each an en_msg_t and its bytes rounded up to 8. */
+typedef struct {
+    uint8_t *bytes;
+    size_t used, cap;
+    uint32_t count;
+    uint32_t due_tick; /* of every message in it (when count > 0) */
+} arena_t;
+
 typedef struct {
     addr_t addr;
     int down;
-    msg_queue_t inbox;
+    msg_queue_t held;     /* messages of earlier batches not yet read (a paused node's) */
+    uint32_t next, end;   /* its messages of the batch: order[next, end) */
+    uint32_t batch_count; /* while sorting a batch: its messages so far */
     uint32_t *sent; /* per tick */
     uint32_t *recv; /* per tick */
     uint32_t ticks_cap;
@@ -38,9 +55,17 @@ struct emulnet {
     rng_t *rng;
     endpoint_t *eps;   /* indexed by address id; eps[id].addr.id == id when attached */
     uint32_t eps_cap;
-    msg_queue_t *calendar; /* bucket (tick % cal_size): messages due at that tick */
+    arena_t *calendar;     /* bucket (tick % cal_size): messages due at that tick */
     uint32_t cal_size;     /* power of two, > delay */
     uint32_t delay;
+    arena_t batch;         /* the messages delivered last, being read */
+    en_msg_t **order;      /* the batch sorted by destination, send order kept */
+    uint32_t order_cap;
+    uint32_t *dsts;        /* ids with messages in the batch, in order of first message */
+    uint32_t ndsts, dsts_cap;
+    arena_t *spares;       /* empty arenas kept for reuse */
+    uint32_t nspares, spares_cap;
+    msg_queue_t returned;  /* held messages handed out: freed at the next delivery */
     loss_window_t *loss;
     size_t nloss;
     link_rule_t *rules;
@@ -129,12 +154,19 @@ void emulnet_free(emulnet_t *net)
     if (!net)
         return;
     for (uint32_t i = 0; i < net->eps_cap; i++) {
-        queue_free(&net->eps[i].inbox);
+        queue_free(&net->eps[i].held);
         free(net->eps[i].sent);
         free(net->eps[i].recv);
     }
     for (uint32_t i = 0; i < net->cal_size; i++)
-        queue_free(&net->calendar[i]);
+        free(net->calendar[i].bytes);
+    for (uint32_t i = 0; i < net->nspares; i++)
+        free(net->spares[i].bytes);
+    free(net->spares);
+    free(net->batch.bytes);
+    queue_free(&net->returned);
+    free(net->order);
+    free(net->dsts);
     free(net->eps);
     free(net->calendar);
     free(net->loss);
@@ -183,7 +215,8 @@ void emulnet_set_down(emulnet_t *net, addr_t a)
     if (!ep)
         return;
     ep->down = 1;
-    queue_free(&ep->inbox);
+    queue_free(&ep->held);
+    ep->next = ep->end; /* the rest of its batch is never read */
 }
 
 void emulnet_set_up(emulnet_t *net, addr_t a)
@@ -217,14 +250,15 @@ static int grow_calendar(emulnet_t *net, uint32_t need)
     uint32_t size = net->cal_size;
     while (size <= need)
         size *= 2;
-    msg_queue_t *cal = calloc(size, sizeof *cal);
+    arena_t *cal = calloc(size, sizeof *cal);
     if (!cal)
         return -1;
-    for (uint32_t i = 0; i < net->cal_size; i++) {
-        en_msg_t *m;
-        while ((m = queue_pop(&net->calendar[i]))) {
-            queue_push(&cal[m->due_tick & (size - 1)], m);
-        }
+    for (uint32_t i = 0; i < net->cal_size; i++) { /* a bucket's messages share a due tick */
+        arena_t *a = &net->calendar[i];
+        if (a->count > 0)
+            cal[a->due_tick & (size - 1)] = *a;
+        else
+            free(a->bytes);
     }
     free(net->calendar);
     net->calendar = cal;
@@ -339,27 +373,57 @@ static int64_t link_effect(const emulnet_t *net, addr_t src, addr_t dst, uint32_
  * reordering, a duplicate's lag), so the calendar grows here when a message reaches past it.
  * Growing keeps the order of messages due at the same tick, so the size never changes what is
  * delivered when. -1 without memory. */
-static int schedule(emulnet_t *net, en_msg_t *m, uint32_t now)
+static size_t msg_size(size_t len)
 {
-    if (m->due_tick - now >= net->cal_size && grow_calendar(net, m->due_tick - now) != 0)
-        return -1;
-    queue_push(&net->calendar[m->due_tick & (net->cal_size - 1)], m);
-    return 0;
+    return (sizeof(en_msg_t) + len + 7) & ~(size_t)7;
 }
 
-/* A copy of m, delivered `lag` ticks after it; false without memory. */
+/* Room for a message of len bytes due at `due`, in its bucket's arena (taken from the spares
+ * when the bucket has none); NULL without memory. The message's fields are the caller's. */
+static en_msg_t *schedule(emulnet_t *net, uint32_t due, size_t len, uint32_t now)
+{
+    if (due - now >= net->cal_size && grow_calendar(net, due - now) != 0)
+        return NULL;
+    arena_t *a = &net->calendar[due & (net->cal_size - 1)];
+    size_t need = msg_size(len);
+    if (!a->bytes && net->nspares > 0)
+        *a = net->spares[--net->nspares];
+    if (a->used + need > a->cap) {
+        size_t cap = a->cap ? a->cap : 4096;
+        while (cap < a->used + need)
+            cap *= 2;
+        uint8_t *b = realloc(a->bytes, cap);
+        if (!b)
+            return NULL;
+        a->bytes = b;
+        a->cap = cap;
+    }
+    en_msg_t *m = (en_msg_t *)(a->bytes + a->used);
+    a->used += need;
+    a->count++;
+    a->due_tick = due;
+    m->next = NULL;
+    m->due_tick = due;
+    return m;
+}
+
+/* A copy of m (sent now), delivered `lag` ticks after it; false without memory. m is in the
+ * arena of its own due tick, which the copy's may be: it is copied out first. */
 static bool queue_copy(emulnet_t *net, const en_msg_t *m, uint32_t lag, uint32_t now)
 {
-    en_msg_t *c = malloc(sizeof *c + m->len);
-    if (!c)
+    en_msg_t *tmp = malloc(sizeof *tmp + m->len);
+    if (!tmp)
         return false;
-    memcpy(c, m, sizeof *c + m->len);
-    c->due_tick = m->due_tick + lag;
-    if (schedule(net, c, now) != 0) {
-        free(c);
-        return false;
+    memcpy(tmp, m, sizeof *tmp + m->len);
+    en_msg_t *c = schedule(net, tmp->due_tick + lag, tmp->len, now);
+    if (c) {
+        uint32_t due = c->due_tick;
+        memcpy(c, tmp, sizeof *c + tmp->len);
+        c->due_tick = due;
+        c->next = NULL;
     }
-    return true;
+    free(tmp);
+    return c != NULL;
 }
 
 static int lost(emulnet_t *net, uint32_t now)
@@ -399,7 +463,7 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
         note(net, "undeliverable", src, dst, data, len, now);
         return EN_UNDELIVERABLE;
     }
-    en_msg_t *m = malloc(sizeof *m + len);
+    en_msg_t *m = schedule(net, now + net->delay + (uint32_t)extra, len, now);
     if (!m) {
         net->stats.undeliverable++;
         return EN_UNDELIVERABLE;
@@ -407,15 +471,9 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
     m->src = src;
     m->dst = dst;
     m->sent_tick = now;
-    m->due_tick = now + net->delay + (uint32_t)extra;
     m->len = (uint32_t)len;
     if (len)
         memcpy(m->data, data, len);
-    if (schedule(net, m, now) != 0) {
-        free(m);
-        net->stats.undeliverable++;
-        return EN_UNDELIVERABLE;
-    }
     note(net, "sent", src, dst, data, len, now);
     if (copy_lag >= 0 && queue_copy(net, m, (uint32_t)copy_lag, now)) {
         net->stats.duplicated++;
@@ -424,30 +482,128 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
     return EN_QUEUED;
 }
 
+/* The batch's unread messages go to their nodes' held lists; the batch's arena is spare. */
+static void retire_batch(emulnet_t *net)
+{
+    for (uint32_t k = 0; k < net->ndsts; k++) {
+        endpoint_t *ep = &net->eps[net->dsts[k]];
+        for (; ep->next < ep->end; ep->next++) {
+            const en_msg_t *m = net->order[ep->next];
+            en_msg_t *c = malloc(sizeof *c + m->len);
+            if (!c) { /* without memory the rest of its inbox is lost */
+                net->stats.undeliverable += ep->end - ep->next;
+                break;
+            }
+            memcpy(c, m, sizeof *c + m->len);
+            queue_push(&ep->held, c);
+        }
+        ep->next = ep->end = 0;
+    }
+    net->ndsts = 0;
+    arena_t *b = &net->batch;
+    if (b->bytes) {
+        if (net->nspares == net->spares_cap) {
+            uint32_t cap = net->spares_cap ? net->spares_cap * 2 : 4;
+            arena_t *p = realloc(net->spares, cap * sizeof *p);
+            if (p) {
+                net->spares = p;
+                net->spares_cap = cap;
+            }
+        }
+        if (net->nspares < net->spares_cap) {
+            b->used = 0;
+            b->count = 0;
+            net->spares[net->nspares++] = *b;
+        } else {
+            free(b->bytes);
+        }
+    }
+    *b = (arena_t){ 0 };
+}
+
+static int grow_u32(uint32_t **v, uint32_t *cap, uint32_t need)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    uint32_t *p = realloc(*v, (size_t)c * sizeof *p);
+    if (!p)
+        return -1;
+    *v = p;
+    *cap = c;
+    return 0;
+}
+
 void emulnet_deliver(emulnet_t *net, uint32_t now)
 {
-    msg_queue_t *bucket = &net->calendar[now & (net->cal_size - 1)];
-    en_msg_t *m;
-    while ((m = queue_pop(bucket))) {
+    queue_free(&net->returned);
+    retire_batch(net);
+    arena_t *bucket = &net->calendar[now & (net->cal_size - 1)];
+    if (bucket->count == 0)
+        return;
+    net->batch = *bucket;
+    *bucket = (arena_t){ 0 };
+    arena_t *b = &net->batch;
+    uint32_t need = b->count;
+    if (need > net->order_cap) {
+        uint32_t c = net->order_cap ? net->order_cap : 64;
+        while (c < need)
+            c *= 2;
+        en_msg_t **o = realloc(net->order, (size_t)c * sizeof *o);
+        if (o) {
+            net->order = o;
+            net->order_cap = c;
+        }
+    }
+    if (need > net->order_cap || grow_u32(&net->dsts, &net->dsts_cap, need) != 0) {
+        net->stats.undeliverable += b->count; /* out of memory: the tick's messages are lost */
+        return;
+    }
+    /* Count per destination, then place: a stable counting sort by destination. */
+    for (size_t off = 0; off < b->used;) {
+        en_msg_t *m = (en_msg_t *)(b->bytes + off);
+        off += msg_size(m->len);
         endpoint_t *to = lookup(net, m->dst);
         if (!to || to->down) {
             net->stats.undeliverable++;
             note(net, "undeliverable", m->src, m->dst, m->data, m->len, now);
-            free(m);
+            m->due_tick = UINT32_MAX; /* skipped below */
             continue;
         }
-        queue_push(&to->inbox, m);
+        if (to->batch_count++ == 0)
+            net->dsts[net->ndsts++] = m->dst.id;
+    }
+    uint32_t pos = 0;
+    for (uint32_t k = 0; k < net->ndsts; k++) {
+        endpoint_t *ep = &net->eps[net->dsts[k]];
+        ep->next = ep->end = pos;
+        pos += ep->batch_count;
+        ep->batch_count = 0;
+    }
+    for (size_t off = 0; off < b->used;) {
+        en_msg_t *m = (en_msg_t *)(b->bytes + off);
+        off += msg_size(m->len);
+        if (m->due_tick != UINT32_MAX)
+            net->order[net->eps[m->dst.id].end++] = m;
     }
 }
 
 en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now)
 {
     endpoint_t *ep = lookup(net, a);
-    if (!ep || ep->down || !ep->inbox.head || ensure_ticks(ep, now) != 0)
+    if (!ep || ep->down || (!ep->held.head && ep->next == ep->end) || ensure_ticks(ep, now) != 0)
         return NULL;
-    en_msg_t *m = queue_pop(&ep->inbox);
-    if (ep->inbox.head) /* the next one: in cache by the time this one is handled */
-        __builtin_prefetch(ep->inbox.head);
+    en_msg_t *m;
+    if (ep->held.head) {
+        m = queue_pop(&ep->held);
+        queue_push(&net->returned, m);
+    } else {
+        m = net->order[ep->next++];
+        if (ep->next < ep->end) /* the next one: in cache by the time this one is handled */
+            __builtin_prefetch(net->order[ep->next]);
+    }
     ep->recv[now]++;
     net->stats.delivered++;
     note(net, "delivered", m->src, m->dst, m->data, m->len, now);

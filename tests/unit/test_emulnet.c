@@ -57,7 +57,6 @@ static void test_delivery_tick(void)
     CU_ASSERT_EQUAL(m->sent_tick, 5);
     CU_ASSERT_EQUAL(m->len, sizeof payload);
     CU_ASSERT_EQUAL(memcmp(m->data, payload, sizeof payload), 0);
-    free(m);
     CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 6));
     CU_ASSERT_PTR_NULL(emulnet_recv(net, A(1), 6)); /* nothing for the sender */
 
@@ -69,7 +68,6 @@ static void test_delivery_tick(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(m->sent_tick, 6);
     CU_ASSERT(addr_eq(m->src, A(2)));
-    free(m);
     /* Counted as received when taken out of the inbox, not when it arrived there. */
     CU_ASSERT_EQUAL(emulnet_recv_by(net, A(1), 7), 0);
     CU_ASSERT_EQUAL(emulnet_recv_by(net, A(1), 40), 1);
@@ -84,7 +82,6 @@ static void test_delivery_tick(void)
     m = emulnet_recv(net, A(2), 42);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(m->len, 0);
-    free(m);
 }
 
 /* Payload identifying a message: sender id and its sequence number. */
@@ -109,7 +106,6 @@ static void test_fifo(void)
                 tag.seq != expect[got4].seq || m->sent_tick + 1 != t)
                 bad4++;
             got4++;
-            free(m);
         }
         /* Interleave the senders differently every tick. */
         for (uint32_t k = 0; k < SENDERS * PER_TICK; k++) {
@@ -128,7 +124,6 @@ static void test_fifo(void)
         if (got4 >= nexp || tag.sender != expect[got4].sender || tag.seq != expect[got4].seq)
             bad4++;
         got4++;
-        free(m);
     }
     CU_ASSERT_EQUAL(got4, TOTAL);
     CU_ASSERT_EQUAL(bad4, 0);
@@ -141,7 +136,6 @@ static void test_fifo(void)
         if (got5 >= nexp || tag.sender != expect[got5].sender || tag.seq != expect[got5].seq)
             bad5++;
         got5++;
-        free(m);
     }
     CU_ASSERT_EQUAL(got5, TOTAL);
     CU_ASSERT_EQUAL(bad5, 0);
@@ -164,7 +158,6 @@ static void test_bytes_copied(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(m->len, sizeof data);
     CU_ASSERT_EQUAL(memcmp(m->data, data, sizeof data), 0);
-    free(m);
     en_stats_t st;
     emulnet_stats(net, &st);
     CU_ASSERT_EQUAL(st.bytes, sizeof data);
@@ -198,10 +191,58 @@ static void test_undeliverable(void)
     emulnet_deliver(net, 2);
     en_msg_t *m = emulnet_recv(net, A(2), 2);
     CU_ASSERT_PTR_NOT_NULL(m);
-    free(m);
     emulnet_stats(net, &st);
     CU_ASSERT_EQUAL(st.undeliverable, 5);
     CU_ASSERT_EQUAL(st.delivered, 1);
+}
+
+/* A node that does not read its whole inbox in a tick (a paused one) finds the rest, in order
+ * and intact, after later deliveries, before the newer messages; a message handed out stays
+ * valid until the next delivery; set_down then set_up does not bring held messages back. */
+static void test_unread_messages_kept(void)
+{
+    fresh(2);
+    char text[4] = "a0";
+    for (int i = 0; i < 3; i++) {
+        text[1] = (char)('0' + i);
+        CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), text, 3, 0), EN_QUEUED);
+    }
+    emulnet_deliver(net, 1);
+    en_msg_t *m = emulnet_recv(net, A(2), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    for (int i = 0; i < 50; i++) /* sends into other arenas do not move it */
+        CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "b0", 3, 1), EN_QUEUED);
+    CU_ASSERT_STRING_EQUAL((const char *)m->data, "a0");
+    for (uint32_t t = 2; t <= 4; t++) { /* unread for three deliveries, each adding messages */
+        emulnet_deliver(net, t);
+        CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "c0", 3, t), EN_QUEUED);
+    }
+    const char *want[] = { "a1", "a2" };
+    for (int i = 0; i < 2; i++) {
+        m = emulnet_recv(net, A(2), 4);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        CU_ASSERT_STRING_EQUAL((const char *)m->data, want[i]);
+    }
+    int b = 0, c = 0;
+    while ((m = emulnet_recv(net, A(2), 4))) { /* then the 50 "b", then two "c" (due 3, 4) */
+        if (b < 50)
+            b += strcmp((const char *)m->data, "b0") == 0;
+        else
+            c += strcmp((const char *)m->data, "c0") == 0;
+    }
+    CU_ASSERT_EQUAL(b, 50);
+    CU_ASSERT_EQUAL(c, 2);
+    emulnet_deliver(net, 5); /* the "c" sent at tick 4 */
+    emulnet_deliver(net, 6);
+    while ((m = emulnet_recv(net, A(2), 6)))
+        c += strcmp((const char *)m->data, "c0") == 0;
+    CU_ASSERT_EQUAL(c, 3);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "d0", 3, 6), EN_QUEUED);
+    emulnet_deliver(net, 7);
+    emulnet_deliver(net, 8); /* "d0" is held now */
+    emulnet_set_down(net, A(2));
+    emulnet_set_up(net, A(2));
+    CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 8));
 }
 
 static void test_set_down_discards_inbox(void)
@@ -244,7 +285,6 @@ static void test_attach(void)
     emulnet_deliver(net, 1);
     en_msg_t *m = emulnet_recv(net, A(1), 1);
     CU_ASSERT_PTR_NOT_NULL(m);
-    free(m);
     /* A sender that is not attached cannot send. */
     CU_ASSERT_EQUAL(emulnet_send(net, A(5), A(1), "q", 1, 1), EN_UNDELIVERABLE);
 }
@@ -276,8 +316,8 @@ static void test_loss_window(void)
     for (uint32_t t = 0; t < 30; t++) {
         emulnet_deliver(net, t);
         en_msg_t *m;
-        while ((m = emulnet_recv(net, A(2), t)))
-            free(m);
+        while (emulnet_recv(net, A(2), t))
+            continue; /* drained */
         unsigned drops = 0;
         for (int i = 0; i < PER_TICK; i++) {
             int rc = emulnet_send(net, A(1), A(2), "L", 1, t);
@@ -308,8 +348,8 @@ static void test_loss_window(void)
     /* Everything not dropped arrives. */
     emulnet_deliver(net, 30);
     en_msg_t *m;
-    while ((m = emulnet_recv(net, A(2), 30)))
-        free(m);
+    while (emulnet_recv(net, A(2), 30))
+        continue; /* drained */
     emulnet_stats(net, &st);
     CU_ASSERT_EQUAL(st.delivered, 30 * PER_TICK - inside_drops);
 }
@@ -323,8 +363,8 @@ static void test_loss_extremes(void)
     for (uint32_t t = 0; t < 20; t++) {
         emulnet_deliver(net, t);
         en_msg_t *m;
-        while ((m = emulnet_recv(net, A(2), t)))
-            free(m);
+        while (emulnet_recv(net, A(2), t))
+            continue; /* drained */
         for (int i = 0; i < 1000; i++) {
             int rc = emulnet_send(net, A(1), A(2), "e", 1, t);
             if (t < 10)
@@ -361,7 +401,6 @@ static void run_counter_plan(uint32_t sent[CT_NODES + 1][CT_TICKS + 1],
             en_msg_t *m;
             while ((m = emulnet_recv(net, A(i), t))) {
                 recv[i][t]++;
-                free(m);
             }
             if (t == CT_TICKS)
                 continue;
@@ -500,7 +539,6 @@ static void test_delay(void)
     emulnet_deliver(net, 1);
     en_msg_t *m = emulnet_recv(net, A(2), 1);
     CU_ASSERT_PTR_NOT_NULL(m);
-    free(m);
 
     CU_ASSERT_EQUAL_FATAL(emulnet_set_delay(net, 3), 0);
     CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "b", 1, 10), EN_QUEUED);
@@ -509,7 +547,6 @@ static void test_delay(void)
         emulnet_deliver(net, t);
         m = emulnet_recv(net, A(2), t);
         early += m != NULL;
-        free(m);
     }
     CU_ASSERT_EQUAL(early, 0);
     emulnet_deliver(net, 13);
@@ -517,7 +554,6 @@ static void test_delay(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(m->sent_tick, 10);
     CU_ASSERT_EQUAL(m->data[0], 'b');
-    free(m);
 }
 
 static void test_long_delay_and_change_in_flight(void)
@@ -540,7 +576,6 @@ static void test_long_delay_and_change_in_flight(void)
                 when[n] = t;
                 n++;
             }
-            free(m);
         }
     }
     CU_ASSERT_EQUAL_FATAL(n, 3);
@@ -602,7 +637,6 @@ static unsigned run_link_traffic(uint32_t first, uint32_t last, uint32_t until, 
                 lr_tag_t tag;
                 if (m->len != sizeof tag) {
                     strays++;
-                    free(m);
                     continue;
                 }
                 memcpy(&tag, m->data, sizeof tag);
@@ -613,7 +647,6 @@ static unsigned run_link_traffic(uint32_t first, uint32_t last, uint32_t until, 
                     times[tag.src][d][tag.sent]++;
                     got[tag.src][d][tag.sent] = t;
                 }
-                free(m);
             }
         }
         if (t < first || t > last)
@@ -839,7 +872,6 @@ static void run_random_link(const en_link_rule_t *rule, rand_stats_t *st)
                 } else if (t != sent + 1) {
                     st->other_late++;
                 }
-                free(m);
             }
         }
         if (t >= T)
@@ -927,7 +959,6 @@ static void test_overlapping_rules_never_early(void)
             CU_ASSERT(t >= m->sent_tick + 15);
             CU_ASSERT(t <= m->sent_tick + 15 + 4 + EN_DUPLICATE_SPREAD);
             got++;
-            free(m);
         }
         if (t < 10)
             CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(2), "x", 1, t), EN_QUEUED);
@@ -1018,12 +1049,10 @@ static void test_link_delay_beyond_calendar(void)
         while ((m = emulnet_recv(net, A(2), t))) {
             early += t != 200 + 3 + 1000;
             seen_l++;
-            free(m);
         }
         while ((m = emulnet_recv(net, A(1), t))) {
             early += t != 201 + 3;
             seen_s++;
-            free(m);
         }
     }
     CU_ASSERT_EQUAL(early, 0);
@@ -1051,12 +1080,10 @@ static void test_set_up_again(void)
     en_msg_t *m = emulnet_recv(net, A(3), 2);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(m->data[0], 'c');
-    free(m);
     CU_ASSERT_PTR_NULL(emulnet_recv(net, A(3), 2));
     m = emulnet_recv(net, A(2), 2);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(m->data[0], 'd');
-    free(m);
     emulnet_stats(net, &st);
     CU_ASSERT_EQUAL(st.undeliverable, 1);
     CU_ASSERT_EQUAL(st.delivered, 2);
@@ -1076,7 +1103,6 @@ static void test_set_up_again(void)
         CU_ASSERT_PTR_NOT_NULL(m);
         if (m)
             CU_ASSERT_EQUAL(m->data[0], 'y');
-        free(m);
     }
     CU_ASSERT_EQUAL(emulnet_send(net, A(1), A(77), "z", 1, 20), EN_UNDELIVERABLE);
 }
@@ -1118,7 +1144,8 @@ int add_emulnet_suite(void)
                      test_link_delay_all_and_overlap) ||
         !CU_add_test(s, "link rules: delays beyond the calendar, nothing early or lost",
                      test_link_delay_beyond_calendar) ||
-        !CU_add_test(s, "set_up after set_down: reachable again", test_set_up_again))
+        !CU_add_test(s, "set_up after set_down: reachable again", test_set_up_again) ||
+        !CU_add_test(s, "unread messages kept in order across deliveries", test_unread_messages_kept))
         return CU_get_error();
     return CUE_SUCCESS;
 }

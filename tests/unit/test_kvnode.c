@@ -222,7 +222,6 @@ static void kc_step(kc_t *c)
                 if (!is_drop(c, id, msg) &&
                     node_receive(&peer, msg->data, msg->len, now) != NODE_OK)
                     c->other_msgs++;
-                free(msg);
             }
             node_tick(&peer, now);
         }

@@ -171,7 +171,6 @@ static void cluster_step(cluster_t *c)
                     c->hook(c, id, msg, c->hook_ctx);
                 if (!c->drop || !c->drop(c, id, msg, c->drop_ctx))
                     member_receive(t->m, msg->data, msg->len, now);
-                free(msg);
             }
             member_tick(t->m, now);
         }
@@ -1210,7 +1209,6 @@ static int joinrep_smallest_bound_child(void)
             seen |= 1u << rep.entries[1].addr.id;
             replies++;
         }
-        free(msg);
     }
     member_free(m);
     emulnet_free(net);
