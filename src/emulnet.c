@@ -32,10 +32,16 @@ typedef struct {
     msg_queue_t held;     /* messages of earlier batches not yet read (a paused node's) */
     uint32_t next, end;   /* its messages of the batch: order[next, end) */
     uint32_t batch_count; /* while sorting a batch: its messages so far */
-    uint32_t *sent; /* per tick */
-    uint32_t *recv; /* per tick */
-    uint32_t ticks_cap;
 } endpoint_t;
+
+/* msgcount.log's counts for one tick: (sent, received) per id below len, 16 bits each until a
+ * count needs more, then 32 for the whole row. One row per tick keeps a tick's counts together:
+ * the nodes, run in id order, each add to their own pair. */
+typedef struct {
+    void *pairs;
+    uint32_t len;
+    bool wide;
+} count_row_t;
 
 typedef struct {
     uint32_t from, to;
@@ -66,6 +72,8 @@ struct emulnet {
     arena_t *spares;       /* empty arenas kept for reuse */
     uint32_t nspares, spares_cap;
     msg_queue_t returned;  /* held messages handed out: freed at the next delivery */
+    count_row_t *rows;     /* per tick: message counts (rows[t].pairs NULL: none yet) */
+    uint32_t rows_cap;
     loss_window_t *loss;
     size_t nloss;
     link_rule_t *rules;
@@ -155,9 +163,10 @@ void emulnet_free(emulnet_t *net)
         return;
     for (uint32_t i = 0; i < net->eps_cap; i++) {
         queue_free(&net->eps[i].held);
-        free(net->eps[i].sent);
-        free(net->eps[i].recv);
     }
+    for (uint32_t t = 0; t < net->rows_cap; t++)
+        free(net->rows[t].pairs);
+    free(net->rows);
     for (uint32_t i = 0; i < net->cal_size; i++)
         free(net->calendar[i].bytes);
     for (uint32_t i = 0; i < net->nspares; i++)
@@ -280,27 +289,60 @@ int emulnet_set_delay(emulnet_t *net, uint32_t ticks)
     return 0;
 }
 
-/* Grows the per-tick counter arrays so that index `tick` exists. */
-static int ensure_ticks(endpoint_t *ep, uint32_t tick)
+static uint32_t count_get(const emulnet_t *net, uint32_t id, uint32_t tick, int which)
 {
-    if (tick < ep->ticks_cap)
+    if (tick >= net->rows_cap || id >= net->rows[tick].len)
         return 0;
-    if (tick >= EN_MAX_TICK)
-        return -1;
-    uint32_t cap = ep->ticks_cap ? ep->ticks_cap : 256;
-    while (cap <= tick)
-        cap *= 2;
-    uint32_t *s = realloc(ep->sent, (size_t)cap * sizeof *s);
-    if (!s)
-        return -1;
-    ep->sent = s;
-    uint32_t *r = realloc(ep->recv, (size_t)cap * sizeof *r);
-    if (!r)
-        return -1;
-    ep->recv = r;
-    memset(s + ep->ticks_cap, 0, (size_t)(cap - ep->ticks_cap) * sizeof *s);
-    memset(r + ep->ticks_cap, 0, (size_t)(cap - ep->ticks_cap) * sizeof *r);
-    ep->ticks_cap = cap;
+    const count_row_t *row = &net->rows[tick];
+    size_t k = 2 * (size_t)id + (size_t)which;
+    return row->wide ? ((const uint32_t *)row->pairs)[k] : ((const uint16_t *)row->pairs)[k];
+}
+
+/* Adds one to a count (which: 0 sent, 1 received) of endpoint id at `tick`; -1 if the tick is
+ * past EN_MAX_TICK or memory runs out (the message is then refused, as it cannot be counted). */
+static int count_add(emulnet_t *net, uint32_t id, uint32_t tick, int which)
+{
+    if (tick >= net->rows_cap) {
+        if (tick >= EN_MAX_TICK)
+            return -1;
+        uint32_t cap = net->rows_cap ? net->rows_cap : 256;
+        while (cap <= tick)
+            cap *= 2;
+        count_row_t *r = realloc(net->rows, (size_t)cap * sizeof *r);
+        if (!r)
+            return -1;
+        memset(r + net->rows_cap, 0, (size_t)(cap - net->rows_cap) * sizeof *r);
+        net->rows = r;
+        net->rows_cap = cap;
+    }
+    count_row_t *row = &net->rows[tick];
+    if (id >= row->len) { /* a new row, or an id attached after it began */
+        uint32_t len = net->eps_cap > id ? net->eps_cap : id + 1;
+        size_t width = row->wide ? sizeof(uint32_t) : sizeof(uint16_t);
+        uint8_t *p = realloc(row->pairs, 2 * (size_t)len * width);
+        if (!p)
+            return -1;
+        memset(p + 2 * (size_t)row->len * width, 0, 2 * (size_t)(len - row->len) * width);
+        row->pairs = p;
+        row->len = len;
+    }
+    size_t k = 2 * (size_t)id + (size_t)which;
+    if (!row->wide) {
+        uint16_t *c = row->pairs;
+        if (c[k] < UINT16_MAX) {
+            c[k]++;
+            return 0;
+        }
+        uint32_t *w = malloc(2 * (size_t)row->len * sizeof *w); /* a count past 65,535 */
+        if (!w)
+            return -1;
+        for (size_t j = 0; j < 2 * (size_t)row->len; j++)
+            w[j] = c[j];
+        free(row->pairs);
+        row->pairs = w;
+        row->wide = true;
+    }
+    ((uint32_t *)row->pairs)[k]++;
     return 0;
 }
 
@@ -440,9 +482,8 @@ int emulnet_send(emulnet_t *net, addr_t src, addr_t dst, const void *data, size_
                  uint32_t now)
 {
     endpoint_t *from = lookup(net, src);
-    if (!from || len > UINT32_MAX || ensure_ticks(from, now) != 0)
+    if (!from || len > UINT32_MAX || count_add(net, src.id, now, 0) != 0)
         return EN_UNDELIVERABLE;
-    from->sent[now]++;
     net->stats.sent++;
     net->stats.bytes += len;
     if (lost(net, now)) {
@@ -593,7 +634,8 @@ void emulnet_deliver(emulnet_t *net, uint32_t now)
 en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now)
 {
     endpoint_t *ep = lookup(net, a);
-    if (!ep || ep->down || (!ep->held.head && ep->next == ep->end) || ensure_ticks(ep, now) != 0)
+    if (!ep || ep->down || (!ep->held.head && ep->next == ep->end) ||
+        count_add(net, a.id, now, 1) != 0)
         return NULL;
     en_msg_t *m;
     if (ep->held.head) {
@@ -604,7 +646,6 @@ en_msg_t *emulnet_recv(emulnet_t *net, addr_t a, uint32_t now)
         if (ep->next < ep->end) /* the next one: in cache by the time this one is handled */
             __builtin_prefetch(net->order[ep->next]);
     }
-    ep->recv[now]++;
     net->stats.delivered++;
     note(net, "delivered", m->src, m->dst, m->data, m->len, now);
     return m;
@@ -617,34 +658,85 @@ void emulnet_stats(const emulnet_t *net, en_stats_t *out)
 
 uint64_t emulnet_sent_by(const emulnet_t *net, addr_t a, uint32_t tick)
 {
-    const endpoint_t *ep = lookup(net, a);
-    return ep && tick < ep->ticks_cap ? ep->sent[tick] : 0;
+    return lookup(net, a) ? count_get(net, a.id, tick, 0) : 0;
 }
 
 uint64_t emulnet_recv_by(const emulnet_t *net, addr_t a, uint32_t tick)
 {
-    const endpoint_t *ep = lookup(net, a);
-    return ep && tick < ep->ticks_cap ? ep->recv[tick] : 0;
+    return lookup(net, a) ? count_get(net, a.id, tick, 1) : 0;
 }
 
+/* Appends v right-aligned in `width` columns (printf's "%*u"). */
+static char *put_uint(char *p, uint64_t v, int width)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int k = n; k < width; k++)
+        *p++ = ' ';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* One node's lines, formatted by hand: at 10,000 nodes the file has 50 million pairs, and
+ * fprintf per pair was a tenth of the run. counts: its (sent, received) for ticks [0, ticks),
+ * copied out of the rows; NULL: read from the rows one by one. */
+static void write_node_counts(const emulnet_t *net, FILE *out, uint32_t id, const uint32_t *counts,
+                              uint32_t ticks)
+{
+    char buf[16384];
+    const size_t flush_at = sizeof buf - 256; /* room for a whole pair, a line break, a total */
+    uint64_t sent_total = 0, recv_total = 0;
+    char *p = buf;
+    p += sprintf(p, "node %3u ", (unsigned)id);
+    for (uint32_t t = 0; t < ticks; t++) {
+        uint32_t s = counts ? counts[2 * (size_t)t] : count_get(net, id, t, 0);
+        uint32_t r = counts ? counts[2 * (size_t)t + 1] : count_get(net, id, t, 1);
+        sent_total += s;
+        recv_total += r;
+        *p++ = ' ';
+        *p++ = '(';
+        p = put_uint(p, s, 4);
+        *p++ = ',';
+        *p++ = ' ';
+        p = put_uint(p, r, 4);
+        *p++ = ')';
+        if (t % 10 == 9 && t + 1 < ticks) {
+            memcpy(p, "\n         ", 10);
+            p += 10;
+        }
+        if ((size_t)(p - buf) > flush_at) {
+            fwrite(buf, 1, (size_t)(p - buf), out);
+            p = buf;
+        }
+    }
+    p += sprintf(p, "\nnode %3u sent_total %6llu  recv_total %6llu\n\n", (unsigned)id,
+                 (unsigned long long)sent_total, (unsigned long long)recv_total);
+    fwrite(buf, 1, (size_t)(p - buf), out);
+}
+
+/* Counts are stored by tick, the file is by node: they are copied out a block of ids at a
+ * time, row by row (reading one id down all the rows misses the cache at every tick). */
+#define COUNT_BLOCK 32u
 void emulnet_write_counts(const emulnet_t *net, FILE *out, uint32_t ticks)
 {
-    for (uint32_t id = 1; id < net->eps_cap; id++) {
-        const endpoint_t *ep = &net->eps[id];
-        if (ep->addr.id != id)
-            continue;
-        uint64_t sent_total = 0, recv_total = 0;
-        fprintf(out, "node %3u ", (unsigned)id);
-        for (uint32_t t = 0; t < ticks; t++) {
-            uint32_t s = t < ep->ticks_cap ? ep->sent[t] : 0;
-            uint32_t r = t < ep->ticks_cap ? ep->recv[t] : 0;
-            sent_total += s;
-            recv_total += r;
-            fprintf(out, " (%4u, %4u)", (unsigned)s, (unsigned)r);
-            if (t % 10 == 9 && t + 1 < ticks)
-                fputs("\n         ", out);
-        }
-        fprintf(out, "\nnode %3u sent_total %6llu  recv_total %6llu\n\n", (unsigned)id,
-                (unsigned long long)sent_total, (unsigned long long)recv_total);
+    uint32_t *block = ticks ? malloc((size_t)COUNT_BLOCK * 2 * ticks * sizeof *block) : NULL;
+    for (uint32_t base = 1; base < net->eps_cap; base += COUNT_BLOCK) {
+        uint32_t n = net->eps_cap - base < COUNT_BLOCK ? net->eps_cap - base : COUNT_BLOCK;
+        for (uint32_t t = 0; block && t < ticks; t++)
+            for (uint32_t k = 0; k < n; k++) {
+                uint32_t *c = &block[((size_t)k * ticks + t) * 2];
+                c[0] = count_get(net, base + k, t, 0);
+                c[1] = count_get(net, base + k, t, 1);
+            }
+        for (uint32_t k = 0; k < n; k++)
+            if (net->eps[base + k].addr.id == base + k) /* attached */
+                write_node_counts(net, out, base + k, block ? &block[(size_t)k * ticks * 2] : NULL,
+                                  ticks);
     }
+    free(block);
 }

@@ -245,6 +245,34 @@ static void test_unread_messages_kept(void)
     CU_ASSERT_PTR_NULL(emulnet_recv(net, A(2), 8));
 }
 
+/* Counts past 16 bits (a row of counts widens), and a node attached after its tick's row began. */
+static void test_counts_past_16_bits(void)
+{
+    fresh(2);
+    for (uint32_t k = 0; k < 70000; k++)
+        CU_ASSERT_EQUAL_FATAL(emulnet_send(net, A(1), A(2), "x", 1, 3), EN_QUEUED);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(1), 3), 70000);
+    CU_ASSERT_EQUAL(emulnet_attach(net, A(40)), 0);
+    CU_ASSERT_EQUAL(emulnet_send(net, A(40), A(2), "y", 1, 3), EN_QUEUED);
+    emulnet_deliver(net, 4);
+    uint32_t got = 0;
+    while (emulnet_recv(net, A(2), 4))
+        got++;
+    CU_ASSERT_EQUAL(got, 70001);
+    CU_ASSERT_EQUAL(emulnet_recv_by(net, A(2), 4), 70001);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(40), 3), 1);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(1), 4), 0);
+    CU_ASSERT_EQUAL(emulnet_sent_by(net, A(2), 3), 0);
+    char text[4096];
+    FILE *f = fmemopen(text, sizeof text, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    emulnet_write_counts(net, f, 5);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "node   1  (   0,    0) (   0,    0) (   0,    0) (70000,    0) (   0,    0)\nnode   1 sent_total  70000  recv_total      0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "node   2  (   0,    0) (   0,    0) (   0,    0) (   0,    0) (   0, 70001)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "node  40  (   0,    0) (   0,    0) (   0,    0) (   1,    0)"));
+}
+
 static void test_set_down_discards_inbox(void)
 {
     fresh(2);
@@ -315,7 +343,6 @@ static void test_loss_window(void)
     unsigned outside_drops = 0, inside_drops = 0, other = 0, bad_tick = 0;
     for (uint32_t t = 0; t < 30; t++) {
         emulnet_deliver(net, t);
-        en_msg_t *m;
         while (emulnet_recv(net, A(2), t))
             continue; /* drained */
         unsigned drops = 0;
@@ -347,7 +374,6 @@ static void test_loss_window(void)
     CU_ASSERT_EQUAL(st.sent, 30 * PER_TICK);
     /* Everything not dropped arrives. */
     emulnet_deliver(net, 30);
-    en_msg_t *m;
     while (emulnet_recv(net, A(2), 30))
         continue; /* drained */
     emulnet_stats(net, &st);
@@ -362,7 +388,6 @@ static void test_loss_extremes(void)
     unsigned drops_p0 = 0, kept_p1 = 0;
     for (uint32_t t = 0; t < 20; t++) {
         emulnet_deliver(net, t);
-        en_msg_t *m;
         while (emulnet_recv(net, A(2), t))
             continue; /* drained */
         for (int i = 0; i < 1000; i++) {
@@ -1145,7 +1170,8 @@ int add_emulnet_suite(void)
         !CU_add_test(s, "link rules: delays beyond the calendar, nothing early or lost",
                      test_link_delay_beyond_calendar) ||
         !CU_add_test(s, "set_up after set_down: reachable again", test_set_up_again) ||
-        !CU_add_test(s, "unread messages kept in order across deliveries", test_unread_messages_kept))
+        !CU_add_test(s, "unread messages kept in order across deliveries", test_unread_messages_kept) ||
+        !CU_add_test(s, "per-tick counts past 16 bits, late attach", test_counts_past_16_bits))
         return CU_get_error();
     return CUE_SUCCESS;
 }
