@@ -30,10 +30,11 @@ typedef struct {
 #define APP_EXPECTATIONS_FAILED 3
 
 /* The ticks the run of sc lasts: sc->ticks, except for a classic membership file without TICKS
- * (sc->fit_to_size), which runs at least until every node has booted, plus twice the failure
- * timeout and the removal timeout of its size, plus 20 ticks: time for the last heartbeat of a
- * failed node to reach everyone (bounded by t_fail, or live members would be suspected), then
- * for the timeouts to remove it where no failure notice arrived. */
+ * (sc->fit_to_size), which runs at least until every node has booted, plus t_fail + t_fail / 2
+ * + t_remove + 20 ticks of its size: every node pulls a whole list within t_fail + t_remove
+ * (sync_period; a joiner after t_fail / 4), which brings what pushed news missed, and a member
+ * admitted by the last boot plus t_fail / 2 (news takes that long at most) and heard of no more
+ * is removed by its timeouts within t_fail + t_remove where no failure notice arrived. */
 uint32_t app_ticks(const scenario_t *sc);
 
 /* The membership settings a run of sc uses: the defaults for its nodes (MAX_NNB plus those

@@ -1307,7 +1307,7 @@ uint32_t app_ticks(const scenario_t *sc)
     member_cfg_t cfg;
     membership_cfg(sc, sc->nodes, &cfg);
     uint64_t last_boot = (sc->nodes - 1) / NODES_PER_TICK;
-    uint64_t t = last_boot + 2ull * cfg.t_fail + cfg.t_remove + 20;
+    uint64_t t = last_boot + cfg.t_fail + cfg.t_fail / 2 + cfg.t_remove + 20;
     if (t > SCENARIO_MAX_TICKS)
         t = SCENARIO_MAX_TICKS;
     return t > sc->ticks ? (uint32_t)t : sc->ticks;

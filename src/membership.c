@@ -31,7 +31,7 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define HB_ENTRIES 16
 /* Timeouts: suspicion after SUSPECT_COVERS covers without news of a member (see
  * member_default_cfg); a suspect is pinged and removed unless it answers. */
-#define SUSPECT_COVERS 6
+#define SUSPECT_COVERS 3
 
 /* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
  * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
@@ -1125,6 +1125,12 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
     memcpy(m->seeds, seeds, nseeds * sizeof *seeds);
     m->nseeds = nseeds;
     m->next_seed = 0;
+    /* A joiner's first pull comes t_fail / 4 ticks after it starts, not sync_period: the join
+     * reply lists a member that failed around then as alive, and the notices that spread while
+     * the group did not know the joiner yet mostly missed it. By then the sender knows. */
+    uint32_t sp = m->env.cfg->sync_period, early = m->env.cfg->t_fail / 4;
+    if (sp > early)
+        m->synced_at = now - (sp - early); /* modular: now - synced_at is sp - early */
     send_join_request(m, now);
 }
 

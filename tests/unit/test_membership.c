@@ -1672,6 +1672,41 @@ static void test_sync_pulls_missed_news(void)
     run_sync(0);
 }
 
+/* A joiner pulls a whole list t_fail / 4 ticks after it starts, long before sync_period: news
+ * pushed while the group barely knew it (here every message to node 2 listing member 50 is
+ * dropped, as in run_sync) reaches it then. t_fail 80: its first pull at tick 20 or 21, 50's
+ * join and removal logged from the reply by tick 24, and no second pull before sync_period. */
+static void test_joiner_pulls_early(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = 80;
+    cfg.t_remove = 20;
+    cfg.sync_period = 200;
+    cfg.probes = 2;
+    cfg.probe_period = 2;
+    cfg.probe_timeout = 10;
+    cluster_t *c = cluster_new(3, &cfg, 96);
+    for (uint32_t id = 1; id <= 3; id++)
+        cluster_start_at(c, id, 0);
+    miss_ctx_t mc = { 0 };
+    c->drop = miss_news_at_2;
+    c->drop_ctx = &mc;
+    cluster_run_to(c, 9);
+    CU_ASSERT_EQUAL_FATAL(member_count(M(c, 2)), 2);
+    deliver_entry(c, 1, 3, (wire_entry_t){ A(50), 0, WIRE_HB_DEAD });
+    cluster_run_to(c, 19);
+    CU_ASSERT_EQUAL(count_ev(c, 3, 50, EV_REMOVED, NULL, NULL), 1);
+    CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_JOINED, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(mc.syncs, 0);
+    cluster_run_to(c, 24);
+    CU_ASSERT_EQUAL(mc.syncs, 1);
+    CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_JOINED, NULL, NULL), 1);
+    CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_REMOVED, NULL, NULL), 1);
+    cluster_run_to(c, 150);
+    CU_ASSERT_EQUAL(mc.syncs, 1);
+    cluster_free(c);
+}
+
 /* What a join reply lists is no news: the joiner admits 300 members from it and queues none,
  * while the same members heard in gossip are news. A member queued twice is queued once. */
 static void test_join_reply_is_no_news(void)
@@ -2536,6 +2571,8 @@ int add_membership_suite(void)
           test_gossip_prefers_members_seen_running },
         { "sync: a node that every push missed pulls the news (sync_period)",
           test_sync_pulls_missed_news },
+        { "sync: a joiner pulls a whole list t_fail / 4 ticks after it starts",
+          test_joiner_pulls_early },
         { "a new member listed twice in one message: one entry, one join line",
           test_member_listed_twice_in_one_message },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },

@@ -2584,7 +2584,8 @@ static void test_run_length_windows(void)
 }
 
 /* Runs that fit their size: a classic membership file without TICKS lasts until the last node
- * has booted (4 a tick) plus 2 * t_fail + t_remove + 20 of its size, at least 700 ticks; TICKS,
+ * has booted (4 a tick) plus t_fail + t_fail / 2 + t_remove + 20 of its size, at least 700
+ * ticks; TICKS,
  * statements or a CRUD test keep their own length. */
 static void test_run_fits_size(void)
 {
@@ -2608,7 +2609,7 @@ static void test_run_fits_size(void)
         if (cases[i].nodes) {
             member_cfg_t cfg;
             member_default_cfg(&cfg, cases[i].nodes);
-            want = (cases[i].nodes - 1) / 4 + 2 * cfg.t_fail + cfg.t_remove + 20;
+            want = (cases[i].nodes - 1) / 4 + cfg.t_fail + cfg.t_fail / 2 + cfg.t_remove + 20;
             CU_ASSERT(want > 700);
         }
         CU_ASSERT_EQUAL(app_ticks(&sc), want);
