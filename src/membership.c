@@ -31,7 +31,7 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define HB_ENTRIES 16
 /* Timeouts: suspicion after SUSPECT_COVERS covers without news of a member (see
  * member_default_cfg); a suspect is pinged and removed unless it answers. */
-#define SUSPECT_COVERS 3
+#define SUSPECT_COVERS 4
 
 /* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
  * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
