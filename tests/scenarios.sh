@@ -500,6 +500,26 @@ block_seeds="1 5"
 full_marks_joining block "$block" 3.0.0.0:0 "$block_seeds"
 end
 
+# Runs that fit their size: the classic multi-failure file with only MAX_NNB changed, at 2,000
+# nodes (the 700 classic ticks are too few there), gets full marks with no other setting.
+begin "2,000 nodes, classic multi-failure file: the run fits its size and grades 30/30"
+d=$tmp/fit2000
+mkdir -p "$d"
+printf 'MAX_NNB: 2000\nSINGLE_FAILURE: 0\nDROP_MSG: 0\nMSG_DROP_PROB: 0\n' >"$d.conf"
+fit_seeds="1 2"
+[ -n "${ASAN_OPTIONS:-}" ] && fit_seeds=1
+for s in $fit_seeds; do
+    run "$d/$s" "$d.conf" --seed "$s"
+    if want_rc 0 "seed $s" "$d/$s"; then
+        grade "$d/$s"
+        [ "$grc" = 0 ] && [ "$score" = 30 ] ||
+            problem "seed $s: total ${score#-1}/30: $(show "$d/$s.grade" 6)"
+        t=$(sed -n 's/.* ticks=\([0-9]*\).*/\1/p' "$d/$s/stats.log")
+        [ "${t:-0}" -gt 700 ] || problem "seed $s: ran ${t:-?} ticks, not fitted to 2,000 nodes"
+    fi
+done
+end
+
 begin "--seed works before and after the testcase and as --seed=N"
 d=$tmp/cli/order
 run "$d/after" "$conf" --seed 3; want_rc 0 "APP file --seed 3" "$d/after"
