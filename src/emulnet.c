@@ -669,17 +669,12 @@ uint64_t emulnet_recv_by(const emulnet_t *net, addr_t a, uint32_t tick)
 /* Appends v right-aligned in `width` columns (printf's "%*u"). */
 static char *put_uint(char *p, uint64_t v, int width)
 {
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    char digits[20];
+    int n = (int)(addr_put_uint(digits, v) - digits);
     for (int k = n; k < width; k++)
         *p++ = ' ';
-    while (n)
-        *p++ = tmp[--n];
-    return p;
+    memcpy(p, digits, (size_t)n);
+    return p + n;
 }
 
 /* One node's lines, formatted by hand: at 10,000 nodes the file has 50 million pairs, and

@@ -1623,23 +1623,35 @@ static bool miss_news_at_2(cluster_t *c, uint32_t id, const en_msg_t *msg, void 
  * have passed since it joined (at tick 40 or 41), and logs 50's
  * join and removal from the reply by tick 43; it asks again every 40 to 41 ticks (4 or 5 times
  * in ticks 1..200). With sync_period 0 it never asks and never logs 50 (checked to tick 200). */
-static void run_sync(uint32_t period)
+/* Nodes 1-3 started at tick 0 with these timeouts and probes on, every message to node 2 that
+ * lists member 50 dropped (counted in *mc), and at tick 9 a notice that 50 failed handed to
+ * node 1. */
+static cluster_t *missed_notice_cluster(uint32_t t_fail, uint32_t t_remove, uint32_t sync_period,
+                                        member_cfg_t *cfg, miss_ctx_t *mc)
 {
-    member_cfg_t cfg = small_cfg(64);
-    cfg.t_fail = cfg.t_remove = 1000; /* no timeouts in this test */
-    cfg.sync_period = period;
-    cfg.probes = 2; /* pings and acks carry only their sender's entry: never dropped here */
-    cfg.probe_period = 2;
-    cfg.probe_timeout = 10;
-    cluster_t *c = cluster_new(3, &cfg, 96);
+    *cfg = small_cfg(64);
+    cfg->t_fail = t_fail;
+    cfg->t_remove = t_remove;
+    cfg->sync_period = sync_period;
+    cfg->probes = 2; /* pings and acks carry only their sender's entry: never dropped here */
+    cfg->probe_period = 2;
+    cfg->probe_timeout = 10;
+    cluster_t *c = cluster_new(3, cfg, 96);
     for (uint32_t id = 1; id <= 3; id++)
         cluster_start_at(c, id, 0);
-    miss_ctx_t mc = { 0 };
     c->drop = miss_news_at_2;
-    c->drop_ctx = &mc;
+    c->drop_ctx = mc;
     cluster_run_to(c, 9);
     CU_ASSERT_EQUAL_FATAL(member_count(M(c, 2)), 2);
     deliver_entry(c, 1, 3, (wire_entry_t){ A(50), 0, WIRE_HB_DEAD });
+    return c;
+}
+
+static void run_sync(uint32_t period)
+{
+    member_cfg_t cfg;
+    miss_ctx_t mc = { 0 };
+    cluster_t *c = missed_notice_cluster(1000, 1000, period, &cfg, &mc); /* no timeouts */
     cluster_run_to(c, 30);
     CU_ASSERT_EQUAL(count_ev(c, 3, 50, EV_REMOVED, NULL, NULL), 1);
     CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_JOINED, NULL, NULL), 0);
@@ -1678,22 +1690,9 @@ static void test_sync_pulls_missed_news(void)
  * join and removal logged from the reply by tick 24, and no second pull before sync_period. */
 static void test_joiner_pulls_early(void)
 {
-    member_cfg_t cfg = small_cfg(64);
-    cfg.t_fail = 80;
-    cfg.t_remove = 20;
-    cfg.sync_period = 200;
-    cfg.probes = 2;
-    cfg.probe_period = 2;
-    cfg.probe_timeout = 10;
-    cluster_t *c = cluster_new(3, &cfg, 96);
-    for (uint32_t id = 1; id <= 3; id++)
-        cluster_start_at(c, id, 0);
+    member_cfg_t cfg;
     miss_ctx_t mc = { 0 };
-    c->drop = miss_news_at_2;
-    c->drop_ctx = &mc;
-    cluster_run_to(c, 9);
-    CU_ASSERT_EQUAL_FATAL(member_count(M(c, 2)), 2);
-    deliver_entry(c, 1, 3, (wire_entry_t){ A(50), 0, WIRE_HB_DEAD });
+    cluster_t *c = missed_notice_cluster(80, 20, 200, &cfg, &mc);
     cluster_run_to(c, 19);
     CU_ASSERT_EQUAL(count_ev(c, 3, 50, EV_REMOVED, NULL, NULL), 1);
     CU_ASSERT_EQUAL(count_ev(c, 2, 50, EV_JOINED, NULL, NULL), 0);
