@@ -185,6 +185,26 @@ void emulnet_free(emulnet_t *net)
     free(net);
 }
 
+/* Makes room in the array at *arrayp (*cap elements of `size` bytes) for `need` elements,
+ * doubling from `first`; new elements are zeroed. -1 without memory (the array unchanged). */
+static int grow_array(void *arrayp, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t c = *cap ? *cap : first;
+    while (c < need)
+        c *= 2;
+    void *old;
+    memcpy(&old, arrayp, sizeof old);
+    uint8_t *p = realloc(old, (size_t)c * size);
+    if (!p)
+        return -1;
+    memset(p + (size_t)*cap * size, 0, (size_t)(c - *cap) * size);
+    memcpy(arrayp, &p, sizeof p);
+    *cap = c;
+    return 0;
+}
+
 static endpoint_t *lookup(const emulnet_t *net, addr_t a)
 {
     if (a.id == 0 || a.id >= net->eps_cap)
@@ -203,17 +223,8 @@ int emulnet_attach(emulnet_t *net, addr_t a)
 {
     if (a.id == 0 || a.id >= EN_MAX_ID || id_attached(net, a.id))
         return -1;
-    if (a.id >= net->eps_cap) {
-        uint32_t cap = net->eps_cap ? net->eps_cap : 16;
-        while (cap <= a.id)
-            cap *= 2;
-        endpoint_t *eps = realloc(net->eps, (size_t)cap * sizeof *eps);
-        if (!eps)
-            return -1;
-        memset(eps + net->eps_cap, 0, (size_t)(cap - net->eps_cap) * sizeof *eps);
-        net->eps = eps;
-        net->eps_cap = cap;
-    }
+    if (grow_array(&net->eps, &net->eps_cap, a.id + 1, sizeof *net->eps, 16) != 0)
+        return -1;
     net->eps[a.id].addr = a;
     return 0;
 }
@@ -302,19 +313,9 @@ static uint32_t count_get(const emulnet_t *net, uint32_t id, uint32_t tick, int 
  * past EN_MAX_TICK or memory runs out (the message is then refused, as it cannot be counted). */
 static int count_add(emulnet_t *net, uint32_t id, uint32_t tick, int which)
 {
-    if (tick >= net->rows_cap) {
-        if (tick >= EN_MAX_TICK)
-            return -1;
-        uint32_t cap = net->rows_cap ? net->rows_cap : 256;
-        while (cap <= tick)
-            cap *= 2;
-        count_row_t *r = realloc(net->rows, (size_t)cap * sizeof *r);
-        if (!r)
-            return -1;
-        memset(r + net->rows_cap, 0, (size_t)(cap - net->rows_cap) * sizeof *r);
-        net->rows = r;
-        net->rows_cap = cap;
-    }
+    if (tick >= EN_MAX_TICK ||
+        grow_array(&net->rows, &net->rows_cap, tick + 1, sizeof *net->rows, 256) != 0)
+        return -1;
     count_row_t *row = &net->rows[tick];
     if (id >= row->len) { /* a new row, or an id attached after it began */
         uint32_t len = net->eps_cap > id ? net->eps_cap : id + 1;
@@ -543,15 +544,8 @@ static void retire_batch(emulnet_t *net)
     net->ndsts = 0;
     arena_t *b = &net->batch;
     if (b->bytes) {
-        if (net->nspares == net->spares_cap) {
-            uint32_t cap = net->spares_cap ? net->spares_cap * 2 : 4;
-            arena_t *p = realloc(net->spares, cap * sizeof *p);
-            if (p) {
-                net->spares = p;
-                net->spares_cap = cap;
-            }
-        }
-        if (net->nspares < net->spares_cap) {
+        if (grow_array(&net->spares, &net->spares_cap, net->nspares + 1, sizeof *net->spares,
+                       4) == 0) {
             b->used = 0;
             b->count = 0;
             net->spares[net->nspares++] = *b;
@@ -560,21 +554,6 @@ static void retire_batch(emulnet_t *net)
         }
     }
     *b = (arena_t){ 0 };
-}
-
-static int grow_u32(uint32_t **v, uint32_t *cap, uint32_t need)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    uint32_t *p = realloc(*v, (size_t)c * sizeof *p);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = c;
-    return 0;
 }
 
 void emulnet_deliver(emulnet_t *net, uint32_t now)
@@ -587,18 +566,8 @@ void emulnet_deliver(emulnet_t *net, uint32_t now)
     net->batch = *bucket;
     *bucket = (arena_t){ 0 };
     arena_t *b = &net->batch;
-    uint32_t need = b->count;
-    if (need > net->order_cap) {
-        uint32_t c = net->order_cap ? net->order_cap : 64;
-        while (c < need)
-            c *= 2;
-        en_msg_t **o = realloc(net->order, (size_t)c * sizeof *o);
-        if (o) {
-            net->order = o;
-            net->order_cap = c;
-        }
-    }
-    if (need > net->order_cap || grow_u32(&net->dsts, &net->dsts_cap, need) != 0) {
+    if (grow_array(&net->order, &net->order_cap, b->count, sizeof *net->order, 64) != 0 ||
+        grow_array(&net->dsts, &net->dsts_cap, b->count, sizeof *net->dsts, 64) != 0) {
         net->stats.undeliverable += b->count; /* out of memory: the tick's messages are lost */
         return;
     }
