@@ -41,6 +41,14 @@ typedef struct {
      * Pushed news can miss a node (its pushes went to members that had failed unnoticed); the
      * pull brings everything the sender knows, tombstones included. 0: never. */
     uint32_t sync_period;
+    /* Recent changes: at most once per pull_period ticks, a node asks the sender of a message
+     * it receives (a member known to be running) for the changes it made to its list in its last
+     * pull_window ticks: members it admitted and members it removed on evidence, as learned from
+     * news (not from a reply). A change pushed news missed is repaired within pull_period +
+     * pull_window ticks, at a cost of about pull_window / pull_period entries per change and
+     * node, where the whole-list pull would cost the whole list. 0: never. */
+    uint32_t pull_period;
+    uint32_t pull_window;
     /* The group size expected (member_default_cfg's n): a list grows by doubling but stops at
      * this size on the way, so a 10,000-node group's lists hold 10,000 entries, not 16,384.
      * Lists still grow past it if more addresses appear. 0: no hint. */
@@ -136,6 +144,8 @@ typedef struct {
     uint64_t suspected; /* members suspected (no news for t_fail ticks) */
     uint64_t refuted;   /* suspicions ended by a fresh heartbeat (a margin indicator) */
     uint64_t syncs;     /* whole lists asked for by a member (sync_period) */
+    uint64_t pulls;     /* recent changes asked for by a member (pull_period) */
+    uint64_t pulled;    /* entries sent in answer to those */
     /* News (joins, comebacks, failure notices; see membership.c): */
     uint64_t news_items; /* times a member was queued as news (or got its sends topped up) */
     uint64_t news_sent;  /* news entries put in messages */

@@ -25,6 +25,7 @@ typedef enum {
     MSG_GOSSIP = 3,  /* the sender's own entry first, then a sample of its table */
     MSG_PING = 4,    /* exactly one entry: the sender itself; asks for an MSG_ACK */
     MSG_ACK = 5,     /* exactly one entry: the sender itself, answering a ping */
+    MSG_PULLREQ = 6, /* exactly one entry: the sender itself; asks for recent changes */
     MSG_KV_REQUEST = 10,  /* coordinator -> replica: one CRUD operation */
     MSG_KV_REPLY = 11,    /* replica -> coordinator: its outcome */
     MSG_KV_TRANSFER = 12, /* stabilization: a key's newest version handed to a replica */

@@ -1041,6 +1041,8 @@ static void write_stats(run_t *r)
         total.merged += s.merged;
         total.refuted += s.refuted;
         total.syncs += s.syncs;
+        total.pulls += s.pulls;
+        total.pulled += s.pulled;
         total.news_items += s.news_items;
         total.news_sent += s.news_sent;
         total.news_stale += s.news_stale;
@@ -1065,9 +1067,11 @@ static void write_stats(run_t *r)
              (unsigned long long)ns.sent, (unsigned long long)ns.dropped,
              (unsigned long long)ns.undeliverable, (unsigned long long)ns.delivered,
              (unsigned long long)ns.bytes);
-    log_stat(l, "joins_logged=%llu removals_logged=%llu suspicions_refuted=%llu syncs=%llu",
+    log_stat(l, "joins_logged=%llu removals_logged=%llu suspicions_refuted=%llu syncs=%llu "
+             "pulls=%llu pulled=%llu",
              (unsigned long long)total.joins, (unsigned long long)total.removals,
-             (unsigned long long)total.refuted, (unsigned long long)total.syncs);
+             (unsigned long long)total.refuted, (unsigned long long)total.syncs,
+             (unsigned long long)total.pulls, (unsigned long long)total.pulled);
     log_stat(l, "malformed_messages=%llu entries_merged=%llu",
              (unsigned long long)(total.malformed + r->malformed), (unsigned long long)total.merged);
     log_stat(l, "news_items=%llu news_sent=%llu news_stale=%llu news_evicted=%llu "
@@ -1308,6 +1312,9 @@ uint32_t app_ticks(const scenario_t *sc)
     membership_cfg(sc, sc->nodes, &cfg);
     uint64_t last_boot = (sc->nodes - 1) / NODES_PER_TICK;
     uint64_t t = last_boot + cfg.t_fail + cfg.t_fail / 2 + cfg.t_remove + 20;
+    if (cfg.pull_period)
+        t = last_boot + 3 * ((uint64_t)cfg.pull_period + cfg.pull_window) + cfg.probe_timeout +
+            cfg.t_remove + 20;
     if (t > SCENARIO_MAX_TICKS)
         t = SCENARIO_MAX_TICKS;
     return t > sc->ticks ? (uint32_t)t : sc->ticks;

@@ -32,6 +32,10 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 /* Timeouts: suspicion after SUSPECT_COVERS covers without news of a member (see
  * member_default_cfg); a suspect is pinged and removed unless it answers. */
 #define SUSPECT_COVERS 4
+/* Recent changes are asked for every PULL_PERIOD ticks, for a window of twice that: a change is
+ * in the answers to two pulls, so a node that missed it is repaired unless both of the members
+ * it asked missed it too (see member_cfg_t's pull_period). */
+#define PULL_PERIOD 20
 
 /* One member as this node knows it: 16 bytes, four to a cache line, since a node holds one per
  * member of the group (10,000 nodes hold 10^8) and every merged gossip entry touches one at
@@ -86,6 +90,11 @@ struct member_node {
     u32vec_t recent_at;      /* the tick of each of those removals */
     uint32_t recent_head;    /* recent.v[0..head) are too old to send */
     uint32_t recent_cursor;  /* round-robin position in recent.v[head..n) */
+    u32vec_t changes;        /* changes made to the list from news, oldest first: an entry,
+                              * with CHANGE_REMOVAL set for a removal on evidence */
+    u32vec_t changes_at;     /* the tick of each */
+    uint32_t changes_head;   /* changes.v[0..head) are older than the pull window */
+    uint32_t pulled_at;      /* when this node last asked for recent changes */
     uint32_t *news; /* ring of entries queued as news, oldest first, forwarded first */
     uint32_t *news_at; /* the tick each was queued (same positions) */
     uint32_t news_cap, news_head, news_len; /* news_cap: 0 or a power of two */
@@ -148,6 +157,8 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->t_fail = (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
     cfg->t_remove = member_suspect_window(cfg);
     cfg->sync_period = cfg->t_fail + cfg->t_remove;
+    cfg->pull_period = PULL_PERIOD;
+    cfg->pull_window = 2 * PULL_PERIOD;
 }
 
 uint32_t member_suspect_window(const member_cfg_t *cfg)
@@ -285,6 +296,8 @@ void member_free(member_node_t *m)
     free(m->suspects.v);
     free(m->recent.v);
     free(m->recent_at.v);
+    free(m->changes.v);
+    free(m->changes_at.v);
     free(m->entries);
     free(m->marks);
     if (m->own_book)
@@ -518,6 +531,28 @@ static void observe(const member_node_t *m, uint32_t idx, const char *what, uint
     obs_emit(m->env.bus, &ev);
 }
 
+/* Remembers a change to the list learned from news (not from a reply: what a reply lists is
+ * old to the group), for the answers to pulls; changes older than the window are forgotten. */
+#define CHANGE_REMOVAL 0x80000000u
+static void log_change(member_node_t *m, uint32_t idx, bool removal, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    if (m->hearing_reply || c->pull_period == 0)
+        return;
+    u32vec_t *v = &m->changes, *at = &m->changes_at;
+    while (m->changes_head < v->n && now - at->v[m->changes_head] > c->pull_window)
+        m->changes_head++;
+    if (m->changes_head > 0 && m->changes_head * 2 >= v->n) { /* drop the old half */
+        uint32_t keep = v->n - m->changes_head;
+        memmove(v->v, v->v + m->changes_head, keep * sizeof *v->v);
+        memmove(at->v, at->v + m->changes_head, keep * sizeof *at->v);
+        v->n = at->n = keep;
+        m->changes_head = 0;
+    }
+    if (vec_push(v, idx | (removal ? CHANGE_REMOVAL : 0)) == 0 && vec_push(at, now) != 0)
+        v->n--; /* without memory it is just not offered to pulls */
+}
+
 /* Takes a member off the list and logs it; with spread, gossip carries the news that it failed. */
 static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t now)
 {
@@ -529,8 +564,10 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     (void)vec_push(&m->removed, idx); /* without memory it is just never rechecked */
     if (spread && vec_push(&m->recent, idx) == 0 && vec_push(&m->recent_at, now) != 0)
         m->recent.n--; /* without memory it is just not regossiped */
-    if (spread)
+    if (spread) {
         news_add(m, idx, dead_news_sends(m), now);
+        log_change(m, idx, true, now);
+    }
     m->stats.removals++;
     m->version++;
     log_member(m->env.log, m->self, now, addr_of(m, idx), "removed");
@@ -551,6 +588,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->queued = 0; /* a check queued in an earlier life is for another deadline */
     watch(m, idx, now);
     news_add(m, idx, NEWS_SENDS, now);
+    log_change(m, idx, false, now);
     probe_offer(m, idx, now);
     m->stats.joins++;
     m->version++;
@@ -639,6 +677,7 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
              * a join so that the key-value layer everywhere learns of it soon. */
             m->version++;
             news_add(m, idx, NEWS_SENDS, now);
+            log_change(m, idx, false, now);
             ent->incarnation = e->incarnation;
             observe(m, idx, "reincarnated", now);
         }
@@ -1014,6 +1053,37 @@ static void answer_join(member_node_t *m, addr_t joiner, const wire_entry_t *e, 
     } while (i < m->nentries);
 }
 
+/* Sends the puller the changes this node made to its list within the pull window, each as the
+ * member's entry now (a heartbeat, or a failure notice), in gossip messages: what the puller
+ * learns from them is news it spreads and a change it logs, as if a push had brought it (unlike a
+ * join reply's old members; else a change would soon be known mostly from answers, and neither
+ * pushed nor offered to pulls any more). A change is skipped when a later one supersedes it (a
+ * member admitted, then removed); with no change in the window nothing is sent. */
+static void answer_pull(member_node_t *m, addr_t puller, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    const u32vec_t *v = &m->changes, *at = &m->changes_at;
+    uint32_t max = c->max_entries, k = m->changes_head, skip = find_entry(m, puller);
+    while (k < v->n && now - at->v[k] > c->pull_window)
+        k++;
+    while (k < v->n) {
+        start_msg(m, MSG_GOSSIP);
+        clear_marks(m);
+        for (; k < v->n && m->out.count < max; k++) {
+            uint32_t idx = v->v[k] & ~CHANGE_REMOVAL;
+            const entry_t *ent = &m->entries[idx];
+            bool current = (v->v[k] & CHANGE_REMOVAL) ? ent->state == ST_REMOVED && ent->dead_news
+                                                       : ent->state == ST_ALIVE;
+            if (current && idx != skip && !is_marked(m, idx))
+                add_to_msg(m, idx);
+        }
+        if (m->out.count > 1) {
+            m->stats.pulled += m->out.count - 1u;
+            send_msg(m, puller, now);
+        }
+    }
+}
+
 /* Numbers the message's entries into m->numbers and starts loading the entries they will touch:
  * a node's list is rarely in cache when its inbox is processed (the book, shared, usually is). */
 static void number_entries(member_node_t *m, const wire_view_t *v)
@@ -1089,6 +1159,12 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
         if (m->in_group)
             merge_entry(m, &sender, now);
         break;
+    case MSG_PULLREQ:
+        if (m->in_group) {
+            merge_entry(m, &sender, now); /* a direct heartbeat, as a ping is */
+            answer_pull(m, v.from, now);
+        }
+        break;
     default:
         break;
     }
@@ -1099,8 +1175,14 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
         /* The sender is running (gossip, a ping or an ack came from it): ask it for its whole
          * list, answered like a join. */
         m->synced_at = now;
+        m->pulled_at = now; /* the whole list holds the recent changes */
         m->stats.syncs++;
         send_own(m, MSG_JOINREQ, v.from, now);
+    } else if (from_member && v.type != MSG_JOINREP && m->in_group && m->env.cfg->pull_period &&
+               now - m->pulled_at >= m->env.cfg->pull_period) {
+        m->pulled_at = now;
+        m->stats.pulls++;
+        send_own(m, MSG_PULLREQ, v.from, now);
     }
     return WIRE_OK;
 }
@@ -1110,6 +1192,7 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
 {
     m->started = true;
     m->synced_at = now;
+    m->pulled_at = now;
     m->incarnation = incarnation;
     m->heartbeat = 0;
     if (nseeds == 0 || addr_eq(seeds[0], m->self)) {
@@ -1129,6 +1212,8 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
      * reply lists a member that failed around then as alive, and the notices that spread while
      * the group did not know the joiner yet mostly missed it. By then the sender knows. */
     uint32_t sp = m->env.cfg->sync_period, early = m->env.cfg->t_fail / 4;
+    if (m->env.cfg->pull_period && early > m->env.cfg->pull_window)
+        early = m->env.cfg->pull_window; /* the pulls of recent changes cover what follows */
     if (sp > early)
         m->synced_at = now - (sp - early); /* modular: now - synced_at is sp - early */
     send_join_request(m, now);

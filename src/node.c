@@ -11,7 +11,7 @@ int node_receive(const node_t *n, const uint8_t *data, size_t len, uint32_t now)
             kv_receive(n->kv, data, len, now);
         return NODE_OK;
     }
-    if (type >= MSG_JOINREQ && type <= MSG_ACK) {
+    if (type >= MSG_JOINREQ && type <= MSG_PULLREQ) {
         member_receive(n->member, data, len, now);
         return NODE_OK;
     }

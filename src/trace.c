@@ -356,6 +356,7 @@ const char *trace_msg_type(int type)
     case MSG_GOSSIP: return "gossip";
     case MSG_PING: return "ping";
     case MSG_ACK: return "ack";
+    case MSG_PULLREQ: return "pull_request";
     case MSG_KV_REQUEST: return "kv_request";
     case MSG_KV_REPLY: return "kv_reply";
     case MSG_KV_TRANSFER: return "kv_transfer";

@@ -7,13 +7,13 @@
 static int known_member_type(int t)
 {
     return t == MSG_JOINREQ || t == MSG_JOINREP || t == MSG_GOSSIP || t == MSG_PING ||
-           t == MSG_ACK;
+           t == MSG_ACK || t == MSG_PULLREQ;
 }
 
 /* Messages that carry exactly one entry, about their sender. */
 static int about_sender_only(int t)
 {
-    return t == MSG_JOINREQ || t == MSG_PING || t == MSG_ACK;
+    return t == MSG_JOINREQ || t == MSG_PING || t == MSG_ACK || t == MSG_PULLREQ;
 }
 
 /* The start every message shares: magic, version, type, sender id (4) and port (2). */

@@ -1268,7 +1268,7 @@ static void probe_hook(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx
 {
     probe_ctx_t *x = ctx;
     int type = wire_peek_type(msg->data, msg->len);
-    if (type < MSG_JOINREQ || type > MSG_ACK)
+    if (type < MSG_JOINREQ || type > MSG_PULLREQ)
         return;
     static member_msg_t mm;
     if (wire_decode_member(msg->data, msg->len, &mm) != WIRE_OK)
@@ -1704,6 +1704,170 @@ static void test_joiner_pulls_early(void)
     cluster_run_to(c, 150);
     CU_ASSERT_EQUAL(mc.syncs, 1);
     cluster_free(c);
+}
+
+/* Captures what one node sends: its gossip messages (their destination, and their entries after
+ * the sender's own) and its own pulls. */
+typedef struct {
+    unsigned msgs, bad_dst, pulls;
+    addr_t want_dst;
+    uint32_t n;
+    wire_entry_t entries[512];
+} capture_t;
+
+static int capture_send(void *ctx, addr_t src, addr_t dst, const void *data, size_t len,
+                        uint32_t now)
+{
+    capture_t *cap = ctx;
+    static member_msg_t mm;
+    (void)src, (void)now;
+    CU_ASSERT_EQUAL_FATAL(wire_decode_member(data, len, &mm), WIRE_OK);
+    cap->bad_dst += !addr_eq(dst, cap->want_dst);
+    if (mm.type == MSG_PULLREQ)
+        cap->pulls++;
+    if (mm.type != MSG_GOSSIP)
+        return 0;
+    cap->msgs++;
+    for (uint16_t i = 1; i < mm.count && cap->n < 512; i++)
+        cap->entries[cap->n++] = mm.entries[i];
+    return 0;
+}
+
+/* Hands m a message of `type` from `from` (its own entry first), then entries of ids
+ * first..last with heartbeat hb (alive, or WIRE_HB_DEAD), in as many messages as needed. */
+static void hand(member_node_t *m, msg_type_t type, uint32_t from, uint32_t first, uint32_t last,
+                 uint32_t hb, uint32_t now)
+{
+    static member_msg_t msg;
+    uint8_t buf[WIRE_MAX_MEMBER_MSG];
+    uint32_t id = first;
+    do {
+        memset(&msg, 0, sizeof msg);
+        msg.type = type;
+        msg.from = A(from);
+        msg.entries[0] = (wire_entry_t){ A(from), 0, 1 };
+        msg.count = 1;
+        while (type != MSG_PULLREQ && msg.count < 64 && id <= last)
+            msg.entries[msg.count++] = (wire_entry_t){ A(id++), 0, hb };
+        int len = wire_encode_member(&msg, buf, sizeof buf);
+        CU_ASSERT_FATAL(len > 0);
+        CU_ASSERT_EQUAL(member_receive(m, buf, (size_t)len, now), WIRE_OK);
+    } while (type != MSG_PULLREQ && id <= last);
+}
+
+/* A pull of recent changes is answered with the changes the node made from news within the
+ * window, each as the member stands now: node 1 hears gossip from 2 listing 100..199 at tick 5,
+ * a join reply from 3 listing 300..309 at tick 6 (old members: not offered), and that 150
+ * failed at tick 7. Pulled by 4 at tick 8, it sends 4 gossip messages listing 2, the 99 members
+ * alive and 150 as a failure notice, once each (its admission is superseded), and nothing about
+ * 3, 300..309 or 4 itself. At tick 47 only the removal (at 7) is within the window of 40; at 48
+ * nothing is, and nothing is sent. */
+static void test_pull_answers_recent_changes(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cfg.pull_period = 20;
+    cfg.pull_window = 40;
+    capture_t cap = { .want_dst = A(4) };
+    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
+    FILE *dbg = fopen("/dev/null", "w");
+    CU_ASSERT_FATAL(dbg != NULL);
+    log_t log;
+    log_init(&log, dbg, NULL);
+    rng_t rng;
+    rng_seed(&rng, 7);
+    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
+    member_node_t *m = member_new(A(1), &env);
+    CU_ASSERT_FATAL(m != NULL);
+    member_start(m, NULL, 0, 0, 0);
+    hand(m, MSG_GOSSIP, 2, 100, 199, 1, 5);
+    hand(m, MSG_JOINREP, 3, 300, 309, 1, 6);
+    hand(m, MSG_GOSSIP, 2, 150, 150, WIRE_HB_DEAD, 7);
+    CU_ASSERT_EQUAL(cap.msgs, 0);
+    hand(m, MSG_PULLREQ, 4, 0, 0, 0, 8);
+    CU_ASSERT_EQUAL(cap.msgs, 2); /* 101 entries, 63 to a message */
+    CU_ASSERT_EQUAL(cap.bad_dst, 0);
+    CU_ASSERT_EQUAL(cap.pulls, 0); /* its own pull comes 20 ticks after its start */
+    unsigned seen[400] = { 0 }, dead = 0, other = 0;
+    for (uint32_t k = 0; k < cap.n; k++) {
+        uint32_t id = cap.entries[k].addr.id;
+        if (id < 400)
+            seen[id]++;
+        else
+            other++;
+        if (wire_hb_is_dead(cap.entries[k].heartbeat))
+            dead += id == 150 ? 1 : 100; /* only 150 goes out as a notice */
+    }
+    CU_ASSERT_EQUAL(cap.n, 101);
+    CU_ASSERT_EQUAL(dead, 1);
+    CU_ASSERT_EQUAL(other, 0);
+    CU_ASSERT_EQUAL(seen[2], 1);
+    unsigned listed = 0;
+    for (uint32_t id = 100; id <= 199; id++)
+        listed += seen[id] == 1;
+    CU_ASSERT_EQUAL(listed, 100);
+    CU_ASSERT_EQUAL(seen[3] + seen[4], 0);
+    for (uint32_t id = 300; id <= 309; id++)
+        CU_ASSERT_EQUAL(seen[id], 0);
+
+    cap.msgs = cap.n = 0;
+    hand(m, MSG_PULLREQ, 4, 0, 0, 0, 47);
+    CU_ASSERT_EQUAL(cap.pulls, 1); /* 4 is running: node 1 asks it in turn */
+    CU_ASSERT_EQUAL(cap.msgs, 1);
+    CU_ASSERT_EQUAL(cap.n, 1);
+    CU_ASSERT(cap.n == 1 && cap.entries[0].addr.id == 150 &&
+              wire_hb_is_dead(cap.entries[0].heartbeat));
+    cap.msgs = cap.n = 0;
+    hand(m, MSG_PULLREQ, 4, 0, 0, 0, 48);
+    CU_ASSERT_EQUAL(cap.msgs, 0);
+    CU_ASSERT_EQUAL(cap.pulls, 1); /* not again within pull_period */
+    CU_ASSERT_EQUAL(cap.bad_dst, 0);
+    member_stats_t st;
+    member_get_stats(m, &st);
+    CU_ASSERT_EQUAL(st.pulled, 102);
+    member_free(m);
+    fclose(dbg);
+}
+
+/* Counts the pulls of recent changes node 1 receives from node 2. */
+static void count_pulls(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
+{
+    (void)c;
+    unsigned *pulls = ctx;
+    if (id == 1 && msg->src.id == 2 && wire_peek_type(msg->data, msg->len) == MSG_PULLREQ)
+        (*pulls)++;
+}
+
+/* A member asks for recent changes at most once per pull_period ticks, of a member it has just
+ * heard from: two nodes gossiping every tick, pull_period 20: node 2 (started at tick 0) asks
+ * node 1 at ticks 20, 40, .., 180 (the ask at 200 arrives at 201), so 9 asks arrive by tick 200,
+ * as node 2's stats count; with pull_period 0, none. */
+static void run_pull_cadence(uint32_t period)
+{
+    member_cfg_t cfg = small_cfg(16);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cfg.pull_period = period;
+    cfg.pull_window = 2 * period;
+    cluster_t *c = cluster_new(2, &cfg, 93);
+    unsigned pulls = 0;
+    c->hook = count_pulls;
+    c->hook_ctx = &pulls;
+    cluster_start_at(c, 1, 0);
+    cluster_start_at(c, 2, 0);
+    cluster_run_to(c, 200);
+    member_stats_t st;
+    member_get_stats(M(c, 2), &st);
+    CU_ASSERT_EQUAL(pulls, period ? 9 : 0);
+    CU_ASSERT_EQUAL(st.pulls, period ? 10 : 0);
+    if (pulls != (period ? 9u : 0u))
+        fprintf(stderr, "\n  pull_period %u: %u pulls arrived by tick 200\n", period, pulls);
+    cluster_free(c);
+}
+
+static void test_pull_cadence(void)
+{
+    run_pull_cadence(20);
+    run_pull_cadence(0);
 }
 
 /* What a join reply lists is no news: the joiner admits 300 members from it and queues none,
@@ -2572,6 +2736,9 @@ int add_membership_suite(void)
           test_sync_pulls_missed_news },
         { "sync: a joiner pulls a whole list t_fail / 4 ticks after it starts",
           test_joiner_pulls_early },
+        { "pull: recent changes from news within the window, as they stand now",
+          test_pull_answers_recent_changes },
+        { "pull: at most once per pull_period, of a member just heard from", test_pull_cadence },
         { "a new member listed twice in one message: one entry, one join line",
           test_member_listed_twice_in_one_message },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },

@@ -2609,7 +2609,10 @@ static void test_run_fits_size(void)
         if (cases[i].nodes) {
             member_cfg_t cfg;
             member_default_cfg(&cfg, cases[i].nodes);
-            want = (cases[i].nodes - 1) / 4 + cfg.t_fail + cfg.t_fail / 2 + cfg.t_remove + 20;
+            /* the last boot, then three rounds of pulls of recent changes, a probe and its
+             * suspicion window, and a margin */
+            want = (cases[i].nodes - 1) / 4 + 3 * (cfg.pull_period + cfg.pull_window) +
+                   cfg.probe_timeout + cfg.t_remove + 20;
             CU_ASSERT(want > 700);
         }
         CU_ASSERT_EQUAL(app_ticks(&sc), want);

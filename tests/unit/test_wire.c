@@ -224,7 +224,7 @@ static void test_bad_magic_version_type(void)
         CU_ASSERT_EQUAL(wire_peek_type(b, 3), WIRE_EMAGIC);
     }
     b[1] = WIRE_VERSION;
-    const uint8_t types[] = { 0, 6, MSG_KV_REQUEST, 0x80, 0xFF };
+    const uint8_t types[] = { 0, MSG_PULLREQ + 1, MSG_KV_REQUEST, 0x80, 0xFF };
     for (size_t i = 0; i < sizeof types; i++) {
         b[2] = types[i];
         CU_ASSERT_EQUAL(wire_decode_member(b, sizeof b, &out), WIRE_ETYPE);

@@ -1,6 +1,9 @@
 /* unit_main.c: the CUnit runner for every unit suite. Prints CUnit's report, then one closing
- * line "unit: N passed, M failed" (tests), and exits non-zero if any test failed. */
+ * line "unit: N passed, M failed" (tests), and exits non-zero if any test failed.
+ * Usage: unit_tests [-v] [WORDS]: -v names each test; WORDS runs only the tests whose name
+ * contains them (to watch one test fail when its code is broken). */
 #include <CUnit/Basic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,7 +25,25 @@ int main(int argc, char **argv)
             CU_cleanup_registry();
             return 2;
         }
-    CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
+    int a = 1;
+    bool verbose = argc > a && !strcmp(argv[a], "-v");
+    a += verbose;
+    CU_basic_set_mode(verbose ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
+    if (argc > a) { /* only the tests named */
+        CU_set_fail_on_inactive(CU_FALSE);
+        unsigned chosen = 0;
+        for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext)
+            for (CU_pTest t = s->pTest; t; t = t->pNext) {
+                bool on = strstr(t->pName, argv[a]) != NULL;
+                CU_set_test_active(t, on ? CU_TRUE : CU_FALSE);
+                chosen += on;
+            }
+        if (chosen == 0) {
+            fprintf(stderr, "unit: no test name contains \"%s\"\n", argv[a]);
+            CU_cleanup_registry();
+            return 2;
+        }
+    }
     CU_basic_run_tests();
     unsigned run = CU_get_number_of_tests_run();
     unsigned failed = CU_get_number_of_tests_failed();
