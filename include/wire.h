@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "addr.h"
 
@@ -150,13 +151,28 @@ int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap);
  * straight out of the received bytes, with no member_msg_t in between (a gossip message carries
  * up to 64 entries, and every node sends and reads several per tick). wire_encode_member and
  * wire_decode_member are these functions plus the copy. */
+/* Little-endian fields: on a little-endian host a single unaligned load or store (gcc turned
+ * the byte-by-byte form into a dozen shifts per field, a tenth of a 1,000-node run). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WIRE_HOST_LE 1
+#else
+#define WIRE_HOST_LE 0
+#endif
 static inline void wire_put16(uint8_t *p, uint16_t v)
 {
+    if (WIRE_HOST_LE) {
+        memcpy(p, &v, 2);
+        return;
+    }
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
 static inline void wire_put32(uint8_t *p, uint32_t v)
 {
+    if (WIRE_HOST_LE) {
+        memcpy(p, &v, 4);
+        return;
+    }
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
@@ -164,10 +180,20 @@ static inline void wire_put32(uint8_t *p, uint32_t v)
 }
 static inline uint16_t wire_get16(const uint8_t *p)
 {
+    if (WIRE_HOST_LE) {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
     return (uint16_t)(p[0] | (p[1] << 8));
 }
 static inline uint32_t wire_get32(const uint8_t *p)
 {
+    if (WIRE_HOST_LE) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
            ((uint32_t)p[3] << 24);
 }

@@ -26,13 +26,31 @@ char *addr_put_uint(char *p, uint64_t v)
     return p;
 }
 
+/* One byte of an address in decimal, without a loop (the four of every address in dbg.log). */
+static char *put_byte(char *p, unsigned v)
+{
+    if (v >= 100) {
+        *p++ = (char)('0' + v / 100);
+        v %= 100;
+        *p++ = (char)('0' + v / 10);
+    } else if (v >= 10) {
+        *p++ = (char)('0' + v / 10);
+    }
+    *p++ = (char)('0' + v % 10);
+    return p;
+}
+
 char *addr_put(char *p, addr_t a)
 {
     for (int i = 0; i < 4; i++) {
-        p = addr_put_uint(p, (a.id >> (8 * i)) & 0xff);
+        p = put_byte(p, (a.id >> (8 * i)) & 0xff);
         *p++ = i < 3 ? '.' : ':';
     }
     int16_t port = (int16_t)a.port;
+    if (port == 0) {
+        *p++ = '0';
+        return p;
+    }
     if (port < 0)
         *p++ = '-';
     return addr_put_uint(p, port < 0 ? (uint32_t)-(int32_t)port : (uint32_t)port);

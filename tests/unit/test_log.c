@@ -48,6 +48,24 @@ static void test_member_line_bytes(void)
         }
 }
 
+/* addr_put against snprintf's addr_format: every value of every byte (shifted through the four
+ * positions), and every port. */
+static void test_addr_put_every_byte(void)
+{
+    unsigned bad = 0;
+    for (uint32_t v = 0; v < 65536 * 4; v++) {
+        uint32_t b = v % 256, pos = (v / 256) % 4;
+        uint32_t id = (b << (8 * pos)) | ((v / 1024) % 256) << (8 * ((pos + 1) % 4));
+        addr_t a = addr_make(id, (uint16_t)(v * 7));
+        char want[ADDR_STRLEN], got[ADDR_STRLEN + 8];
+        addr_format(a, want);
+        *addr_put(got, a) = '\0';
+        if (strcmp(want, got) != 0 && bad++ < 3)
+            fprintf(stderr, "\n  addr_format: %s  addr_put: %s", want, got);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 /* Without a stream the line is counted, not written. */
 static void test_member_line_counted_without_stream(void)
 {
@@ -61,7 +79,8 @@ int add_log_suite(void)
 {
     CU_pSuite s = CU_add_suite("log", NULL, NULL);
     if (!s || !CU_add_test(s, "membership line: the same bytes as printf's", test_member_line_bytes) ||
-        !CU_add_test(s, "membership line without a stream: counted", test_member_line_counted_without_stream))
+        !CU_add_test(s, "membership line without a stream: counted", test_member_line_counted_without_stream) ||
+        !CU_add_test(s, "addr_put: every byte value and port as addr_format writes them", test_addr_put_every_byte))
         return CU_get_error();
     return 0;
 }
