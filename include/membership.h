@@ -86,8 +86,10 @@ uint32_t member_suspect_window(const member_cfg_t *cfg);
 member_node_t *member_new(addr_t self, const member_env_t *env);
 void member_free(member_node_t *m);
 
-/* Starts the node at tick `now` with the given incarnation. If seeds[0] is the node itself
- * (or there are no seeds) it forms the group; otherwise it sends a join request to seeds[0],
+/* Starts the node at tick `now` with the given incarnation: the start tick (the application
+ * and real nodes pass `now`), which must rise from one life to the next; pulls of recent changes
+ * skip members whose incarnation is within the pull window (too young to have logged it). If
+ * seeds[0] is the node itself (or there are no seeds) it forms the group; otherwise it sends a join request to seeds[0],
  * and to the next seed, round robin, each time join_retry ticks pass without an answer. */
 void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t incarnation,
                   uint32_t now);

@@ -95,6 +95,8 @@ struct member_node {
     u32vec_t changes_at;     /* the tick of each */
     uint32_t changes_head;   /* changes.v[0..head) are older than the pull window */
     uint32_t pulled_at;      /* when this node last asked for recent changes */
+    uint32_t pull_seen;      /* gossip senders this tick while a pull is due */
+    addr_t pull_from;        /* one of them, drawn uniformly: asked at the end of the tick */
     uint32_t *news; /* ring of entries queued as news, oldest first, forwarded first */
     uint32_t *news_at; /* the tick each was queued (same positions) */
     uint32_t news_cap, news_head, news_len; /* news_cap: 0 or a power of two */
@@ -608,6 +610,8 @@ static uint32_t stale_margin(const member_node_t *m)
 /* News that incarnation e->incarnation of a member failed. About this node itself, it is a
  * mistake to refute: a higher incarnation makes the others list it again. A member never listed
  * is listed and removed at once, so that its join and removal are logged like everywhere else. */
+static void doubt(member_node_t *m, uint32_t idx, uint32_t now);
+
 static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t number,
                               uint32_t now)
 {
@@ -632,7 +636,9 @@ static void merge_dead_notice(member_node_t *m, const wire_entry_t *e, uint32_t 
     } else if (e->incarnation == m->entries[idx].incarnation &&
                m->entries[idx].heartbeat > (e->heartbeat & ~WIRE_HB_DEAD_FLAG) + stale_margin(m)) {
         /* This node has seen the member alive well after the announcer last did: the notice
-         * is stale (an announcer cut off by a partition, say). Neither applied nor forwarded. */
+         * is stale (an announcer cut off by a partition, say). Neither applied nor forwarded,
+         * but the member is asked (doubt). */
+        doubt(m, idx, now);
         return;
     }
     /* Forwarded, the notice carries the freshest heartbeat known here of the member. */
@@ -722,6 +728,29 @@ static void judge(member_node_t *m, uint32_t idx, uint32_t now)
     } else {
         watch(m, idx, now);
     }
+}
+
+/* A notice judged stale still casts doubt on the member: the newer heartbeat that makes it
+ * look stale may be second-hand and old. A member's new prober (one that took it over from a
+ * prober that left) announces the heartbeat it had from gossip, while gossip still carries newer
+ * ones the member sent before it failed; a node holding one of those ignored every notice, kept
+ * the member alive, and passed its old heartbeats on, refreshing others that had ignored the
+ * notices too, until the timeouts (2,000 nodes, seed 2, 8 heartbeat members per message: 63
+ * survivor-member pairs never logged). So the member is suspected at once, as if t_fail had
+ * passed without news: pinged, and removed t_remove later unless it answers (a live one does,
+ * and the suspicion ends). Its probers, and nodes without probes, judge as before. */
+static void doubt(member_node_t *m, uint32_t idx, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    entry_t *ent = &m->entries[idx];
+    if (ent->state != ST_ALIVE || c->probes == 0)
+        return;
+    for (uint32_t k = 0; k < m->nprobes; k++)
+        if (m->probe[k] == idx)
+            return;
+    if (now - ent->last_update <= c->t_fail)
+        ent->last_update = now - c->t_fail - 1; /* modular, as every age here */
+    judge(m, idx, now);
 }
 
 /* Checks due at tick `now`, then this tick's share of the sweep. */
@@ -1176,13 +1205,22 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
          * list, answered like a join. */
         m->synced_at = now;
         m->pulled_at = now; /* the whole list holds the recent changes */
+        m->pull_seen = 0;
         m->stats.syncs++;
         send_own(m, MSG_JOINREQ, v.from, now);
-    } else if (from_member && v.type != MSG_JOINREP && m->in_group && m->env.cfg->pull_period &&
-               now - m->pulled_at >= m->env.cfg->pull_period) {
-        m->pulled_at = now;
-        m->stats.pulls++;
-        send_own(m, MSG_PULLREQ, v.from, now);
+    } else if (from_member && v.type == MSG_GOSSIP && m->in_group && m->env.cfg->pull_period &&
+               now - m->pulled_at >= m->env.cfg->pull_period &&
+               (uint64_t)sender.incarnation + m->env.cfg->pull_window <= now) {
+        /* A pull goes to a gossip sender drawn at random among the tick's (reservoir
+         * sampling): pings and acks come from the same few ring neighbours, and the first
+         * sender of a tick is usually the lowest id; a partner that missed a change (it
+         * learned it from a reply, which is not logged as a change) was then asked every time.
+         * A sender whose life began within the window (an incarnation is its start tick)
+         * learned most of the window's changes from its join reply and logged none of them:
+         * while a large group boots, two pulls in three went to such members and came back
+         * empty. */
+        if (rng_below(m->env.rng, ++m->pull_seen) == 0)
+            m->pull_from = v.from;
     }
     return WIRE_OK;
 }
@@ -1232,6 +1270,12 @@ void member_tick(member_node_t *m, uint32_t now)
     }
     if (now % m->env.cfg->gossip_period == 0)
         gossip(m, now);
+    if (m->pull_seen > 0) {
+        m->pull_seen = 0;
+        m->pulled_at = now;
+        m->stats.pulls++;
+        send_own(m, MSG_PULLREQ, m->pull_from, now);
+    }
     probe(m, now);
     ping_suspects(m, now);
     if (m->env.cfg->recheck_period && now % m->env.cfg->recheck_period == 0)

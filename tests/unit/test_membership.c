@@ -1710,6 +1710,8 @@ static void test_joiner_pulls_early(void)
  * the sender's own) and its own pulls. */
 typedef struct {
     unsigned msgs, bad_dst, pulls;
+    unsigned pulls_to[8]; /* pulls by destination id */
+    unsigned pings_to[256]; /* pings by destination id */
     addr_t want_dst;
     uint32_t n;
     wire_entry_t entries[512];
@@ -1723,8 +1725,12 @@ static int capture_send(void *ctx, addr_t src, addr_t dst, const void *data, siz
     (void)src, (void)now;
     CU_ASSERT_EQUAL_FATAL(wire_decode_member(data, len, &mm), WIRE_OK);
     cap->bad_dst += !addr_eq(dst, cap->want_dst);
-    if (mm.type == MSG_PULLREQ)
+    if (mm.type == MSG_PING && dst.id < 256)
+        cap->pings_to[dst.id]++;
+    if (mm.type == MSG_PULLREQ) {
         cap->pulls++;
+        cap->pulls_to[dst.id < 8 ? dst.id : 0]++;
+    }
     if (mm.type != MSG_GOSSIP)
         return 0;
     cap->msgs++;
@@ -1734,25 +1740,27 @@ static int capture_send(void *ctx, addr_t src, addr_t dst, const void *data, siz
 }
 
 /* Hands m a message of `type` from `from` (its own entry first), then entries of ids
- * first..last with heartbeat hb (alive, or WIRE_HB_DEAD), in as many messages as needed. */
+ * first..last with heartbeat hb (alive, or WIRE_HB_DEAD), in as many messages as needed; a pull
+ * request, ping or ack carries the sender's entry only. */
 static void hand(member_node_t *m, msg_type_t type, uint32_t from, uint32_t first, uint32_t last,
                  uint32_t hb, uint32_t now)
 {
     static member_msg_t msg;
     uint8_t buf[WIRE_MAX_MEMBER_MSG];
     uint32_t id = first;
+    bool own_only = type == MSG_PULLREQ || type == MSG_PING || type == MSG_ACK;
     do {
         memset(&msg, 0, sizeof msg);
         msg.type = type;
         msg.from = A(from);
         msg.entries[0] = (wire_entry_t){ A(from), 0, 1 };
         msg.count = 1;
-        while (type != MSG_PULLREQ && msg.count < 64 && id <= last)
+        while (!own_only && msg.count < 64 && id <= last)
             msg.entries[msg.count++] = (wire_entry_t){ A(id++), 0, hb };
         int len = wire_encode_member(&msg, buf, sizeof buf);
         CU_ASSERT_FATAL(len > 0);
         CU_ASSERT_EQUAL(member_receive(m, buf, (size_t)len, now), WIRE_OK);
-    } while (type != MSG_PULLREQ && id <= last);
+    } while (!own_only && id <= last);
 }
 
 /* A pull of recent changes is answered with the changes the node made from news within the
@@ -1812,19 +1820,144 @@ static void test_pull_answers_recent_changes(void)
 
     cap.msgs = cap.n = 0;
     hand(m, MSG_PULLREQ, 4, 0, 0, 0, 47);
-    CU_ASSERT_EQUAL(cap.pulls, 1); /* 4 is running: node 1 asks it in turn */
     CU_ASSERT_EQUAL(cap.msgs, 1);
     CU_ASSERT_EQUAL(cap.n, 1);
     CU_ASSERT(cap.n == 1 && cap.entries[0].addr.id == 150 &&
               wire_hb_is_dead(cap.entries[0].heartbeat));
-    cap.msgs = cap.n = 0;
+    CU_ASSERT_EQUAL(cap.bad_dst, 0);
+    member_tick(m, 47); /* it gossips, but asks no pull: a pull is asked of a gossip sender */
+    CU_ASSERT_EQUAL(cap.pulls, 0);
+    cap.msgs = cap.n = cap.bad_dst = 0;
     hand(m, MSG_PULLREQ, 4, 0, 0, 0, 48);
     CU_ASSERT_EQUAL(cap.msgs, 0);
-    CU_ASSERT_EQUAL(cap.pulls, 1); /* not again within pull_period */
     CU_ASSERT_EQUAL(cap.bad_dst, 0);
     member_stats_t st;
     member_get_stats(m, &st);
     CU_ASSERT_EQUAL(st.pulled, 102);
+    member_free(m);
+    fclose(dbg);
+}
+
+/* The member asked for recent changes is drawn among the tick's gossip senders: node 1 hears
+ * gossip from 2, 3, 4 and 5, in that order, every tick for 800 ticks, and pulls 39 times (every
+ * 20 ticks from tick 40: the senders started at tick 0, and a member younger than the window
+ * of 40 ticks is not asked); each of the four is asked at least 4 times (10 expected), not the
+ * first sender of the tick every time. Pings and acks, from the same few ring neighbours, do
+ * not count, nor gossip from 7, which started 10 ticks ago (incarnation now - 10). */
+static void test_pull_target_drawn(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cfg.sync_period = 0;
+    cfg.pull_period = 20;
+    cfg.pull_window = 40;
+    capture_t cap = { .want_dst = A(0) };
+    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
+    FILE *dbg = fopen("/dev/null", "w");
+    CU_ASSERT_FATAL(dbg != NULL);
+    log_t log;
+    log_init(&log, dbg, NULL);
+    rng_t rng;
+    rng_seed(&rng, 8);
+    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
+    member_node_t *m = member_new(A(1), &env);
+    CU_ASSERT_FATAL(m != NULL);
+    member_start(m, NULL, 0, 0, 0);
+    for (uint32_t now = 1; now <= 800; now++) {
+        for (uint32_t from = 2; from <= 5; from++)
+            hand(m, MSG_GOSSIP, from, 10, 10, now, now);
+        hand(m, MSG_ACK, 6, 0, 0, 0, now);
+        if (now > 10) { /* gossip from a member that started 10 ticks ago */
+            member_msg_t young = { .type = MSG_GOSSIP, .from = A(7), .count = 1 };
+            young.entries[0] = (wire_entry_t){ A(7), now - 10, 1 };
+            uint8_t buf[WIRE_MAX_MEMBER_MSG];
+            int len = wire_encode_member(&young, buf, sizeof buf);
+            CU_ASSERT_FATAL(len > 0);
+            CU_ASSERT_EQUAL(member_receive(m, buf, (size_t)len, now), WIRE_OK);
+        }
+        member_tick(m, now);
+    }
+    CU_ASSERT_EQUAL(cap.pulls, 39);
+    for (uint32_t id = 2; id <= 5; id++) {
+        CU_ASSERT(cap.pulls_to[id] >= 4);
+        if (cap.pulls_to[id] < 4)
+            fprintf(stderr, "\n  node %u asked %u times of 39", id, cap.pulls_to[id]);
+    }
+    CU_ASSERT_EQUAL(cap.pulls_to[6], 0);
+    CU_ASSERT_EQUAL(cap.pulls_to[7], 0);
+    member_free(m);
+    fclose(dbg);
+}
+
+/* Hands m a message of `type` whose only entry is its sender's, with that incarnation and
+ * heartbeat. */
+static void hand_own(member_node_t *m, msg_type_t type, uint32_t from, uint32_t inc, uint32_t hb,
+                     uint32_t now)
+{
+    member_msg_t msg = { .type = type, .from = A(from), .count = 1 };
+    msg.entries[0] = (wire_entry_t){ A(from), inc, hb };
+    uint8_t buf[WIRE_MAX_MEMBER_MSG];
+    int len = wire_encode_member(&msg, buf, sizeof buf);
+    CU_ASSERT_FATAL(len > 0);
+    CU_ASSERT_EQUAL(member_receive(m, buf, (size_t)len, now), WIRE_OK);
+}
+
+/* A notice that looks stale (this node holds a heartbeat newer than the notice's by more than
+ * the margin) may be the stale one's fault: the newer heartbeat can be second-hand and old. So
+ * the member is suspected at once and pinged: node 1 lists 100..199 at heartbeat 50 (t_fail
+ * 1000, t_remove 12; the three it probes answer); at tick 6, notices with heartbeat 10 arrive
+ * about D and L, two members node 1 does not probe. Neither is removed then; both are pinged; L answers at tick 9 and stays;
+ * D does not and is removed by tick 6 + 12 + 1, not 1,000 ticks later. Regression: 2,000 nodes,
+ * seed 2, 8 heartbeat members per message: 63 survivor-member pairs never logged a removal. */
+static void test_stale_notice_doubted(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = 1000;
+    cfg.t_remove = 12;
+    cfg.probes = 3;
+    cfg.probe_period = 2;
+    cfg.probe_timeout = 10;
+    capture_t cap = { .want_dst = A(0) };
+    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
+    FILE *dbg = fopen("/dev/null", "w");
+    CU_ASSERT_FATAL(dbg != NULL);
+    log_t log;
+    log_init(&log, dbg, NULL);
+    rng_t rng;
+    rng_seed(&rng, 9);
+    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
+    member_node_t *m = member_new(A(1), &env);
+    CU_ASSERT_FATAL(m != NULL);
+    member_start(m, NULL, 0, 0, 0);
+    hand(m, MSG_GOSSIP, 2, 100, 199, 50, 1);
+    for (uint32_t now = 1; now <= 5; now++)
+        member_tick(m, now);
+    uint32_t D = 0, L = 0, probed[3], nprobed = 0;
+    for (uint32_t id = 100; id <= 199; id++)
+        if (cap.pings_to[id] == 0 && !L)
+            *(D ? &L : &D) = id;
+        else if (cap.pings_to[id] > 0 && nprobed < 3)
+            probed[nprobed++] = id;
+    CU_ASSERT_FATAL(D && L && nprobed == 3);
+    hand(m, MSG_GOSSIP, 3, D, D, WIRE_HB_DEAD_FLAG | 10u, 6);
+    hand(m, MSG_GOSSIP, 3, L, L, WIRE_HB_DEAD_FLAG | 10u, 6);
+    CU_ASSERT_TRUE(member_knows(m, A(D)));
+    CU_ASSERT_TRUE(member_knows(m, A(L)));
+    for (uint32_t now = 6; now <= 6 + 12 + 1; now++) {
+        for (uint32_t k = 0; k < nprobed; k++) /* the probed members answer */
+            hand_own(m, MSG_ACK, probed[k], 0, 50 + now, now);
+        if (now == 9)
+            hand_own(m, MSG_ACK, L, 0, 60, now);
+        member_tick(m, now);
+    }
+    CU_ASSERT(cap.pings_to[D] > 0);
+    CU_ASSERT(cap.pings_to[L] > 0);
+    CU_ASSERT_FALSE(member_knows(m, A(D)));
+    CU_ASSERT_TRUE(member_knows(m, A(L)));
+    member_stats_t st;
+    member_get_stats(m, &st);
+    CU_ASSERT_EQUAL(st.removals, 1);
+    CU_ASSERT_EQUAL(st.refuted, 1);
     member_free(m);
     fclose(dbg);
 }
@@ -1839,9 +1972,10 @@ static void count_pulls(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ct
 }
 
 /* A member asks for recent changes at most once per pull_period ticks, of a member it has just
- * heard from: two nodes gossiping every tick, pull_period 20: node 2 (started at tick 0) asks
- * node 1 at ticks 20, 40, .., 180 (the ask at 200 arrives at 201), so 9 asks arrive by tick 200,
- * as node 2's stats count; with pull_period 0, none. */
+ * heard from: two nodes gossiping every tick, pull_period 20 (window 40): node 2 asks node 1 at
+ * ticks 40 (both started at 0: not before 1 has run for a window), 60, .., 180 (the ask at 200
+ * arrives at 201), so 8 asks arrive by tick 200, and node 2's stats count 9; with pull_period
+ * 0, none. */
 static void run_pull_cadence(uint32_t period)
 {
     member_cfg_t cfg = small_cfg(16);
@@ -1857,9 +1991,9 @@ static void run_pull_cadence(uint32_t period)
     cluster_run_to(c, 200);
     member_stats_t st;
     member_get_stats(M(c, 2), &st);
-    CU_ASSERT_EQUAL(pulls, period ? 9 : 0);
-    CU_ASSERT_EQUAL(st.pulls, period ? 10 : 0);
-    if (pulls != (period ? 9u : 0u))
+    CU_ASSERT_EQUAL(pulls, period ? 8 : 0);
+    CU_ASSERT_EQUAL(st.pulls, period ? 9 : 0);
+    if (pulls != (period ? 8u : 0u))
         fprintf(stderr, "\n  pull_period %u: %u pulls arrived by tick 200\n", period, pulls);
     cluster_free(c);
 }
@@ -2723,6 +2857,8 @@ int add_membership_suite(void)
           test_notice_about_self_refuted },
         { "notice: a mistaken removal by one node is refuted", test_mistaken_removal_refuted },
         { "notice: a stale notice (older heartbeat than seen) is ignored", test_stale_notice_ignored },
+        { "notice: a stale-looking notice makes the member suspected and pinged",
+          test_stale_notice_doubted },
         { "notice about an unknown member: joined and removed at once",
           test_notice_unknown_member },
         { "late joiner logs join and removal of a member removed before",
@@ -2739,6 +2875,7 @@ int add_membership_suite(void)
         { "pull: recent changes from news within the window, as they stand now",
           test_pull_answers_recent_changes },
         { "pull: at most once per pull_period, of a member just heard from", test_pull_cadence },
+        { "pull: asked of a gossip sender drawn at random", test_pull_target_drawn },
         { "a new member listed twice in one message: one entry, one join line",
           test_member_listed_twice_in_one_message },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
