@@ -28,7 +28,7 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 /* Heartbeats: a gossip message carries HB_ENTRIES - 1 members taken round robin beside its
  * own entry and news. Probes find failures; heartbeats only keep the timeouts, a backstop, from
  * firing, so they can be few (see member_default_cfg). */
-#define HB_ENTRIES 16
+#define HB_ENTRIES 8
 /* Timeouts: suspicion after SUSPECT_COVERS covers without news of a member (see
  * member_default_cfg); a suspect is pinged and removed unless it answers. */
 #define SUSPECT_COVERS 4
