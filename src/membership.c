@@ -95,13 +95,12 @@ struct member_node {
     u32vec_t changes_at;     /* the tick of each */
     uint32_t changes_head;   /* changes.v[0..head) are older than the pull window */
     uint32_t pulled_at;      /* when this node last asked for recent changes */
-    uint32_t pull_seen;      /* gossip senders this tick while a pull is due */
-    addr_t pull_from;        /* one of them, drawn uniformly: asked at the end of the tick */
     uint32_t *news; /* ring of entries queued as news, oldest first, forwarded first */
     uint32_t *news_at; /* the tick each was queued (same positions) */
     uint32_t news_cap, news_head, news_len; /* news_cap: 0 or a power of two */
     uint64_t news_pending; /* sends left over the whole queue */
     bool hearing_reply; /* merging a join reply: what it lists is no news to the others */
+    bool sync_asked;    /* a whole list was asked for in this life: replies now are syncs */
     uint32_t told[TOLD_SLOTS], told_tick[TOLD_SLOTS]; /* entry + 1 told at tick + 1 */
     uint64_t version; /* counts changes to the list: admissions and removals */
 
@@ -533,13 +532,15 @@ static void observe(const member_node_t *m, uint32_t idx, const char *what, uint
     obs_emit(m->env.bus, &ev);
 }
 
-/* Remembers a change to the list learned from news (not from a reply: what a reply lists is
- * old to the group), for the answers to pulls; changes older than the window are forgotten. */
+/* Remembers a change to the list learned from news, or from the reply to a sync (what it
+ * changes was missed by the pushes: recent, as a rule), for the answers to pulls; not from the
+ * join reply, which lists the whole group, old to everyone else. Changes older than the window
+ * are forgotten. */
 #define CHANGE_REMOVAL 0x80000000u
 static void log_change(member_node_t *m, uint32_t idx, bool removal, uint32_t now)
 {
     const member_cfg_t *c = m->env.cfg;
-    if (m->hearing_reply || c->pull_period == 0)
+    if ((m->hearing_reply && !m->sync_asked) || c->pull_period == 0)
         return;
     u32vec_t *v = &m->changes, *at = &m->changes_at;
     while (m->changes_head < v->n && now - at->v[m->changes_head] > c->pull_window)
@@ -1205,22 +1206,9 @@ int member_receive(member_node_t *m, const uint8_t *data, size_t len, uint32_t n
          * list, answered like a join. */
         m->synced_at = now;
         m->pulled_at = now; /* the whole list holds the recent changes */
-        m->pull_seen = 0;
         m->stats.syncs++;
+        m->sync_asked = true;
         send_own(m, MSG_JOINREQ, v.from, now);
-    } else if (from_member && v.type == MSG_GOSSIP && m->in_group && m->env.cfg->pull_period &&
-               now - m->pulled_at >= m->env.cfg->pull_period &&
-               (uint64_t)sender.incarnation + m->env.cfg->pull_window <= now) {
-        /* A pull goes to a gossip sender drawn at random among the tick's (reservoir
-         * sampling): pings and acks come from the same few ring neighbours, and the first
-         * sender of a tick is usually the lowest id; a partner that missed a change (it
-         * learned it from a reply, which is not logged as a change) was then asked every time.
-         * A sender whose life began within the window (an incarnation is its start tick)
-         * learned most of the window's changes from its join reply and logged none of them:
-         * while a large group boots, two pulls in three went to such members and came back
-         * empty. */
-        if (rng_below(m->env.rng, ++m->pull_seen) == 0)
-            m->pull_from = v.from;
     }
     return WIRE_OK;
 }
@@ -1229,6 +1217,7 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
                   uint32_t now)
 {
     m->started = true;
+    m->sync_asked = false;
     m->synced_at = now;
     m->pulled_at = now;
     m->incarnation = incarnation;
@@ -1257,6 +1246,34 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
     send_join_request(m, now);
 }
 
+/* Every pull_period ticks, asks a member drawn at random from the list for its recent changes:
+ * alive, seen running lately (its heartbeat rose here within t_fail / 4 ticks, as gossip
+ * targets are preferred), and running for the whole window (an incarnation is its start tick: a
+ * member that joined within the window learned the window's changes from its join reply and
+ * logged none of them; while 2,000 nodes boot, two pulls in three went to such members). Not a
+ * member just heard from: those are the same few ring neighbours (pings and acks) and the
+ * members this node gossips with, which share its misses (2,000 nodes, seed 3: the first nodes
+ * asked each other and all missed one failure; joiners' replies listed it alive for 600 ticks).
+ * With no such member among a few draws, it tries again next tick. */
+static void pull_recent(member_node_t *m, uint32_t now)
+{
+    const member_cfg_t *c = m->env.cfg;
+    if (c->pull_period == 0 || now - m->pulled_at < c->pull_period || m->nentries == 0)
+        return;
+    uint32_t fresh = c->t_fail / 4 > 2 ? c->t_fail / 4 : 2;
+    for (int tries = 0; tries < 16; tries++) {
+        uint32_t idx = rng_below(m->env.rng, m->nentries);
+        const entry_t *ent = &m->entries[idx];
+        if (ent->state != ST_ALIVE || !ent->advanced || now - ent->last_update > fresh ||
+            (uint64_t)ent->incarnation + c->pull_window > now)
+            continue;
+        m->pulled_at = now;
+        m->stats.pulls++;
+        send_own(m, MSG_PULLREQ, addr_of(m, idx), now);
+        return;
+    }
+}
+
 void member_tick(member_node_t *m, uint32_t now)
 {
     if (!m->started)
@@ -1270,12 +1287,7 @@ void member_tick(member_node_t *m, uint32_t now)
     }
     if (now % m->env.cfg->gossip_period == 0)
         gossip(m, now);
-    if (m->pull_seen > 0) {
-        m->pull_seen = 0;
-        m->pulled_at = now;
-        m->stats.pulls++;
-        send_own(m, MSG_PULLREQ, m->pull_from, now);
-    }
+    pull_recent(m, now);
     probe(m, now);
     ping_suspects(m, now);
     if (m->env.cfg->recheck_period && now % m->env.cfg->recheck_period == 0)

@@ -1846,57 +1846,6 @@ static void test_pull_answers_recent_changes(void)
     fclose(dbg);
 }
 
-/* The member asked for recent changes is drawn among the tick's gossip senders: node 1 hears
- * gossip from 2, 3, 4 and 5, in that order, every tick for 800 ticks, and pulls 39 times (every
- * 20 ticks from tick 40: the senders started at tick 0, and a member younger than the window
- * of 40 ticks is not asked); each of the four is asked at least 4 times (10 expected), not the
- * first sender of the tick every time. Pings and acks, from the same few ring neighbours, do
- * not count, nor gossip from 7, which started 10 ticks ago (incarnation now - 10). */
-static void test_pull_target_drawn(void)
-{
-    member_cfg_t cfg = small_cfg(64);
-    cfg.t_fail = cfg.t_remove = 1000;
-    cfg.sync_period = 0;
-    cfg.pull_period = 20;
-    cfg.pull_window = 40;
-    capture_t cap = { .want_dst = A(0) };
-    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
-    FILE *dbg = fopen("/dev/null", "w");
-    CU_ASSERT_FATAL(dbg != NULL);
-    log_t log;
-    log_init(&log, dbg, NULL);
-    rng_t rng;
-    rng_seed(&rng, 8);
-    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
-    member_node_t *m = member_new(A(1), &env);
-    CU_ASSERT_FATAL(m != NULL);
-    member_start(m, NULL, 0, 0, 0);
-    for (uint32_t now = 1; now <= 800; now++) {
-        for (uint32_t from = 2; from <= 5; from++)
-            hand(m, MSG_GOSSIP, from, 10, 10, now, now);
-        hand(m, MSG_ACK, 6, 0, 0, 0, now);
-        if (now > 10) { /* gossip from a member that started 10 ticks ago */
-            member_msg_t young = { .type = MSG_GOSSIP, .from = A(7), .count = 1 };
-            young.entries[0] = (wire_entry_t){ A(7), now - 10, 1 };
-            uint8_t buf[WIRE_MAX_MEMBER_MSG];
-            int len = wire_encode_member(&young, buf, sizeof buf);
-            CU_ASSERT_FATAL(len > 0);
-            CU_ASSERT_EQUAL(member_receive(m, buf, (size_t)len, now), WIRE_OK);
-        }
-        member_tick(m, now);
-    }
-    CU_ASSERT_EQUAL(cap.pulls, 39);
-    for (uint32_t id = 2; id <= 5; id++) {
-        CU_ASSERT(cap.pulls_to[id] >= 4);
-        if (cap.pulls_to[id] < 4)
-            fprintf(stderr, "\n  node %u asked %u times of 39", id, cap.pulls_to[id]);
-    }
-    CU_ASSERT_EQUAL(cap.pulls_to[6], 0);
-    CU_ASSERT_EQUAL(cap.pulls_to[7], 0);
-    member_free(m);
-    fclose(dbg);
-}
-
 /* Hands m a message of `type` whose only entry is its sender's, with that incarnation and
  * heartbeat. */
 static void hand_own(member_node_t *m, msg_type_t type, uint32_t from, uint32_t inc, uint32_t hb,
@@ -1966,6 +1915,101 @@ static void test_stale_notice_doubted(void)
     member_get_stats(m, &st);
     CU_ASSERT_EQUAL(st.removals, 1);
     CU_ASSERT_EQUAL(st.refuted, 1);
+    member_free(m);
+    fclose(dbg);
+}
+
+/* What the reply to a sync (a whole list asked for by a member of the group) changes was missed
+ * by the pushes: it is offered to pulls, unlike what the join reply lists. Node 1 hears its join
+ * reply (members 300..309) at tick 1; at tick 31 gossip from 2 makes it ask 2 for a whole list
+ * (sync_period 30), whose reply at tick 32 lists 400..409; a pull at 33 gets 2 and 400..409. */
+static void test_pull_offers_sync_reply(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cfg.sync_period = 30;
+    cfg.pull_period = 20;
+    cfg.pull_window = 40;
+    capture_t cap = { .want_dst = A(4) };
+    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
+    FILE *dbg = fopen("/dev/null", "w");
+    CU_ASSERT_FATAL(dbg != NULL);
+    log_t log;
+    log_init(&log, dbg, NULL);
+    rng_t rng;
+    rng_seed(&rng, 10);
+    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
+    member_node_t *m = member_new(A(1), &env);
+    CU_ASSERT_FATAL(m != NULL);
+    member_start(m, NULL, 0, 0, 0);
+    hand(m, MSG_JOINREP, 3, 300, 309, 1, 1);
+    hand(m, MSG_GOSSIP, 2, 2, 2, 5, 31);
+    member_stats_t st;
+    member_get_stats(m, &st);
+    CU_ASSERT_EQUAL(st.syncs, 1);
+    hand(m, MSG_JOINREP, 2, 400, 409, 1, 32);
+    cap.msgs = cap.n = cap.bad_dst = 0;
+    hand(m, MSG_PULLREQ, 4, 0, 0, 0, 33);
+    CU_ASSERT_EQUAL(cap.bad_dst, 0);
+    unsigned sync_listed = 0, join_listed = 0, two = 0;
+    for (uint32_t k = 0; k < cap.n; k++) {
+        uint32_t id = cap.entries[k].addr.id;
+        sync_listed += id >= 400 && id <= 409;
+        join_listed += id >= 300 && id <= 309;
+        two += id == 2;
+    }
+    CU_ASSERT_EQUAL(sync_listed, 10);
+    CU_ASSERT_EQUAL(join_listed, 0);
+    CU_ASSERT_EQUAL(two, 1);
+    member_free(m);
+    fclose(dbg);
+}
+
+/* The member asked for recent changes is drawn at random from the list, not among the members
+ * just heard from: node 1 hears only from 2, which lists 3, 4 and 5 with rising heartbeats, 6
+ * with a heartbeat that never rises, and 7 with incarnation 780 (it started later than the
+ * others, which started at 0). Over 800 ticks node 1 pulls 39 times (every 20 ticks from tick
+ * 40: not before a member has run for the window of 40 ticks); each of 2..5 is asked at least 4
+ * times (about 10 expected), 6 (not seen running) and 7 (too young) never. */
+static void test_pull_target_drawn(void)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cfg.sync_period = 0;
+    cfg.pull_period = 20;
+    cfg.pull_window = 40;
+    capture_t cap = { .want_dst = A(0) };
+    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
+    FILE *dbg = fopen("/dev/null", "w");
+    CU_ASSERT_FATAL(dbg != NULL);
+    log_t log;
+    log_init(&log, dbg, NULL);
+    rng_t rng;
+    rng_seed(&rng, 8);
+    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
+    member_node_t *m = member_new(A(1), &env);
+    CU_ASSERT_FATAL(m != NULL);
+    member_start(m, NULL, 0, 0, 0);
+    for (uint32_t now = 1; now <= 800; now++) {
+        member_msg_t msg = { .type = MSG_GOSSIP, .from = A(2), .count = 6 };
+        for (uint32_t k = 0; k < 4; k++)
+            msg.entries[k] = (wire_entry_t){ A(2 + k), 0, now };
+        msg.entries[4] = (wire_entry_t){ A(6), 0, 1 };
+        msg.entries[5] = (wire_entry_t){ A(7), 780, now };
+        uint8_t buf[WIRE_MAX_MEMBER_MSG];
+        int len = wire_encode_member(&msg, buf, sizeof buf);
+        CU_ASSERT_FATAL(len > 0);
+        CU_ASSERT_EQUAL(member_receive(m, buf, (size_t)len, now), WIRE_OK);
+        member_tick(m, now);
+    }
+    CU_ASSERT_EQUAL(cap.pulls, 39);
+    for (uint32_t id = 2; id <= 5; id++) {
+        CU_ASSERT(cap.pulls_to[id] >= 4);
+        if (cap.pulls_to[id] < 4)
+            fprintf(stderr, "\n  node %u asked %u times of 39", id, cap.pulls_to[id]);
+    }
+    CU_ASSERT_EQUAL(cap.pulls_to[6], 0);
+    CU_ASSERT_EQUAL(cap.pulls_to[7], 0);
     member_free(m);
     fclose(dbg);
 }
@@ -2883,7 +2927,10 @@ int add_membership_suite(void)
         { "pull: recent changes from news within the window, as they stand now",
           test_pull_answers_recent_changes },
         { "pull: at most once per pull_period, of a member just heard from", test_pull_cadence },
-        { "pull: asked of a gossip sender drawn at random", test_pull_target_drawn },
+        { "pull: what a sync's reply changed is offered, unlike the join reply",
+          test_pull_offers_sync_reply },
+        { "pull: asked of a member drawn from the list, running and not too young",
+          test_pull_target_drawn },
         { "a new member listed twice in one message: one entry, one join line",
           test_member_listed_twice_in_one_message },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
