@@ -1005,6 +1005,12 @@ static void ping_suspects(member_node_t *m, uint32_t now)
     m->suspects.n = kept;
 }
 
+/* A member counts as seen running if its heartbeat rose here within this many ticks. */
+static uint32_t fresh_ticks(const member_cfg_t *c)
+{
+    return c->t_fail / 4 > 2 ? c->t_fail / 4 : 2;
+}
+
 /* Whether member idx may join the targets out[0..got): not suspected, not already chosen, and
  * (when fresh_only) seen running within `fresh` ticks: its heartbeat rose here that recently.
  * Being admitted is not enough: a node that failed right after it joined (one that failed
@@ -1030,7 +1036,7 @@ static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t g
 static uint32_t pick_targets(member_node_t *m, uint32_t *out, uint32_t now)
 {
     uint32_t want = m->env.cfg->fanout, got = 0, n = m->nentries;
-    uint32_t fresh = m->env.cfg->t_fail / 4 > 2 ? m->env.cfg->t_fail / 4 : 2;
+    uint32_t fresh = fresh_ticks(m->env.cfg);
     if (m->nlive == 0)
         return 0;
     for (int pass = 0; pass < 2; pass++)
@@ -1252,20 +1258,19 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
  * member that joined within the window learned the window's changes from its join reply and
  * logged none of them; while 2,000 nodes boot, two pulls in three went to such members). Not a
  * member just heard from: those are the same few ring neighbours (pings and acks) and the
- * members this node gossips with, which share its misses (2,000 nodes, seed 3: the first nodes
- * asked each other and all missed one failure; joiners' replies listed it alive for 600 ticks).
+ * members this node gossips with, which share its misses (2,000 nodes, seed 3, 4 join sends: the
+ * first nodes asked each other and all missed one failure; joiners' replies listed it alive for
+ * 600 ticks).
  * With no such member among a few draws, it tries again next tick. */
 static void pull_recent(member_node_t *m, uint32_t now)
 {
     const member_cfg_t *c = m->env.cfg;
     if (c->pull_period == 0 || now - m->pulled_at < c->pull_period || m->nentries == 0)
         return;
-    uint32_t fresh = c->t_fail / 4 > 2 ? c->t_fail / 4 : 2;
     for (int tries = 0; tries < 16; tries++) {
         uint32_t idx = rng_below(m->env.rng, m->nentries);
-        const entry_t *ent = &m->entries[idx];
-        if (ent->state != ST_ALIVE || !ent->advanced || now - ent->last_update > fresh ||
-            (uint64_t)ent->incarnation + c->pull_window > now)
+        if (!try_target(m, idx, NULL, 0, true, fresh_ticks(c), now) ||
+            (uint64_t)m->entries[idx].incarnation + c->pull_window > now)
             continue;
         m->pulled_at = now;
         m->stats.pulls++;
