@@ -1747,6 +1747,40 @@ static int capture_send(void *ctx, addr_t src, addr_t dst, const void *data, siz
     return 0;
 }
 
+/* One node on a capture transport, driven by hand (hand, hand_own, member_tick). */
+typedef struct {
+    capture_t cap;
+    transport_t net;
+    FILE *dbg;
+    log_t log;
+    rng_t rng;
+    member_env_t env;
+    member_node_t *m;
+} solo_t;
+
+/* Starts node 1 at tick 0 alone (it forms the group), its sends captured. */
+static member_node_t *solo_start(solo_t *s, const member_cfg_t *cfg, addr_t want_dst, uint64_t seed)
+{
+    memset(s, 0, sizeof *s);
+    s->cap.want_dst = want_dst;
+    s->net = (transport_t){ .name = "capture", .send = capture_send, .ctx = &s->cap };
+    s->dbg = fopen("/dev/null", "w");
+    CU_ASSERT_FATAL(s->dbg != NULL);
+    log_init(&s->log, s->dbg, NULL);
+    rng_seed(&s->rng, seed);
+    s->env = (member_env_t){ &s->net, &s->log, &s->rng, cfg, NULL, NULL };
+    s->m = member_new(A(1), &s->env);
+    CU_ASSERT_FATAL(s->m != NULL);
+    member_start(s->m, NULL, 0, 0, 0);
+    return s->m;
+}
+
+static void solo_free(solo_t *s)
+{
+    member_free(s->m);
+    fclose(s->dbg);
+}
+
 /* Hands m a message of `type` from `from` (its own entry first), then entries of ids
  * first..last with heartbeat hb (alive, or WIRE_HB_DEAD), in as many messages as needed; a pull
  * request, ping or ack carries the sender's entry only. */
@@ -1784,37 +1818,28 @@ static void test_pull_answers_recent_changes(void)
     cfg.t_fail = cfg.t_remove = 1000;
     cfg.pull_period = 20;
     cfg.pull_window = 40;
-    capture_t cap = { .want_dst = A(4) };
-    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
-    FILE *dbg = fopen("/dev/null", "w");
-    CU_ASSERT_FATAL(dbg != NULL);
-    log_t log;
-    log_init(&log, dbg, NULL);
-    rng_t rng;
-    rng_seed(&rng, 7);
-    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
-    member_node_t *m = member_new(A(1), &env);
-    CU_ASSERT_FATAL(m != NULL);
-    member_start(m, NULL, 0, 0, 0);
+    solo_t solo;
+    member_node_t *m = solo_start(&solo, &cfg, A(4), 7);
+    capture_t *cap = &solo.cap;
     hand(m, MSG_GOSSIP, 2, 100, 199, 1, 5);
     hand(m, MSG_JOINREP, 3, 300, 309, 1, 6);
     hand(m, MSG_GOSSIP, 2, 150, 150, WIRE_HB_DEAD, 7);
-    CU_ASSERT_EQUAL(cap.msgs, 0);
+    CU_ASSERT_EQUAL(cap->msgs, 0);
     hand(m, MSG_PULLREQ, 4, 0, 0, 0, 8);
-    CU_ASSERT_EQUAL(cap.msgs, 2); /* 101 entries, 63 to a message */
-    CU_ASSERT_EQUAL(cap.bad_dst, 0);
-    CU_ASSERT_EQUAL(cap.pulls, 0); /* its own pull comes 20 ticks after its start */
+    CU_ASSERT_EQUAL(cap->msgs, 2); /* 101 entries, 63 to a message */
+    CU_ASSERT_EQUAL(cap->bad_dst, 0);
+    CU_ASSERT_EQUAL(cap->pulls, 0); /* its own pull comes 20 ticks after its start */
     unsigned seen[400] = { 0 }, dead = 0, other = 0;
-    for (uint32_t k = 0; k < cap.n; k++) {
-        uint32_t id = cap.entries[k].addr.id;
+    for (uint32_t k = 0; k < cap->n; k++) {
+        uint32_t id = cap->entries[k].addr.id;
         if (id < 400)
             seen[id]++;
         else
             other++;
-        if (wire_hb_is_dead(cap.entries[k].heartbeat))
+        if (wire_hb_is_dead(cap->entries[k].heartbeat))
             dead += id == 150 ? 1 : 100; /* only 150 goes out as a notice */
     }
-    CU_ASSERT_EQUAL(cap.n, 101);
+    CU_ASSERT_EQUAL(cap->n, 101);
     CU_ASSERT_EQUAL(dead, 1);
     CU_ASSERT_EQUAL(other, 0);
     CU_ASSERT_EQUAL(seen[2], 1);
@@ -1826,24 +1851,23 @@ static void test_pull_answers_recent_changes(void)
     for (uint32_t id = 300; id <= 309; id++)
         CU_ASSERT_EQUAL(seen[id], 0);
 
-    cap.msgs = cap.n = 0;
+    cap->msgs = cap->n = 0;
     hand(m, MSG_PULLREQ, 4, 0, 0, 0, 47);
-    CU_ASSERT_EQUAL(cap.msgs, 1);
-    CU_ASSERT_EQUAL(cap.n, 1);
-    CU_ASSERT(cap.n == 1 && cap.entries[0].addr.id == 150 &&
-              wire_hb_is_dead(cap.entries[0].heartbeat));
-    CU_ASSERT_EQUAL(cap.bad_dst, 0);
+    CU_ASSERT_EQUAL(cap->msgs, 1);
+    CU_ASSERT_EQUAL(cap->n, 1);
+    CU_ASSERT(cap->n == 1 && cap->entries[0].addr.id == 150 &&
+              wire_hb_is_dead(cap->entries[0].heartbeat));
+    CU_ASSERT_EQUAL(cap->bad_dst, 0);
     member_tick(m, 47); /* it gossips, but asks no pull: a pull is asked of a gossip sender */
-    CU_ASSERT_EQUAL(cap.pulls, 0);
-    cap.msgs = cap.n = cap.bad_dst = 0;
+    CU_ASSERT_EQUAL(cap->pulls, 0);
+    cap->msgs = cap->n = cap->bad_dst = 0;
     hand(m, MSG_PULLREQ, 4, 0, 0, 0, 48);
-    CU_ASSERT_EQUAL(cap.msgs, 0);
-    CU_ASSERT_EQUAL(cap.bad_dst, 0);
+    CU_ASSERT_EQUAL(cap->msgs, 0);
+    CU_ASSERT_EQUAL(cap->bad_dst, 0);
     member_stats_t st;
     member_get_stats(m, &st);
     CU_ASSERT_EQUAL(st.pulled, 102);
-    member_free(m);
-    fclose(dbg);
+    solo_free(&solo);
 }
 
 /* Hands m a message of `type` whose only entry is its sender's, with that incarnation and
@@ -1874,26 +1898,17 @@ static void test_stale_notice_doubted(void)
     cfg.probes = 3;
     cfg.probe_period = 2;
     cfg.probe_timeout = 10;
-    capture_t cap = { .want_dst = A(0) };
-    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
-    FILE *dbg = fopen("/dev/null", "w");
-    CU_ASSERT_FATAL(dbg != NULL);
-    log_t log;
-    log_init(&log, dbg, NULL);
-    rng_t rng;
-    rng_seed(&rng, 9);
-    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
-    member_node_t *m = member_new(A(1), &env);
-    CU_ASSERT_FATAL(m != NULL);
-    member_start(m, NULL, 0, 0, 0);
+    solo_t solo;
+    member_node_t *m = solo_start(&solo, &cfg, A(0), 9);
+    capture_t *cap = &solo.cap;
     hand(m, MSG_GOSSIP, 2, 100, 199, 50, 1);
     for (uint32_t now = 1; now <= 5; now++)
         member_tick(m, now);
     uint32_t D = 0, L = 0, probed[3], nprobed = 0;
     for (uint32_t id = 100; id <= 199; id++)
-        if (cap.pings_to[id] == 0 && !L)
+        if (cap->pings_to[id] == 0 && !L)
             *(D ? &L : &D) = id;
-        else if (cap.pings_to[id] > 0 && nprobed < 3)
+        else if (cap->pings_to[id] > 0 && nprobed < 3)
             probed[nprobed++] = id;
     CU_ASSERT_FATAL(D && L && nprobed == 3);
     hand(m, MSG_GOSSIP, 3, D, D, WIRE_HB_DEAD_FLAG | 10u, 6);
@@ -1907,16 +1922,15 @@ static void test_stale_notice_doubted(void)
             hand_own(m, MSG_ACK, L, 0, 60, now);
         member_tick(m, now);
     }
-    CU_ASSERT(cap.pings_to[D] > 0);
-    CU_ASSERT(cap.pings_to[L] > 0);
+    CU_ASSERT(cap->pings_to[D] > 0);
+    CU_ASSERT(cap->pings_to[L] > 0);
     CU_ASSERT_FALSE(member_knows(m, A(D)));
     CU_ASSERT_TRUE(member_knows(m, A(L)));
     member_stats_t st;
     member_get_stats(m, &st);
     CU_ASSERT_EQUAL(st.removals, 1);
     CU_ASSERT_EQUAL(st.refuted, 1);
-    member_free(m);
-    fclose(dbg);
+    solo_free(&solo);
 }
 
 /* What the reply to a sync (a whole list asked for by a member of the group) changes was missed
@@ -1930,30 +1944,21 @@ static void test_pull_offers_sync_reply(void)
     cfg.sync_period = 30;
     cfg.pull_period = 20;
     cfg.pull_window = 40;
-    capture_t cap = { .want_dst = A(4) };
-    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
-    FILE *dbg = fopen("/dev/null", "w");
-    CU_ASSERT_FATAL(dbg != NULL);
-    log_t log;
-    log_init(&log, dbg, NULL);
-    rng_t rng;
-    rng_seed(&rng, 10);
-    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
-    member_node_t *m = member_new(A(1), &env);
-    CU_ASSERT_FATAL(m != NULL);
-    member_start(m, NULL, 0, 0, 0);
+    solo_t solo;
+    member_node_t *m = solo_start(&solo, &cfg, A(4), 10);
+    capture_t *cap = &solo.cap;
     hand(m, MSG_JOINREP, 3, 300, 309, 1, 1);
     hand(m, MSG_GOSSIP, 2, 2, 2, 5, 31);
     member_stats_t st;
     member_get_stats(m, &st);
     CU_ASSERT_EQUAL(st.syncs, 1);
     hand(m, MSG_JOINREP, 2, 400, 409, 1, 32);
-    cap.msgs = cap.n = cap.bad_dst = 0;
+    cap->msgs = cap->n = cap->bad_dst = 0;
     hand(m, MSG_PULLREQ, 4, 0, 0, 0, 33);
-    CU_ASSERT_EQUAL(cap.bad_dst, 0);
+    CU_ASSERT_EQUAL(cap->bad_dst, 0);
     unsigned sync_listed = 0, join_listed = 0, two = 0;
-    for (uint32_t k = 0; k < cap.n; k++) {
-        uint32_t id = cap.entries[k].addr.id;
+    for (uint32_t k = 0; k < cap->n; k++) {
+        uint32_t id = cap->entries[k].addr.id;
         sync_listed += id >= 400 && id <= 409;
         join_listed += id >= 300 && id <= 309;
         two += id == 2;
@@ -1961,8 +1966,7 @@ static void test_pull_offers_sync_reply(void)
     CU_ASSERT_EQUAL(sync_listed, 10);
     CU_ASSERT_EQUAL(join_listed, 0);
     CU_ASSERT_EQUAL(two, 1);
-    member_free(m);
-    fclose(dbg);
+    solo_free(&solo);
 }
 
 /* The member asked for recent changes is drawn at random from the list, not among the members
@@ -1978,18 +1982,9 @@ static void test_pull_target_drawn(void)
     cfg.sync_period = 0;
     cfg.pull_period = 20;
     cfg.pull_window = 40;
-    capture_t cap = { .want_dst = A(0) };
-    transport_t net = { .name = "capture", .send = capture_send, .ctx = &cap };
-    FILE *dbg = fopen("/dev/null", "w");
-    CU_ASSERT_FATAL(dbg != NULL);
-    log_t log;
-    log_init(&log, dbg, NULL);
-    rng_t rng;
-    rng_seed(&rng, 8);
-    member_env_t env = { &net, &log, &rng, &cfg, NULL, NULL };
-    member_node_t *m = member_new(A(1), &env);
-    CU_ASSERT_FATAL(m != NULL);
-    member_start(m, NULL, 0, 0, 0);
+    solo_t solo;
+    member_node_t *m = solo_start(&solo, &cfg, A(0), 8);
+    capture_t *cap = &solo.cap;
     for (uint32_t now = 1; now <= 800; now++) {
         member_msg_t msg = { .type = MSG_GOSSIP, .from = A(2), .count = 6 };
         for (uint32_t k = 0; k < 4; k++)
@@ -2002,16 +1997,15 @@ static void test_pull_target_drawn(void)
         CU_ASSERT_EQUAL(member_receive(m, buf, (size_t)len, now), WIRE_OK);
         member_tick(m, now);
     }
-    CU_ASSERT_EQUAL(cap.pulls, 39);
+    CU_ASSERT_EQUAL(cap->pulls, 39);
     for (uint32_t id = 2; id <= 5; id++) {
-        CU_ASSERT(cap.pulls_to[id] >= 4);
-        if (cap.pulls_to[id] < 4)
-            fprintf(stderr, "\n  node %u asked %u times of 39", id, cap.pulls_to[id]);
+        CU_ASSERT(cap->pulls_to[id] >= 4);
+        if (cap->pulls_to[id] < 4)
+            fprintf(stderr, "\n  node %u asked %u times of 39", id, cap->pulls_to[id]);
     }
-    CU_ASSERT_EQUAL(cap.pulls_to[6], 0);
-    CU_ASSERT_EQUAL(cap.pulls_to[7], 0);
-    member_free(m);
-    fclose(dbg);
+    CU_ASSERT_EQUAL(cap->pulls_to[6], 0);
+    CU_ASSERT_EQUAL(cap->pulls_to[7], 0);
+    solo_free(&solo);
 }
 
 /* Counts the pulls of recent changes node 1 receives from node 2. */
