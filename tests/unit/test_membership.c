@@ -1517,9 +1517,9 @@ static void deliver_members(cluster_t *c, uint32_t to, uint32_t from, uint32_t f
 }
 
 /* News is never dropped: node 1 admits 600 members in one tick (far more than its messages
- * carry in a tick); every one of them is then sent as news exactly 6 times (the join rule), none
+ * carry in a tick); every one of them is then sent as news exactly 4 times (the join rule), none
  * is lost or found stale, and the queue clears within 45 ticks because messages give news up to
- * half their room while the backlog lasts (8 entries a message would take 150 ticks). */
+ * half their room while the backlog lasts (8 entries a message would take 100 ticks). */
 static void test_news_never_dropped(void)
 {
     member_cfg_t cfg = small_cfg(64);
@@ -1534,13 +1534,13 @@ static void test_news_never_dropped(void)
     CU_ASSERT_EQUAL(st.news_queue_max, 600);
     cluster_run_to(c, 45);
     member_get_stats(M(c, 1), &st);
-    CU_ASSERT_EQUAL(st.news_sent, 600 * 6);
+    CU_ASSERT_EQUAL(st.news_sent, 600 * 4);
     CU_ASSERT_EQUAL(st.news_stale, 0);
     CU_ASSERT_EQUAL(st.news_lost, 0);
     CU_ASSERT(st.news_wait_max <= 45);
     cluster_run_to(c, 60); /* nothing more to send */
     member_get_stats(M(c, 1), &st);
-    CU_ASSERT_EQUAL(st.news_sent, 600 * 6);
+    CU_ASSERT_EQUAL(st.news_sent, 600 * 4);
     cluster_free(c);
 }
 
