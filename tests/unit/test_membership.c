@@ -1747,6 +1747,17 @@ static int capture_send(void *ctx, addr_t src, addr_t dst, const void *data, siz
     return 0;
 }
 
+/* For the pull tests: nobody is suspected, recent changes every 20 ticks for a window of 40. */
+static member_cfg_t pull_cfg(uint32_t sync_period)
+{
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cfg.sync_period = sync_period;
+    cfg.pull_period = 20;
+    cfg.pull_window = 40;
+    return cfg;
+}
+
 /* One node on a capture transport, driven by hand (hand, hand_own, member_tick). */
 typedef struct {
     capture_t cap;
@@ -1814,10 +1825,7 @@ static void hand(member_node_t *m, msg_type_t type, uint32_t from, uint32_t firs
  * nothing is, and nothing is sent. */
 static void test_pull_answers_recent_changes(void)
 {
-    member_cfg_t cfg = small_cfg(64);
-    cfg.t_fail = cfg.t_remove = 1000;
-    cfg.pull_period = 20;
-    cfg.pull_window = 40;
+    member_cfg_t cfg = pull_cfg(0);
     solo_t solo;
     member_node_t *m = solo_start(&solo, &cfg, A(4), 7);
     capture_t *cap = &solo.cap;
@@ -1939,11 +1947,7 @@ static void test_stale_notice_doubted(void)
  * (sync_period 30), whose reply at tick 32 lists 400..409; a pull at 33 gets 2 and 400..409. */
 static void test_pull_offers_sync_reply(void)
 {
-    member_cfg_t cfg = small_cfg(64);
-    cfg.t_fail = cfg.t_remove = 1000;
-    cfg.sync_period = 30;
-    cfg.pull_period = 20;
-    cfg.pull_window = 40;
+    member_cfg_t cfg = pull_cfg(30);
     solo_t solo;
     member_node_t *m = solo_start(&solo, &cfg, A(4), 10);
     capture_t *cap = &solo.cap;
@@ -1977,11 +1981,7 @@ static void test_pull_offers_sync_reply(void)
  * times (about 10 expected), 6 (not seen running) and 7 (too young) never. */
 static void test_pull_target_drawn(void)
 {
-    member_cfg_t cfg = small_cfg(64);
-    cfg.t_fail = cfg.t_remove = 1000;
-    cfg.sync_period = 0;
-    cfg.pull_period = 20;
-    cfg.pull_window = 40;
+    member_cfg_t cfg = pull_cfg(0);
     solo_t solo;
     member_node_t *m = solo_start(&solo, &cfg, A(0), 8);
     capture_t *cap = &solo.cap;
