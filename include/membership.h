@@ -41,12 +41,13 @@ typedef struct {
      * Pushed news can miss a node (its pushes went to members that had failed unnoticed); the
      * pull brings everything the sender knows, tombstones included. 0: never. */
     uint32_t sync_period;
-    /* Recent changes: at most once per pull_period ticks, a node asks the sender of a message
-     * it receives (a member known to be running) for the changes it made to its list in its last
-     * pull_window ticks: members it admitted and members it removed on evidence, as learned from
-     * news (not from a reply). A change pushed news missed is repaired within pull_period +
-     * pull_window ticks, at a cost of about pull_window / pull_period entries per change and
-     * node, where the whole-list pull would cost the whole list. 0: never. */
+    /* Recent changes: every pull_period ticks a node asks a member drawn from its list (alive,
+     * seen running lately, running for the whole window) for the changes that member made to
+     * its list in its last pull_window ticks: members it admitted and members it removed on
+     * evidence, as learned from news or a sync's reply (not from its join reply). A change
+     * pushed news missed is repaired within pull_period + pull_window ticks, at a cost of about
+     * pull_window / pull_period entries per change and node, where the whole-list pull would
+     * cost the whole list. 0: never. */
     uint32_t pull_period;
     uint32_t pull_window;
     /* The group size expected (member_default_cfg's n): a list grows by doubling but stops at
@@ -89,7 +90,8 @@ void member_free(member_node_t *m);
 /* Starts the node at tick `now` with the given incarnation: the start tick (the application
  * and real nodes pass `now`), which must rise from one life to the next; pulls of recent changes
  * skip members whose incarnation is within the pull window (too young to have logged it). If
- * seeds[0] is the node itself (or there are no seeds) it forms the group; otherwise it sends a join request to seeds[0],
+ * seeds[0] is the node itself (or there are no seeds) it forms the group; otherwise it sends a
+ * join request to seeds[0],
  * and to the next seed, round robin, each time join_retry ticks pass without an answer. */
 void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t incarnation,
                   uint32_t now);
