@@ -91,8 +91,8 @@ void member_free(member_node_t *m);
  * and real nodes pass `now`), which must rise from one life to the next; pulls of recent changes
  * skip members whose incarnation is within the pull window (too young to have logged it). If
  * seeds[0] is the node itself (or there are no seeds) it forms the group; otherwise it sends a
- * join request to seeds[0],
- * and to the next seed, round robin, each time join_retry ticks pass without an answer. */
+ * join request to seeds[0], and to the next seed, round robin, each time join_retry ticks pass
+ * without an answer. */
 void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t incarnation,
                   uint32_t now);
 /* Handles one received message; malformed bytes are counted and otherwise ignored.
