@@ -1311,10 +1311,9 @@ uint32_t app_ticks(const scenario_t *sc)
     member_cfg_t cfg;
     membership_cfg(sc, sc->nodes, &cfg);
     uint64_t last_boot = (sc->nodes - 1) / NODES_PER_TICK;
-    uint64_t t = last_boot + cfg.t_fail + cfg.t_fail / 2 + cfg.t_remove + 20;
-    if (cfg.pull_period)
-        t = last_boot + 2 * ((uint64_t)cfg.pull_period + cfg.pull_window) + cfg.probe_timeout +
-            cfg.t_remove + 20;
+    /* two rounds of pulls of recent changes repair what the pushes missed (README) */
+    uint64_t t = last_boot + 2 * ((uint64_t)cfg.pull_period + cfg.pull_window) +
+                 cfg.probe_timeout + cfg.t_remove + 20;
     if (t > SCENARIO_MAX_TICKS)
         t = SCENARIO_MAX_TICKS;
     return t > sc->ticks ? (uint32_t)t : sc->ticks;
