@@ -11,7 +11,7 @@ CC = gcc
 endif
 WARN     = -Wall -Wextra
 CFLAGS  ?= -O2 -g
-BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS)
+BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(CFLAGS)
 ALL_CFLAGS = $(BASE_CFLAGS) -Iinclude -MMD -MP
 # Expanded when a recipe runs, after the deps target has installed what is missing.
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)

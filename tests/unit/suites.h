@@ -18,5 +18,6 @@ int add_addrbook_suite(void);
 int add_trace_suite(void);
 int add_report_suite(void);
 int add_journal_suite(void);
+int add_spool_suite(void);
 
 #endif

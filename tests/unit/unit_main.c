@@ -18,7 +18,7 @@ int main(int argc, char **argv)
                                     add_store_suite, add_quorum_suite, add_kvwire_suite,
                                     add_kvnode_suite, add_log_suite,
                                     add_addrbook_suite, add_trace_suite,
-                                    add_report_suite, add_journal_suite };
+                                    add_report_suite, add_journal_suite, add_spool_suite };
     for (size_t i = 0; i < sizeof adders / sizeof adders[0]; i++)
         if (adders[i]() != CUE_SUCCESS) {
             fprintf(stderr, "unit: cannot register suite %zu: %s\n", i, CU_get_error_msg());
