@@ -150,6 +150,7 @@ typedef struct {
     uint64_t syncs;     /* whole lists asked for by a member (sync_period) */
     uint64_t pulls;     /* recent changes asked for by a member (pull_period) */
     uint64_t pulled;    /* entries sent in answer to those */
+    uint64_t pull_known; /* changes left out of answers: the asker's digest holds them */
     /* News (joins, comebacks, failure notices; see membership.c): */
     uint64_t news_items; /* times a member was queued as news (or got its sends topped up) */
     uint64_t news_sent;  /* news entries put in messages */

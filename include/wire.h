@@ -19,6 +19,9 @@
 /* Upper bound on entries in one membership message: messages stay bounded as N grows. */
 #define WIRE_MAX_ENTRIES 256
 #define WIRE_MAX_MEMBER_MSG (WIRE_HEADER_SIZE + WIRE_MAX_ENTRIES * WIRE_ENTRY_SIZE)
+/* A pull request may end with a digest of what its sender knows (membership.c, "Pull
+ * digests"): a u16 LE length, then that many bytes, at most WIRE_MAX_PULL_DIGEST. */
+#define WIRE_MAX_PULL_DIGEST 2048
 
 typedef enum {
     MSG_JOINREQ = 1, /* exactly one entry: the sender itself */
@@ -26,7 +29,8 @@ typedef enum {
     MSG_GOSSIP = 3,  /* the sender's own entry first, then a sample of its table */
     MSG_PING = 4,    /* exactly one entry: the sender itself; asks for an MSG_ACK */
     MSG_ACK = 5,     /* exactly one entry: the sender itself, answering a ping */
-    MSG_PULLREQ = 6, /* exactly one entry: the sender itself; asks for recent changes */
+    MSG_PULLREQ = 6, /* exactly one entry: the sender itself; asks for recent changes; an
+                      * optional digest follows (WIRE_MAX_PULL_DIGEST) */
     MSG_KV_REQUEST = 10,  /* coordinator -> replica: one CRUD operation */
     MSG_KV_REPLY = 11,    /* replica -> coordinator: its outcome */
     MSG_KV_TRANSFER = 12, /* stabilization: a key's newest version handed to a replica */
@@ -218,6 +222,9 @@ static inline void wire_build_entry(wire_builder_t *b, addr_t a, uint32_t incarn
 }
 /* Sets the count in the header; returns the message's length. */
 size_t wire_build_end(wire_builder_t *b);
+/* Ends a pull request (one entry) with a digest of nbytes <= WIRE_MAX_PULL_DIGEST bytes, all
+ * zero, at *digest for the caller to fill; returns the message's length. */
+size_t wire_build_end_digest(wire_builder_t *b, uint16_t nbytes, uint8_t **digest);
 
 /* A received membership message, checked as wire_decode_member checks it; its entries are read
  * from the bytes, which must outlive the view. */
@@ -226,6 +233,8 @@ typedef struct {
     addr_t from;
     uint16_t count;
     const uint8_t *entries;
+    const uint8_t *digest; /* a pull request's digest (NULL: none) */
+    uint16_t digest_len;
 } wire_view_t;
 
 /* Returns WIRE_OK (and fills *v) or a negative wire_status_t. */

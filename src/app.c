@@ -1072,6 +1072,7 @@ static void write_stats(run_t *r)
         total.syncs += s.syncs;
         total.pulls += s.pulls;
         total.pulled += s.pulled;
+        total.pull_known += s.pull_known;
         total.news_items += s.news_items;
         total.news_sent += s.news_sent;
         total.news_stale += s.news_stale;
@@ -1097,10 +1098,11 @@ static void write_stats(run_t *r)
              (unsigned long long)ns.undeliverable, (unsigned long long)ns.delivered,
              (unsigned long long)ns.bytes);
     log_stat(l, "joins_logged=%llu removals_logged=%llu suspicions_refuted=%llu syncs=%llu "
-             "pulls=%llu pulled=%llu",
+             "pulls=%llu pulled=%llu pull_known=%llu",
              (unsigned long long)total.joins, (unsigned long long)total.removals,
              (unsigned long long)total.refuted, (unsigned long long)total.syncs,
-             (unsigned long long)total.pulls, (unsigned long long)total.pulled);
+             (unsigned long long)total.pulls, (unsigned long long)total.pulled,
+             (unsigned long long)total.pull_known);
     log_stat(l, "malformed_messages=%llu entries_merged=%llu",
              (unsigned long long)(total.malformed + r->malformed), (unsigned long long)total.merged);
     log_stat(l, "news_items=%llu news_sent=%llu news_stale=%llu news_evicted=%llu "

@@ -51,6 +51,17 @@ size_t wire_build_end(wire_builder_t *b)
     return WIRE_HEADER_SIZE + (size_t)b->count * WIRE_ENTRY_SIZE;
 }
 
+size_t wire_build_end_digest(wire_builder_t *b, uint16_t nbytes, uint8_t **digest)
+{
+    size_t len = wire_build_end(b);
+    if (nbytes > WIRE_MAX_PULL_DIGEST)
+        nbytes = WIRE_MAX_PULL_DIGEST;
+    wire_put16(b->buf + len, nbytes);
+    memset(b->buf + len + 2, 0, nbytes);
+    *digest = b->buf + len + 2;
+    return len + 2 + nbytes;
+}
+
 int wire_encode_member(const member_msg_t *m, uint8_t *buf, size_t cap)
 {
     if (!known_member_type(m->type) || m->count > WIRE_MAX_ENTRIES)
@@ -90,8 +101,23 @@ int wire_view_member(const uint8_t *buf, size_t len, wire_view_t *v)
     size_t need = WIRE_HEADER_SIZE + (size_t)count * WIRE_ENTRY_SIZE;
     if (len < need)
         return WIRE_ETRUNCATED;
-    if (len > need)
+    v->digest = NULL;
+    v->digest_len = 0;
+    if (len > need && type == MSG_PULLREQ) {
+        if (len < need + 2)
+            return WIRE_ETRUNCATED;
+        uint16_t dlen = wire_get16(buf + need);
+        if (dlen > WIRE_MAX_PULL_DIGEST)
+            return WIRE_EOVERSIZED;
+        if (len < need + 2 + dlen)
+            return WIRE_ETRUNCATED;
+        if (len > need + 2 + dlen)
+            return WIRE_EOVERSIZED;
+        v->digest = buf + need + 2;
+        v->digest_len = dlen;
+    } else if (len > need) {
         return WIRE_EOVERSIZED;
+    }
     v->type = (msg_type_t)type;
     v->from = addr_make(wire_get32(buf + 3), wire_get16(buf + 7));
     v->count = count;

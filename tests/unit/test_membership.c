@@ -1723,6 +1723,8 @@ typedef struct {
     addr_t want_dst;
     uint32_t n;
     wire_entry_t entries[512];
+    uint8_t last_pull[WIRE_MAX_MEMBER_MSG]; /* the bytes of the last pull request */
+    size_t last_pull_len;
 } capture_t;
 
 static int capture_send(void *ctx, addr_t src, addr_t dst, const void *data, size_t len,
@@ -1738,6 +1740,9 @@ static int capture_send(void *ctx, addr_t src, addr_t dst, const void *data, siz
     if (mm.type == MSG_PULLREQ) {
         cap->pulls++;
         cap->pulls_to[dst.id < 8 ? dst.id : 0]++;
+        CU_ASSERT_FATAL(len <= sizeof cap->last_pull);
+        memcpy(cap->last_pull, data, len);
+        cap->last_pull_len = len;
     }
     if (mm.type != MSG_GOSSIP)
         return 0;
@@ -1769,8 +1774,9 @@ typedef struct {
     member_node_t *m;
 } solo_t;
 
-/* Starts node 1 at tick 0 alone (it forms the group), its sends captured. */
-static member_node_t *solo_start(solo_t *s, const member_cfg_t *cfg, addr_t want_dst, uint64_t seed)
+/* Starts node `id` at tick 0 alone (it forms the group), its sends captured. */
+static member_node_t *solo_start_as(solo_t *s, uint32_t id, const member_cfg_t *cfg,
+                                    addr_t want_dst, uint64_t seed)
 {
     memset(s, 0, sizeof *s);
     s->cap.want_dst = want_dst;
@@ -1780,10 +1786,15 @@ static member_node_t *solo_start(solo_t *s, const member_cfg_t *cfg, addr_t want
     log_init(&s->log, s->dbg, NULL);
     rng_seed(&s->rng, seed);
     s->env = (member_env_t){ &s->net, &s->log, &s->rng, cfg, NULL, NULL };
-    s->m = member_new(A(1), &s->env);
+    s->m = member_new(A(id), &s->env);
     CU_ASSERT_FATAL(s->m != NULL);
     member_start(s->m, NULL, 0, 0, 0);
     return s->m;
+}
+
+static member_node_t *solo_start(solo_t *s, const member_cfg_t *cfg, addr_t want_dst, uint64_t seed)
+{
+    return solo_start_as(s, 1, cfg, want_dst, seed);
 }
 
 static void solo_free(solo_t *s)
@@ -1876,6 +1887,43 @@ static void test_pull_answers_recent_changes(void)
     member_get_stats(m, &st);
     CU_ASSERT_EQUAL(st.pulled, 102);
     solo_free(&solo);
+}
+
+/* A pull request carries a digest of the asker's own window of changes, and the answer leaves
+ * out what it holds. Node 4 (the asker) and node 1 both hear gossip from 2 listing 100..199 at
+ * ticks 5 and 6; node 1 also hears at tick 7 that 150 failed. Node 4 pulls at tick 40 (the
+ * first tick its members, incarnation 0, are older than the window of 40); handed that request,
+ * node 1 answers with 150's failure notice alone: the other 101 changes (2, 100..199 admitted)
+ * are in the digest. */
+static void test_pull_digest_leaves_out_known(void)
+{
+    member_cfg_t cfg = pull_cfg(0);
+    solo_t asker, answerer;
+    member_node_t *q = solo_start_as(&asker, 4, &cfg, A(0), 11);
+    member_node_t *m = solo_start(&answerer, &cfg, A(4), 7);
+    for (uint32_t now = 5; now <= 6; now++) {
+        hand(q, MSG_GOSSIP, 2, 100, 199, now - 4, now);
+        hand(m, MSG_GOSSIP, 2, 100, 199, now - 4, now);
+    }
+    hand(m, MSG_GOSSIP, 2, 150, 150, WIRE_HB_DEAD, 7);
+    for (uint32_t now = 1; now <= 40 && asker.cap.pulls == 0; now++)
+        member_tick(q, now);
+    CU_ASSERT_EQUAL_FATAL(asker.cap.pulls, 1);
+    wire_view_t v;
+    CU_ASSERT_EQUAL_FATAL(wire_view_member(asker.cap.last_pull, asker.cap.last_pull_len, &v), WIRE_OK);
+    CU_ASSERT(v.digest != NULL && v.digest_len >= 101 * 2); /* 16 bits a change */
+    capture_t *cap = &answerer.cap;
+    CU_ASSERT_EQUAL(member_receive(m, asker.cap.last_pull, asker.cap.last_pull_len, 40), WIRE_OK);
+    CU_ASSERT_EQUAL(cap->bad_dst, 0);
+    CU_ASSERT_EQUAL(cap->n, 1);
+    CU_ASSERT(cap->n == 1 && cap->entries[0].addr.id == 150 &&
+              wire_hb_is_dead(cap->entries[0].heartbeat));
+    member_stats_t st;
+    member_get_stats(m, &st);
+    CU_ASSERT_EQUAL(st.pulled, 1);
+    CU_ASSERT_EQUAL(st.pull_known, 101);
+    solo_free(&asker);
+    solo_free(&answerer);
 }
 
 /* Hands m a message of `type` whose only entry is its sender's, with that incarnation and
@@ -2920,6 +2968,8 @@ int add_membership_suite(void)
           test_joiner_pulls_early },
         { "pull: recent changes from news within the window, as they stand now",
           test_pull_answers_recent_changes },
+        { "pull: the answer leaves out what the asker's digest holds",
+          test_pull_digest_leaves_out_known },
         { "pull: at most once per pull_period, of a member just heard from", test_pull_cadence },
         { "pull: what a sync's reply changed is offered, unlike the join reply",
           test_pull_offers_sync_reply },

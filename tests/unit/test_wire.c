@@ -309,6 +309,53 @@ static void test_encode_no_space(void)
  * block (ASan catches any read past it). Half are pure noise; half get a plausible header
  * (magic, version, a member type, usually a count that fits the length) so that the deeper
  * checks run too. Every accepted buffer must re-encode to exactly the same bytes. */
+/* A pull request may end with a digest (u16 LE length, bytes): the view points at it; a digest
+ * cut short, followed by more bytes, or longer than WIRE_MAX_PULL_DIGEST is rejected, and so is
+ * the same block after any other message. */
+static void test_pull_digest_framing(void)
+{
+    wire_builder_t b;
+    uint8_t *d = NULL;
+    wire_build_member(&b, buf, MSG_PULLREQ, addr_make(9, 1));
+    wire_build_entry(&b, addr_make(9, 1), 2, 3);
+    size_t len = wire_build_end_digest(&b, 5, &d);
+    CU_ASSERT_EQUAL_FATAL(len, WIRE_HEADER_SIZE + WIRE_ENTRY_SIZE + 2 + 5);
+    CU_ASSERT_PTR_EQUAL(d, buf + WIRE_HEADER_SIZE + WIRE_ENTRY_SIZE + 2);
+    memcpy(d, "\x01\x02\x03\x04\x05", 5);
+    wire_view_t v;
+    CU_ASSERT_EQUAL(wire_view_member(buf, len, &v), WIRE_OK);
+    CU_ASSERT(v.digest == d && v.digest_len == 5 && v.count == 1);
+    CU_ASSERT_EQUAL(wire_decode_member(buf, len, &out), WIRE_OK);
+    for (size_t cut = WIRE_HEADER_SIZE + WIRE_ENTRY_SIZE + 1; cut < len; cut++)
+        CU_ASSERT_EQUAL(wire_view_member(buf, cut, &v), WIRE_ETRUNCATED);
+    CU_ASSERT_EQUAL(wire_view_member(buf, WIRE_HEADER_SIZE + WIRE_ENTRY_SIZE, &v), WIRE_OK);
+    CU_ASSERT_PTR_NULL(v.digest);
+    buf[len] = 0;
+    CU_ASSERT_EQUAL(wire_view_member(buf, len + 1, &v), WIRE_EOVERSIZED);
+    /* An empty digest is a digest. */
+    wire_build_member(&b, buf, MSG_PULLREQ, addr_make(9, 1));
+    wire_build_entry(&b, addr_make(9, 1), 2, 3);
+    len = wire_build_end_digest(&b, 0, &d);
+    CU_ASSERT_EQUAL(wire_view_member(buf, len, &v), WIRE_OK);
+    CU_ASSERT(v.digest != NULL && v.digest_len == 0);
+    /* One byte over the largest digest, all present. */
+    static uint8_t big[WIRE_HEADER_SIZE + WIRE_ENTRY_SIZE + 2 + WIRE_MAX_PULL_DIGEST + 1];
+    wire_build_member(&b, big, MSG_PULLREQ, addr_make(9, 1));
+    wire_build_entry(&b, addr_make(9, 1), 2, 3);
+    len = wire_build_end_digest(&b, WIRE_MAX_PULL_DIGEST, &d);
+    CU_ASSERT_EQUAL(wire_view_member(big, len, &v), WIRE_OK);
+    wire_put16(big + WIRE_HEADER_SIZE + WIRE_ENTRY_SIZE, WIRE_MAX_PULL_DIGEST + 1);
+    CU_ASSERT_EQUAL(wire_view_member(big, len + 1, &v), WIRE_EOVERSIZED);
+    /* The same block after a ping or a gossip message is trailing bytes. */
+    const msg_type_t others[] = { MSG_PING, MSG_GOSSIP, MSG_JOINREQ };
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+        wire_build_member(&b, buf, others[k], addr_make(9, 1));
+        wire_build_entry(&b, addr_make(9, 1), 2, 3);
+        len = wire_build_end_digest(&b, 4, &d);
+        CU_ASSERT_EQUAL(wire_view_member(buf, len, &v), WIRE_EOVERSIZED);
+    }
+}
+
 static void test_garbage(void)
 {
     rng_t r;
@@ -383,6 +430,8 @@ int add_wire_suite(void)
         !CU_add_test(s, "exact little-endian byte layout", test_exact_layout) ||
         !CU_add_test(s, "every truncation is rejected", test_truncation) ||
         !CU_add_test(s, "trailing bytes and count > max are oversized", test_oversized) ||
+        !CU_add_test(s, "a pull request's digest: framing, limits, only after a pull request",
+                     test_pull_digest_framing) ||
         !CU_add_test(s, "bad magic, version, type", test_bad_magic_version_type) ||
         !CU_add_test(s, "invalid fields: id 0, bad JOINREQ", test_invalid_fields) ||
         !CU_add_test(s, "encode into a too-small buffer", test_encode_no_space) ||
