@@ -860,17 +860,30 @@ static void run_workloads(run_t *r, uint32_t now)
     }
 }
 
+/* A random number below n for the random failure ev: drawn before the first tick (setup), so
+ * that which nodes fail does not depend on how many draws the protocol made by then: the same
+ * seed fails the same nodes in every build, and a change to the protocol can be measured on
+ * the same failures (the work of a 1,000-node multi-failure run doubles from one block to
+ * another). */
+static uint32_t fail_choice(run_t *r, const event_t *ev, uint32_t n)
+{
+    if (!r->fail_draws)
+        return rng_below(&r->rng, n);
+    uint64_t d = r->fail_draws[ev - r->sc->events] >> 32;
+    return (uint32_t)((d * n) >> 32);
+}
+
 static void apply_event(run_t *r, const event_t *ev, uint32_t now)
 {
     const test_key_t *k = key_ref(r, ev->key);
     switch (ev->kind) {
     case EV_FAIL_RANDOM_NODE:
-        fail_node(r, rng_below(&r->rng, existing(r)), now);
+        fail_node(r, fail_choice(r, ev, existing(r)), now);
         break;
     case EV_FAIL_RANDOM_BLOCK: {
         uint32_t n = existing(r);
         uint32_t count = ev->count < n ? ev->count : n;
-        uint32_t first = n > count ? rng_below(&r->rng, n - count) : 0;
+        uint32_t first = n > count ? fail_choice(r, ev, n - count) : 0;
         for (uint32_t i = first; i < first + count; i++)
             fail_node(r, i, now);
         break;
@@ -1619,8 +1632,12 @@ static int setup(run_t *r)
     inject_faults(&r->kv_cfg);
 #endif
     r->verdicts = calloc(sc->nevents ? sc->nevents : 1, sizeof *r->verdicts);
-    if (!r->verdicts)
+    r->fail_draws = calloc(sc->nevents ? sc->nevents : 1, sizeof *r->fail_draws);
+    if (!r->verdicts || !r->fail_draws)
         return -1;
+    for (size_t k = 0; k < sc->nevents; k++)
+        if (sc->events[k].kind == EV_FAIL_RANDOM_NODE || sc->events[k].kind == EV_FAIL_RANDOM_BLOCK)
+            r->fail_draws[k] = rng_next(&r->rng);
     if (sc->nnames && !(r->named = calloc(sc->nnames, sizeof *r->named)))
         return -1;
     if (kv && !(r->positions = ring_poscache_new()))
@@ -1676,6 +1693,7 @@ static void teardown(run_t *r)
     free(r->nodes);
     free(r->keys);
     free(r->verdicts);
+    free(r->fail_draws);
     free(r->named);
     free(r->op_event);
     store_free(r->acked);
@@ -1812,6 +1830,8 @@ int app_rebase(app_session_t *s, const scenario_t *sc)
     memcpy(v, r->verdicts, r->next_event * sizeof *v);
     free(r->verdicts);
     r->verdicts = v;
+    free(r->fail_draws); /* events moved: random failures are drawn when they happen */
+    r->fail_draws = NULL;
     if (old->nnames)
         memcpy(named, r->named, old->nnames * sizeof *named);
     free(r->named);

@@ -93,6 +93,9 @@ typedef struct {
     bool work_due;       /* the workloads of tick `now` have not run yet (they run first thing
                           * next tick, so a driver can add events to `now` before them) */
     size_t next_event;   /* the first event of sc not applied yet */
+    /* The random choices of the file's random failures, drawn before the first tick (indexed
+     * like sc->events; NULL after a rebase: then drawn when the event happens). */
+    uint64_t *fail_draws;
     obs_bus_t bus;       /* observers of the run: the trace and the report, when asked for */
     trace_t *trace;
     report_t *report;

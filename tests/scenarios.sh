@@ -229,6 +229,25 @@ if want_rc 0 "run with --seed 5" "$d"; then
 fi
 end
 
+# The random failures of a file are drawn before the first tick: the protocol's draws (here
+# message loss, which draws for every message) do not change which nodes fail, so two builds or
+# two settings compare on the same failures. Seeds 1-5 of the multi-failure file with and
+# without loss must fail the same 5 nodes each.
+begin "random failures: the same nodes fail whatever the protocol draws"
+d=$tmp/det/draws
+for s in 1 2 3 4 5; do
+    run "$d/plain$s" "$cases/multifailure.conf" --seed $s
+    want_rc 0 "multifailure.conf seed $s" "$d/plain$s" || continue
+    printf 'MAX_NNB: 10\nSINGLE_FAILURE: 0\nDROP_MSG: 1\nMSG_DROP_PROB: 0.3\n' >"$d/lossy.conf"
+    run "$d/lossy$s" "$d/lossy.conf" --seed $s
+    want_rc 0 "the same with 30% loss, seed $s" "$d/lossy$s" || continue
+    a=$(grep -a 'Node failed at' "$d/plain$s/dbg.log" | sort)
+    b=$(grep -a 'Node failed at' "$d/lossy$s/dbg.log" | sort)
+    [ -n "$a" ] && [ "$a" = "$b" ] ||
+        problem "seed $s: without loss failed [$(echo $a | cut -c1-120)], with loss [$(echo $b | cut -c1-120)]"
+done
+end
+
 begin "without --seed a seed is chosen, printed, and replays the run"
 d=$tmp/det/clock
 run "$d/a" "$cases/msgdropsinglefailure.conf"
