@@ -627,6 +627,18 @@ outfail "dbg.log is a directory" dbg.log 'mkdir dbg.log'
 outfail "msgcount.log is a directory" msgcount.log 'mkdir msgcount.log'
 if [ -w /dev/full ]; then
     outfail "stats.log on a full disk (/dev/full)" stats.log 'ln -s /dev/full stats.log'
+    # From 2,000 nodes dbg.log is written by a writer thread (README, "Spool"): its failed
+    # writes must come back the same way.
+    begin "unwritable output: a 2,000-node run's dbg.log (spooled) on a full disk gives exit 1 and a message"
+    d=$tmp/cli/spoolfull
+    mkdir -p "$d"
+    printf 'MAX_NNB: 2000\nSINGLE_FAILURE: 0\nDROP_MSG: 0\nMSG_DROP_PROB: 0\nTICKS: 120\n' >"$d.conf"
+    ln -s /dev/full "$d/dbg.log"
+    run "$d" "$d.conf" --seed 1
+    [ "$rc" = 1 ] || problem "exit status $rc, wanted 1"
+    grep -qF -- "error while writing dbg.log" "$d.err" ||
+        problem "stderr does not say so:"$'\n'"$(show "$d.err" 3)"
+    end
 fi
 
 # ------------------------------------------------------------------------------------------
