@@ -870,17 +870,21 @@ static void run_workloads(run_t *r, uint32_t now)
     }
 }
 
-/* A random number below n for the random failure ev: drawn before the first tick (setup), so
- * that which nodes fail does not depend on how many draws the protocol made by then: the same
- * seed fails the same nodes in every build, and a change to the protocol can be measured on
- * the same failures (the work of a 1,000-node multi-failure run doubles from one block to
- * another). */
-static uint32_t fail_choice(run_t *r, const event_t *ev, uint32_t n)
+/* A random number below n for a random failure at tick `now`: from a generator seeded by the
+ * run's first draw (fail_key), the tick and the failure's rank among the random failures of
+ * that tick, not from the run's generator at that tick. So which nodes fail does not depend on
+ * the draws the protocol made before: the same seed fails the same nodes in every build, a
+ * change to the protocol is measured on the same failures (the work of a 1,000-node
+ * multi-failure run doubles from one block to another), and a console session replays from
+ * its saved file with the same failures (its statements do not change the key). */
+static uint32_t fail_choice(run_t *r, uint32_t n, uint32_t now)
 {
-    if (!r->fail_draws)
-        return rng_below(&r->rng, n);
-    uint64_t d = r->fail_draws[ev - r->sc->events] >> 32;
-    return (uint32_t)((d * n) >> 32);
+    if (now != r->fail_tick)
+        r->fail_seq = 0;
+    r->fail_tick = now;
+    rng_t g;
+    rng_seed(&g, r->fail_key ^ ((uint64_t)now << 24) ^ r->fail_seq++);
+    return rng_below(&g, n);
 }
 
 static void apply_event(run_t *r, const event_t *ev, uint32_t now)
@@ -888,12 +892,12 @@ static void apply_event(run_t *r, const event_t *ev, uint32_t now)
     const test_key_t *k = key_ref(r, ev->key);
     switch (ev->kind) {
     case EV_FAIL_RANDOM_NODE:
-        fail_node(r, fail_choice(r, ev, existing(r)), now);
+        fail_node(r, fail_choice(r, existing(r), now), now);
         break;
     case EV_FAIL_RANDOM_BLOCK: {
         uint32_t n = existing(r);
         uint32_t count = ev->count < n ? ev->count : n;
-        uint32_t first = n > count ? fail_choice(r, ev, n - count) : 0;
+        uint32_t first = n > count ? fail_choice(r, n - count, now) : 0;
         for (uint32_t i = first; i < first + count; i++)
             fail_node(r, i, now);
         break;
@@ -1614,6 +1618,8 @@ static int grow_slots(run_t *r, uint32_t n)
 static int setup(run_t *r)
 {
     rng_seed(&r->rng, r->opts->seed);
+    r->fail_key = rng_next(&r->rng);
+    r->fail_tick = UINT32_MAX;
     r->n = r->sc->nodes + r->sc->added;
     r->ticks = app_ticks(r->sc);
     const scenario_t *sc = r->sc;
@@ -1642,12 +1648,8 @@ static int setup(run_t *r)
     inject_faults(&r->kv_cfg);
 #endif
     r->verdicts = calloc(sc->nevents ? sc->nevents : 1, sizeof *r->verdicts);
-    r->fail_draws = calloc(sc->nevents ? sc->nevents : 1, sizeof *r->fail_draws);
-    if (!r->verdicts || !r->fail_draws)
+    if (!r->verdicts)
         return -1;
-    for (size_t k = 0; k < sc->nevents; k++)
-        if (sc->events[k].kind == EV_FAIL_RANDOM_NODE || sc->events[k].kind == EV_FAIL_RANDOM_BLOCK)
-            r->fail_draws[k] = rng_next(&r->rng);
     if (sc->nnames && !(r->named = calloc(sc->nnames, sizeof *r->named)))
         return -1;
     if (kv && !(r->positions = ring_poscache_new()))
@@ -1703,7 +1705,6 @@ static void teardown(run_t *r)
     free(r->nodes);
     free(r->keys);
     free(r->verdicts);
-    free(r->fail_draws);
     free(r->named);
     free(r->op_event);
     store_free(r->acked);
@@ -1840,8 +1841,6 @@ int app_rebase(app_session_t *s, const scenario_t *sc)
     memcpy(v, r->verdicts, r->next_event * sizeof *v);
     free(r->verdicts);
     r->verdicts = v;
-    free(r->fail_draws); /* events moved: random failures are drawn when they happen */
-    r->fail_draws = NULL;
     if (old->nnames)
         memcpy(named, r->named, old->nnames * sizeof *named);
     free(r->named);

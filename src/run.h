@@ -93,9 +93,10 @@ typedef struct {
     bool work_due;       /* the workloads of tick `now` have not run yet (they run first thing
                           * next tick, so a driver can add events to `now` before them) */
     size_t next_event;   /* the first event of sc not applied yet */
-    /* The random choices of the file's random failures, drawn before the first tick (indexed
-     * like sc->events; NULL after a rebase: then drawn when the event happens). */
-    uint64_t *fail_draws;
+    /* Random failures choose their nodes from fail_key, drawn first thing in the run, and the
+     * tick and rank of the failure within its tick (fail_tick, fail_seq): see fail_choice. */
+    uint64_t fail_key;
+    uint32_t fail_tick, fail_seq;
     obs_bus_t bus;       /* observers of the run: the trace and the report, when asked for */
     trace_t *trace;
     report_t *report;
