@@ -218,20 +218,47 @@ static uint32_t existing(const run_t *r)
     return r->sc->nodes + r->added;
 }
 
-/* A live node chosen at random; -1 if there is none. */
-static int random_live(run_t *r)
+static uint32_t count_live(const run_t *r)
 {
     uint32_t live = 0;
     for (uint32_t i = 0; i < r->n; i++)
         live += is_live(r, i);
-    if (live == 0)
-        return -1;
-    uint32_t pick = rng_below(&r->rng, live);
+    return live;
+}
+
+/* The live node of rank `pick` in index order; -1 if there are not that many. */
+static int nth_live(const run_t *r, uint32_t pick)
+{
     for (uint32_t i = 0; i < r->n; i++)
         if (is_live(r, i) && pick-- == 0)
             return (int)i;
     return -1;
 }
+
+/* A live node chosen at random; -1 if there is none. */
+static int random_live(run_t *r)
+{
+    uint32_t live = count_live(r);
+    return live ? nth_live(r, rng_below(&r->rng, live)) : -1;
+}
+
+/* A random number below n for a random failure at tick `now`: from a generator seeded by the
+ * run's first draw (fail_key), the tick and the failure's rank among the random failures of
+ * that tick, not from the run's generator at that tick. So which nodes fail does not depend on
+ * the draws the protocol made before: the same seed fails the same nodes in every build, a
+ * change to the protocol is measured on the same failures (the work of a 1,000-node
+ * multi-failure run doubles from one block to another), and a console session replays from
+ * its saved file with the same failures (its statements do not change the key). */
+static uint32_t fail_choice(run_t *r, uint32_t n, uint32_t now)
+{
+    if (now != r->fail_tick)
+        r->fail_seq = 0;
+    r->fail_tick = now;
+    rng_t g;
+    rng_seed(&g, r->fail_key ^ ((uint64_t)now << 24) ^ r->fail_seq++);
+    return rng_below(&g, n);
+}
+
 
 /* Logs the operation line under coordinator c and starts the operation there; value NULL:
  * the line has no VALUE part (and reads and deletes need none). Returns the transaction id. */
@@ -504,7 +531,8 @@ static const char *event_key(const run_t *r, const event_t *ev)
 static void fail_random(run_t *r, const event_t *ev, uint32_t now)
 {
     for (uint32_t done = 0; done < ev->count; done++) {
-        int i = random_live(r);
+        uint32_t live = count_live(r);
+        int i = live ? nth_live(r, fail_choice(r, live, now)) : -1;
         if (i < 0)
             return;
         fail_node(r, (uint32_t)i, now);
@@ -868,23 +896,6 @@ static void run_workloads(run_t *r, uint32_t now)
         if (now >= ev->tick && now < ev->until)
             workload_tick(r, &r->work[i], now);
     }
-}
-
-/* A random number below n for a random failure at tick `now`: from a generator seeded by the
- * run's first draw (fail_key), the tick and the failure's rank among the random failures of
- * that tick, not from the run's generator at that tick. So which nodes fail does not depend on
- * the draws the protocol made before: the same seed fails the same nodes in every build, a
- * change to the protocol is measured on the same failures (the work of a 1,000-node
- * multi-failure run doubles from one block to another), and a console session replays from
- * its saved file with the same failures (its statements do not change the key). */
-static uint32_t fail_choice(run_t *r, uint32_t n, uint32_t now)
-{
-    if (now != r->fail_tick)
-        r->fail_seq = 0;
-    r->fail_tick = now;
-    rng_t g;
-    rng_seed(&g, r->fail_key ^ ((uint64_t)now << 24) ^ r->fail_seq++);
-    return rng_below(&g, n);
 }
 
 static void apply_event(run_t *r, const event_t *ev, uint32_t now)

@@ -232,7 +232,7 @@ end
 # The random failures of a file are drawn before the first tick: the protocol's draws (here
 # message loss, which draws for every message) do not change which nodes fail, so two builds or
 # two settings compare on the same failures. Seeds 1-5 of the multi-failure file with and
-# without loss must fail the same 5 nodes each.
+# without loss must fail the same 5 nodes each, and a file's 'fail K random nodes' the same 6.
 begin "random failures: the same nodes fail whatever the protocol draws"
 d=$tmp/det/draws
 for s in 1 2 3 4 5; do
@@ -245,6 +245,17 @@ for s in 1 2 3 4 5; do
     b=$(grep -a 'Node failed at' "$d/lossy$s/dbg.log" | sort)
     [ -n "$a" ] && [ "$a" = "$b" ] ||
         problem "seed $s: without loss failed [$(echo $a | cut -c1-120)], with loss [$(echo $b | cut -c1-120)]"
+    # The statement form too: 'fail K random nodes', twice in one tick and once later.
+    for loss in 0 0.3; do
+        printf 'MAX_NNB: 20\nfrom 0 to 200 drop %s\nat 60 fail 3 random nodes\nat 60 fail random node\nat 90 fail 2 random nodes\nTICKS: 120\n' \
+            "$loss" >"$d/stmt$loss.conf"
+        run "$d/stmt$loss-$s" "$d/stmt$loss.conf" --seed $s
+        want_rc 0 "'fail K random nodes' with loss $loss, seed $s" "$d/stmt$loss-$s"
+    done
+    a=$(grep -a 'Node failed at' "$d/stmt0-$s/dbg.log" | sort)
+    b=$(grep -a 'Node failed at' "$d/stmt0.3-$s/dbg.log" | sort)
+    [ "$(printf '%s\n' "$a" | grep -c .)" = 6 ] && [ "$a" = "$b" ] ||
+        problem "seed $s, 'fail K random nodes': without loss [$(echo $a | cut -c1-120)], with loss [$(echo $b | cut -c1-120)]"
 done
 end
 
