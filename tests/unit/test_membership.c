@@ -1103,13 +1103,19 @@ static void test_default_cfg_and_validation(void)
     member_default_cfg(&c10, 10);
     member_default_cfg(&c1000, 1000);
     CU_ASSERT(c1000.t_fail > c10.t_fail);
-    /* the documented rule: T_FAIL = 10 + 4 * ceil(N / 21), 7 heartbeat members a message to 3 */
-    const uint32_t sizes[] = { 1, 10, 21, 22, 1000, 10000 }, want[] = { 14, 14, 14, 18, 202, 1918 };
+    /* the documented rules: T_FAIL = 10 + 4 * ceil(N / 21), 7 heartbeat members a message to
+     * 3, below 1,000 nodes; from 1,000, 10 + 4 * ceil(N / 15) (5 members); the whole-list sync
+     * every 10 + 4 * ceil(N / 21) + T_REMOVE ticks (12 without loss) whatever the size */
+    const uint32_t sizes[] = { 1, 10, 21, 22, 999, 1000, 10000 },
+                   want[] = { 14, 14, 14, 18, 202, 278, 2678 },
+                   sync[] = { 26, 26, 26, 30, 214, 214, 1930 },
+                   hb[] = { 8, 8, 8, 8, 8, 6, 6 };
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         member_default_cfg(&cur, sizes[k]);
         CU_ASSERT_EQUAL(cur.t_fail, want[k]);
+        CU_ASSERT_EQUAL(cur.sync_period, sync[k]);
         CU_ASSERT_EQUAL(cur.fanout, 3);
-        CU_ASSERT_EQUAL(cur.hb_entries, 8);
+        CU_ASSERT_EQUAL(cur.hb_entries, hb[k]);
     }
     /* t_remove is the suspects' ping window: as many pings as a probe, whatever the size */
     CU_ASSERT_EQUAL(c1000.t_remove, c10.t_remove);
