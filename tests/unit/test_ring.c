@@ -118,6 +118,29 @@ static void test_node_position_is_text_hash(void)
 
 /* ================================================================ ring_build */
 
+/* The sort orders by the top 16 bits of the position first, then fixes the rest: 20,000
+ * addresses (in reverse order) include thousands of pairs whose positions share those bits, and
+ * the ring must still be in the whole (position, address) order. */
+static void test_build_sorted_shared_top_bits(void)
+{
+    enum { N = 20000 };
+    addr_t *in = malloc(N * sizeof *in);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+    for (uint32_t i = 0; i < N; i++)
+        in[i] = A(N - i);
+    ring_t r;
+    ring_init(&r);
+    CU_ASSERT_EQUAL_FATAL(ring_build(&r, in, N, NULL), 0);
+    CU_ASSERT_EQUAL(r.n, N);
+    CU_ASSERT_TRUE(strictly_sorted(&r));
+    unsigned shared = 0;
+    for (size_t i = 1; i < r.n; i++)
+        shared += r.nodes[i - 1].pos >> 48 == r.nodes[i].pos >> 48;
+    CU_ASSERT(shared >= 10); /* the fix-up really ran (fixed addresses: the count is fixed) */
+    ring_free(&r);
+    free(in);
+}
+
 static void test_build_sorted_dedup(void)
 {
     enum { N = 500 };
@@ -453,6 +476,7 @@ int add_ring_suite(void)
         { "ring_hash matches an independent SHA-256", test_hash_matches_openssl },
         { "node position = hash of the address text", test_node_position_is_text_hash },
         { "ring_build sorts, removes duplicates, rebuilds", test_build_sorted_dedup },
+        { "ring_build sorts positions that share their top bits", test_build_sorted_shared_top_bits },
         { "replicas agree with a brute-force model", test_replicas_model },
         { "replicas: exact position, wrap-around", test_replicas_edges },
         { "replicas with 0, 1 and 2 nodes", test_replicas_small_rings },
