@@ -47,7 +47,8 @@ typedef struct {
      * evidence, as learned from news or a sync's reply (not from its join reply). A change
      * pushed news missed is repaired within pull_period + pull_window ticks, at a cost of about
      * pull_window / pull_period entries per change and node, where the whole-list pull would
-     * cost the whole list. 0: never. */
+     * cost the whole list; less, since the request carries a digest of the asker's own window
+     * and the answer leaves out what it holds (membership.c, "Pull digests"). 0: never. */
     uint32_t pull_period;
     uint32_t pull_window;
     /* The group size expected (member_default_cfg's n): a list grows by doubling but stops at
