@@ -259,7 +259,6 @@ static uint32_t fail_choice(run_t *r, uint32_t n, uint32_t now)
     return rng_below(&g, n);
 }
 
-
 /* Logs the operation line under coordinator c and starts the operation there; value NULL:
  * the line has no VALUE part (and reads and deletes need none). Returns the transaction id. */
 static uint32_t issue_op(run_t *r, uint32_t c, kv_op_t op, const char *key, const char *value,

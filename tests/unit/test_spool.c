@@ -12,11 +12,16 @@
 #include "spool.h"
 #include "suites.h"
 
-/* A temporary file, opened for writing; its path in path[]. */
-static int temp_file(char *path, size_t size)
+/* A spool on a new temporary file (its path in path[]), chunk bytes a chunk, depth of them. */
+static FILE *temp_spool(char *path, size_t size, size_t chunk, unsigned depth, spool_t **h)
 {
     snprintf(path, size, "/tmp/spool-test-XXXXXX");
-    return mkstemp(path);
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    FILE *f = spool_open(fd, chunk, depth, h);
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT_PTR_NOT_NULL(*h);
+    return f;
 }
 
 static char *read_back(const char *path, size_t *len)
@@ -38,12 +43,8 @@ static char *read_back(const char *path, size_t *len)
 static void test_bytes_in_order(void)
 {
     char path[64];
-    int fd = temp_file(path, sizeof path);
-    CU_ASSERT_FATAL(fd >= 0);
     spool_t *h = NULL;
-    FILE *f = spool_open(fd, 64, 2, &h);
-    CU_ASSERT_FATAL(f != NULL);
-    CU_ASSERT_PTR_NOT_NULL(h);
+    FILE *f = temp_spool(path, sizeof path, 64, 2, &h);
     size_t total = 0;
     char piece[300];
     for (size_t len = 1; len <= sizeof piece; len++) {
@@ -71,11 +72,8 @@ static void test_bytes_in_order(void)
 static void test_sync_makes_bytes_readable(void)
 {
     char path[64];
-    int fd = temp_file(path, sizeof path);
-    CU_ASSERT_FATAL(fd >= 0);
     spool_t *h = NULL;
-    FILE *f = spool_open(fd, 4096, 4, &h);
-    CU_ASSERT_FATAL(f != NULL);
+    FILE *f = temp_spool(path, sizeof path, 4096, 4, &h);
     static char buf[1 << 16];
     setvbuf(f, buf, _IOFBF, sizeof buf);
     for (int line = 0; line < 1000; line++)
