@@ -607,14 +607,23 @@ static bool digest_holds(const uint8_t *d, uint16_t len, uint64_t fp, uint32_t s
  * join reply, which lists the whole group, old to everyone else. Changes older than the window
  * are forgotten. */
 #define CHANGE_REMOVAL 0x80000000u
+
+/* The first change within the pull window at tick `now` (changes.n if none). */
+static uint32_t first_recent_change(const member_node_t *m, uint32_t now)
+{
+    uint32_t k = m->changes_head;
+    while (k < m->changes.n && now - m->changes_at.v[k] > m->env.cfg->pull_window)
+        k++;
+    return k;
+}
+
 static void log_change(member_node_t *m, uint32_t idx, bool removal, uint32_t now)
 {
     const member_cfg_t *c = m->env.cfg;
     if ((m->hearing_reply && !m->sync_asked) || c->pull_period == 0)
         return;
     u32vec_t *v = &m->changes, *at = &m->changes_at;
-    while (m->changes_head < v->n && now - at->v[m->changes_head] > c->pull_window)
-        m->changes_head++;
+    m->changes_head = first_recent_change(m, now);
     if (m->changes_head > 0 && m->changes_head * 2 >= v->n) { /* drop the old half */
         uint32_t keep = v->n - m->changes_head;
         memmove(v->v, v->v + m->changes_head, keep * sizeof *v->v);
@@ -1183,10 +1192,8 @@ static void answer_pull(member_node_t *m, addr_t puller, const wire_view_t *req,
                         uint32_t now)
 {
     const member_cfg_t *c = m->env.cfg;
-    const u32vec_t *v = &m->changes, *at = &m->changes_at;
-    uint32_t max = c->max_entries, k = m->changes_head, skip = find_entry(m, puller);
-    while (k < v->n && now - at->v[k] > c->pull_window)
-        k++;
+    const u32vec_t *v = &m->changes;
+    uint32_t max = c->max_entries, k = first_recent_change(m, now), skip = find_entry(m, puller);
     while (k < v->n) {
         start_msg(m, MSG_GOSSIP);
         clear_marks(m);
@@ -1345,12 +1352,8 @@ void member_start(member_node_t *m, const addr_t *seeds, size_t nseeds, uint32_t
  * digests"), salted by the heartbeat the entry carries. */
 static void send_pull_request(member_node_t *m, addr_t to, uint32_t now)
 {
-    const member_cfg_t *c = m->env.cfg;
-    const u32vec_t *v = &m->changes, *at = &m->changes_at;
-    uint32_t k = m->changes_head;
-    while (k < v->n && now - at->v[k] > c->pull_window)
-        k++;
-    uint32_t n = v->n - k;
+    const u32vec_t *v = &m->changes;
+    uint32_t k = first_recent_change(m, now), n = v->n - k;
     start_msg(m, MSG_PULLREQ);
     if (n == 0 || n > DIGEST_MAX_CHANGES) {
         send_msg(m, to, now);
