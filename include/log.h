@@ -3,6 +3,7 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -12,6 +13,12 @@ typedef struct {
     FILE *dbg;   /* may be NULL: events are then counted but not written */
     FILE *stats; /* may be NULL */
     uint64_t lines;
+    /* log_member's cached line parts: " <who> [<tick>] Node " and " at time <tick>\n" */
+    char head[48], tail[24];
+    uint8_t head_len, tail_len;
+    bool parts_ok;
+    addr_t parts_who;
+    uint32_t parts_tick;
 } log_t;
 
 /* Takes the streams (owned by the caller) and writes dbg.log's first line, "131". */

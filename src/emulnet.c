@@ -313,6 +313,14 @@ static uint32_t count_get(const emulnet_t *net, uint32_t id, uint32_t tick, int 
  * past EN_MAX_TICK or memory runs out (the message is then refused, as it cannot be counted). */
 static int count_add(emulnet_t *net, uint32_t id, uint32_t tick, int which)
 {
+    size_t k = 2 * (size_t)id + (size_t)which;
+    if (tick < net->rows_cap && id < net->rows[tick].len && !net->rows[tick].wide) {
+        uint16_t *c = net->rows[tick].pairs; /* the common case: a narrow row that has the id */
+        if (c[k] < UINT16_MAX) {
+            c[k]++;
+            return 0;
+        }
+    }
     if (tick >= EN_MAX_TICK ||
         grow_array(&net->rows, &net->rows_cap, tick + 1, sizeof *net->rows, 256) != 0)
         return -1;
@@ -327,7 +335,6 @@ static int count_add(emulnet_t *net, uint32_t id, uint32_t tick, int which)
         row->pairs = p;
         row->len = len;
     }
-    size_t k = 2 * (size_t)id + (size_t)which;
     if (!row->wide) {
         uint16_t *c = row->pairs;
         if (c[k] < UINT16_MAX) {

@@ -1,8 +1,10 @@
 /* log.c: dbg.log and stats.log writers.
  * The first dbg.log line is the hex sum of the ASCII codes of "CS425" (0x131). */
+#define _DEFAULT_SOURCE /* fwrite_unlocked: only the main thread writes through the FILE */
 #include "log.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 static unsigned magic_number(void)
 {
@@ -17,6 +19,7 @@ void log_init(log_t *log, FILE *dbg, FILE *stats)
     log->dbg = dbg;
     log->stats = stats;
     log->lines = 0;
+    log->parts_ok = false;
     if (dbg)
         fprintf(dbg, "%x\n", magic_number());
 }
@@ -42,25 +45,46 @@ static char *put_str(char *p, const char *s)
     return p;
 }
 
-void log_member(log_t *log, addr_t who, uint32_t tick, addr_t member, const char *what)
+/* " <who> [<tick>] Node " and " at time <tick>\n" are rebuilt only when the node or the tick
+ * changes: a join reply logs a whole list in one tick, and every node of a tick logs in turn. */
+static void member_line_parts(log_t *log, addr_t who, uint32_t tick)
 {
-    log->lines++;
-    if (!log->dbg)
+    if (!log->parts_ok || tick != log->parts_tick) {
+        char *q = put_str(log->tail, " at time ");
+        q = addr_put_uint(q, tick);
+        *q++ = '\n';
+        log->tail_len = (uint8_t)(q - log->tail);
+    } else if (addr_eq(who, log->parts_who)) {
         return;
-    char line[128]; /* two addresses (23), two ticks (10), what (<= 16) and the words */
-    char *p = line;
+    }
+    char *p = log->head;
     *p++ = ' ';
     p = addr_put(p, who);
     p = put_str(p, " [");
     p = addr_put_uint(p, tick);
     p = put_str(p, "] Node ");
-    p = addr_put(p, member);
+    log->head_len = (uint8_t)(p - log->head);
+    log->parts_who = who;
+    log->parts_tick = tick;
+    log->parts_ok = true;
+}
+
+void log_member(log_t *log, addr_t who, uint32_t tick, addr_t member, const char *what)
+{
+    log->lines++;
+    if (!log->dbg)
+        return;
+    member_line_parts(log, who, tick);
+    /* fixed-size copies of the parts' whole buffers (a few vector moves), then advance by their
+     * lengths: line has room for both buffers, the member and what (<= 16) */
+    char line[sizeof log->head + ADDR_STRLEN + 1 + 16 + sizeof log->tail];
+    memcpy(line, log->head, sizeof log->head);
+    char *p = addr_put(line + log->head_len, member);
     *p++ = ' ';
     p = put_str(p, what);
-    p = put_str(p, " at time ");
-    p = addr_put_uint(p, tick);
-    *p++ = '\n';
-    fwrite(line, 1, (size_t)(p - line), log->dbg);
+    memcpy(p, log->tail, sizeof log->tail);
+    p += log->tail_len;
+    fwrite_unlocked(line, 1, (size_t)(p - line), log->dbg);
 }
 
 void log_stat(log_t *log, const char *fmt, ...)
