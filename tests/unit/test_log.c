@@ -66,6 +66,39 @@ static void test_addr_put_every_byte(void)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* One log over a sequence of lines: the parts log_member keeps from line to line (the node and
+ * tick prefix, the tick suffix) follow every change of node, of tick, and of both. */
+static void test_member_lines_in_sequence(void)
+{
+    static const struct { uint32_t who, tick, member; const char *what; } seq[] = {
+        { 1, 5, 2, "joined" },  { 1, 5, 3, "joined" },   { 2, 5, 1, "joined" },
+        { 2, 6, 3, "removed" }, { 1, 6, 3, "removed" },  { 1, 7, 300, "joined" },
+        { 1, 7, 2, "removed" }, { 300, 1000, 1, "joined" }, { 2, 1000, 1, "joined" },
+        { 2, 99, 1, "removed" },
+    };
+    char *a = NULL, *b = NULL;
+    size_t alen = 0, blen = 0;
+    FILE *fa = open_memstream(&a, &alen), *fb = open_memstream(&b, &blen);
+    CU_ASSERT_FATAL(fa && fb);
+    log_t la, lb;
+    log_init(&la, fa, NULL);
+    log_init(&lb, fb, NULL);
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        char text[ADDR_STRLEN];
+        addr_t who = addr_make(seq[i].who, 0), member = addr_make(seq[i].member, 0);
+        log_event(&la, who, seq[i].tick, "Node %s %s at time %u", addr_format(member, text),
+                  seq[i].what, (unsigned)seq[i].tick);
+        log_member(&lb, who, seq[i].tick, member, seq[i].what);
+    }
+    fclose(fa);
+    fclose(fb);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    if (strcmp(a, b) != 0)
+        fprintf(stderr, "\n  printf:\n%s  by hand:\n%s", a, b);
+    free(a);
+    free(b);
+}
+
 /* Without a stream the line is counted, not written. */
 static void test_member_line_counted_without_stream(void)
 {
@@ -79,6 +112,8 @@ int add_log_suite(void)
 {
     CU_pSuite s = CU_add_suite("log", NULL, NULL);
     if (!s || !CU_add_test(s, "membership line: the same bytes as printf's", test_member_line_bytes) ||
+        !CU_add_test(s, "membership lines in sequence: cached parts follow node and tick",
+                     test_member_lines_in_sequence) ||
         !CU_add_test(s, "membership line without a stream: counted", test_member_line_counted_without_stream) ||
         !CU_add_test(s, "addr_put: every byte value and port as addr_format writes them", test_addr_put_every_byte))
         return CU_get_error();
