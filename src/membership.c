@@ -30,23 +30,27 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define NEWS_HORIZON 4
 /* Heartbeats: a gossip message carries HB_ENTRIES - 1 members taken round robin beside its
  * own entry and news. Probes find failures; heartbeats only keep the timeouts, a backstop, from
- * firing, so they can be few (see member_default_cfg). From HB_LARGE_GROUP nodes, fewer: there
- * the round robin is most of the entries merged (5 members instead of 7 merged 18% fewer
- * entries at 1,000 nodes and 15% fewer at 2,000, on the same failures), while in a small group
- * a message that lists most of the list is how every node learns of a newcomer within a tick or
- * two (a 10-node handoff test sent 32 values for 16 keys moved with 5, 23 with 7). */
+ * firing, so they can be few (see member_default_cfg). From LARGE_GROUP nodes, fewer: there
+ * the round robin is most of the entries merged, while in a small group a message that lists
+ * most of the list is how every node learns of a newcomer within a tick or two (a 10-node
+ * handoff test sent 32 values for 16 keys moved with 5, 23 with 7). */
 #define HB_ENTRIES 8
-#define HB_ENTRIES_LARGE 6
-#define HB_LARGE_GROUP 1000
+#define HB_ENTRIES_LARGE 5
+/* Probes: each node pings PROBES successors every PROBE_PERIOD ticks, and every ping is
+ * answered: below LARGE_GROUP nodes that is half of all messages. From LARGE_GROUP nodes, 2
+ * successors every 3 ticks: a failure is found in 14 ticks instead of 10 (probe_timeout: 4
+ * pings), which nothing at that size waits on (T_FAIL is hundreds of ticks), and the work of
+ * a tick is a third lighter (README, "Timing"). A member whose probers both fail is probed in
+ * their place once they are removed: the nodes that probed them take their next nearest
+ * successors (probe_forget). */
+#define PROBES 3
+#define PROBE_PERIOD 2
+#define PROBES_LARGE 2
+#define PROBE_PERIOD_LARGE 3
+#define LARGE_GROUP 1000
 /* Timeouts: suspicion after SUSPECT_COVERS covers without news of a member (see
  * member_default_cfg); a suspect is pinged and removed unless it answers. */
 #define SUSPECT_COVERS 4
-/* The whole-list sync comes every 10 + SUSPECT_COVERS covers of SYNC_MEMBERS members a tick,
- * plus t_remove: the cadence it was measured with (7 heartbeat members a message to 3: 214
- * ticks at 1,000 nodes, 1,930 at 10,000), kept when the heartbeats became lighter. It is the
- * last repair of a change every push and pull missed, so it must come within a run: tied to
- * T_FAIL, lighter heartbeats would push it past the end of large runs. */
-#define SYNC_MEMBERS 21
 /* Recent changes are asked for every PULL_PERIOD ticks, for a window of PULL_WINDOW: a change is
  * in the answers to four pulls of a node that missed it (the first may come before it spread).
  * With a window of two periods, about one node-member pair in 10,000 waited for the round robin
@@ -163,10 +167,11 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->gossip_period = 1;
     cfg->fanout = 3;
     cfg->max_entries = 64;
-    cfg->hb_entries = n >= HB_LARGE_GROUP ? HB_ENTRIES_LARGE : HB_ENTRIES;
+    bool large = n >= LARGE_GROUP;
+    cfg->hb_entries = large ? HB_ENTRIES_LARGE : HB_ENTRIES;
     cfg->join_retry = 10;
-    cfg->probes = 3;
-    cfg->probe_period = 2;
+    cfg->probes = large ? PROBES_LARGE : PROBES;
+    cfg->probe_period = large ? PROBE_PERIOD_LARGE : PROBE_PERIOD;
     cfg->recheck_period = 10;
     cfg->size_hint = n;
     member_cfg_for_network(cfg, 0.0, 1);
@@ -177,9 +182,7 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     uint64_t t = 10 + SUSPECT_COVERS * cover;
     cfg->t_fail = (uint32_t)(t < MAX_TIMEOUT ? t : MAX_TIMEOUT);
     cfg->t_remove = member_suspect_window(cfg);
-    uint64_t sync = 10 + SUSPECT_COVERS * (((uint64_t)n + SYNC_MEMBERS - 1) / SYNC_MEMBERS) +
-                    cfg->t_remove;
-    cfg->sync_period = (uint32_t)(sync < MAX_TIMEOUT ? sync : MAX_TIMEOUT);
+    cfg->sync_period = cfg->t_fail + cfg->t_remove;
     cfg->pull_period = PULL_PERIOD;
     cfg->pull_window = PULL_WINDOW;
 }
@@ -479,18 +482,18 @@ static void probe_forget(member_node_t *m, uint32_t idx, uint32_t now)
 
 /* A failure notice goes into more messages than a join: a rumour pushed s times in all by each
  * node that hears it misses about e^-s of the nodes, and a node that misses a failure keeps a
- * dead node in its ring until the timeouts (and the pings that follow) remove it. 1.5 * log2(n)
- * sends, at least 12: e^-s is then below n^-2.1, so even a block failure of half the group (n^2
- * / 4 node-notice pairs) expects fewer than one miss per run, and a miss is repaired by the
- * notices in later messages, the pull, or the timeouts. After a block failure notices are most
- * of the news: at 10,000 nodes, 3 * log2(n) sends made them about 40% of all entries sent. */
+ * dead node in its ring until something repairs it. log2(n) sends, at least 12 (e^-12 is about
+ * 6e-6): after a block failure of half of 10,000 nodes that expects some 50 of the 25 million
+ * node-notice pairs missed, which the pulls of recent changes repair within a pull window (the
+ * notice is in every answer for PULL_WINDOW ticks), as they repair missed joins. Notices are
+ * the largest share of the news after a block failure (at 10,000 nodes, with 1.5 * log2(n)
+ * sends, 175 million of the 550 million entries sent). */
 static uint32_t dead_news_sends(const member_node_t *m)
 {
     uint32_t doublings = 0;
     for (uint32_t n = m->nlive + 1; n > 1; n >>= 1)
         doublings++;
-    uint32_t sends = (3 * doublings + 1) / 2;
-    return sends < 12 ? 12 : sends > 255 ? 255 : sends;
+    return doublings < 12 ? 12 : doublings > 255 ? 255 : doublings;
 }
 
 /* Doubles the news ring, keeping its order. */

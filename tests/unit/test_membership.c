@@ -1103,24 +1103,34 @@ static void test_default_cfg_and_validation(void)
     member_default_cfg(&c10, 10);
     member_default_cfg(&c1000, 1000);
     CU_ASSERT(c1000.t_fail > c10.t_fail);
-    /* the documented rules: T_FAIL = 10 + 4 * ceil(N / 21), 7 heartbeat members a message to
-     * 3, below 1,000 nodes; from 1,000, 10 + 4 * ceil(N / 15) (5 members); the whole-list sync
-     * every 10 + 4 * ceil(N / 21) + T_REMOVE ticks (12 without loss) whatever the size */
+    /* the documented rules: below 1,000 nodes T_FAIL = 10 + 4 * ceil(N / 21), 7 heartbeat
+     * members a message to 3, 3 probes every 2 ticks (a 10-tick probe timeout); from 1,000,
+     * T_FAIL = 10 + 4 * ceil(N / 12) (4 members), 2 probes every 3 ticks (14 ticks); T_REMOVE
+     * is the probe timeout plus a probe period, and the whole-list sync comes every
+     * T_FAIL + T_REMOVE ticks */
     const uint32_t sizes[] = { 1, 10, 21, 22, 999, 1000, 10000 },
-                   want[] = { 14, 14, 14, 18, 202, 278, 2678 },
-                   sync[] = { 26, 26, 26, 30, 214, 214, 1930 },
-                   hb[] = { 8, 8, 8, 8, 8, 6, 6 };
+                   want[] = { 14, 14, 14, 18, 202, 346, 3346 },
+                   remove[] = { 12, 12, 12, 12, 12, 17, 17 },
+                   hb[] = { 8, 8, 8, 8, 8, 5, 5 },
+                   probes[] = { 3, 3, 3, 3, 3, 2, 2 },
+                   period[] = { 2, 2, 2, 2, 2, 3, 3 },
+                   timeout[] = { 10, 10, 10, 10, 10, 14, 14 };
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         member_default_cfg(&cur, sizes[k]);
         CU_ASSERT_EQUAL(cur.t_fail, want[k]);
-        CU_ASSERT_EQUAL(cur.sync_period, sync[k]);
+        CU_ASSERT_EQUAL(cur.t_remove, remove[k]);
+        CU_ASSERT_EQUAL(cur.sync_period, want[k] + remove[k]);
         CU_ASSERT_EQUAL(cur.fanout, 3);
         CU_ASSERT_EQUAL(cur.hb_entries, hb[k]);
+        CU_ASSERT_EQUAL(cur.probes, probes[k]);
+        CU_ASSERT_EQUAL(cur.probe_period, period[k]);
+        CU_ASSERT_EQUAL(cur.probe_timeout, timeout[k]);
     }
     /* t_remove is the suspects' ping window: as many pings as a probe, whatever the size */
-    CU_ASSERT_EQUAL(c1000.t_remove, c10.t_remove);
     CU_ASSERT_EQUAL(c10.t_remove, member_suspect_window(&c10));
+    CU_ASSERT_EQUAL(c1000.t_remove, member_suspect_window(&c1000));
     CU_ASSERT(c10.t_remove >= c10.probe_timeout + c10.probe_period);
+    CU_ASSERT(c1000.t_remove >= c1000.probe_timeout + c1000.probe_period);
     member_cfg_t lossy = c1000; /* every message lost: pings are hopeless, t_fail bounds it */
     member_cfg_for_network(&lossy, 1.0, 1);
     CU_ASSERT(lossy.probe_timeout > lossy.t_fail);

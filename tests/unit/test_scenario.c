@@ -2597,9 +2597,9 @@ static void test_run_fits_size(void)
     } cases[] = {
         { "MAX_NNB: 10\nSINGLE_FAILURE: 1\n", 0, 700 },
         { "MAX_NNB: 1000\nSINGLE_FAILURE: 0\n", 0, 700 },
-        { "MAX_NNB: 2000\nSINGLE_FAILURE: 0\nDROP_MSG: 0\nMSG_DROP_PROB: 0\n", 2000, 741 },
-        { "MAX_NNB: 5000\nSINGLE_FAILURE: 1\n", 5000, 1491 },
-        { "MAX_NNB: 10000\nSINGLE_FAILURE: 0\n", 10000, 2741 },
+        { "MAX_NNB: 2000\nSINGLE_FAILURE: 0\nDROP_MSG: 0\nMSG_DROP_PROB: 0\n", 2000, 750 },
+        { "MAX_NNB: 5000\nSINGLE_FAILURE: 1\n", 5000, 1500 },
+        { "MAX_NNB: 10000\nSINGLE_FAILURE: 0\n", 10000, 2750 },
         { "MAX_NNB: 2000\nSINGLE_FAILURE: 0\nTICKS: 800\n", 0, 800 },
         { "MAX_NNB: 2000\nat 100 fail node 3\n", 0, 700 },
     };
