@@ -55,6 +55,12 @@ typedef struct {
      * this size on the way, so a 10,000-node group's lists hold 10,000 entries, not 16,384.
      * Lists still grow past it if more addresses appear. 0: no hint. */
     uint32_t size_hint;
+    /* Pushes of news: a member admitted (or back with a higher incarnation) goes in the node's
+     * next join_sends messages, a failure notice in its next notice_sends. A rumour every node
+     * pushes s times misses about e^-s of the nodes, and the pulls of recent changes repair
+     * those (membership.c, "News"). 0: the small-group rules, 4 and log2 of the live members (at
+     * least 12). At most 255. */
+    uint32_t join_sends, notice_sends;
 } member_cfg_t;
 
 #define MEMBER_MAX_PROBES 8

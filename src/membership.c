@@ -17,7 +17,7 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
 #define MAX_TIMEOUT 1000000 /* ticks */
 
 /* News: a newly admitted member (or one back with a higher incarnation) is put in the next
- * NEWS_SENDS messages the node sends, and a failure notice in more (dead_news_sends), so that
+ * NEWS_SENDS messages the node sends, and a failure notice in more (notice_sends), so that
  * they spread quickly even about members that never send a heartbeat again. News is never
  * dropped before its sends are used: the queue grows (a member is in it at most once, so it
  * is bounded by the list), and when it holds more sends than NEWS_PER_MSG per message can
@@ -26,6 +26,14 @@ enum { ST_UNKNOWN = 0, ST_ALIVE = 1, ST_SUSPECT = 2, ST_REMOVED = 3 };
  * joins are most of the news (every node that learns one pushes it: about NEWS_SENDS * n^2
  * entries while a group boots; 6 sends merged half as many entries again at 5,000 nodes). */
 #define NEWS_SENDS 4
+/* From LARGE_GROUP nodes, news is pushed less and pulled more: a join 3 times (e^-3: 5% of the
+ * nodes miss it), a failure notice 4 times (1.8%), and each node that missed it gets it in the
+ * answer to one of its next pulls of recent changes (every PULL_PERIOD ticks, the asker's digest
+ * leaving out what it holds): push for the bulk, pull for the tail. There news is most of the
+ * entries sent, and a push to a node that knows it already is a cache miss for nothing
+ * (README, "Timing"). */
+#define JOIN_SENDS_LARGE 3
+#define NOTICE_SENDS_LARGE 4
 #define NEWS_PER_MSG 8
 #define NEWS_HORIZON 4
 /* Heartbeats: a gossip message carries HB_ENTRIES - 1 members taken round robin beside its
@@ -185,6 +193,8 @@ void member_default_cfg(member_cfg_t *cfg, uint32_t n)
     cfg->sync_period = cfg->t_fail + cfg->t_remove;
     cfg->pull_period = PULL_PERIOD;
     cfg->pull_window = PULL_WINDOW;
+    cfg->join_sends = large ? JOIN_SENDS_LARGE : 0;
+    cfg->notice_sends = large ? NOTICE_SENDS_LARGE : 0;
 }
 
 uint32_t member_suspect_window(const member_cfg_t *cfg)
@@ -480,6 +490,12 @@ static void probe_forget(member_node_t *m, uint32_t idx, uint32_t now)
     }
 }
 
+static uint32_t join_sends(const member_node_t *m)
+{
+    uint32_t set = m->env.cfg->join_sends;
+    return set == 0 ? NEWS_SENDS : set > 255 ? 255 : set;
+}
+
 /* A failure notice goes into more messages than a join: a rumour pushed s times in all by each
  * node that hears it misses about e^-s of the nodes, and a node that misses a failure keeps a
  * dead node in its ring until something repairs it. log2(n) sends, at least 12 (e^-12 is about
@@ -488,8 +504,11 @@ static void probe_forget(member_node_t *m, uint32_t idx, uint32_t now)
  * notice is in every answer for PULL_WINDOW ticks), as they repair missed joins. Notices are
  * the largest share of the news after a block failure (at 10,000 nodes, with 1.5 * log2(n)
  * sends, 175 million of the 550 million entries sent). */
-static uint32_t dead_news_sends(const member_node_t *m)
+static uint32_t notice_sends(const member_node_t *m)
 {
+    uint32_t set = m->env.cfg->notice_sends;
+    if (set)
+        return set > 255 ? 255 : set;
     uint32_t doublings = 0;
     for (uint32_t n = m->nlive + 1; n > 1; n >>= 1)
         doublings++;
@@ -664,7 +683,7 @@ static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t 
     if (spread && vec_push(&m->recent, idx) == 0 && vec_push(&m->recent_at, now) != 0)
         m->recent.n--; /* without memory it is just not regossiped */
     if (spread) {
-        news_add(m, idx, dead_news_sends(m), now);
+        news_add(m, idx, notice_sends(m), now);
         log_change(m, idx, true, now);
     }
     m->stats.removals++;
@@ -686,7 +705,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     m->nlive++;
     ent->queued = 0; /* a check queued in an earlier life is for another deadline */
     watch(m, idx, now);
-    news_add(m, idx, NEWS_SENDS, now);
+    news_add(m, idx, join_sends(m), now);
     log_change(m, idx, false, now);
     probe_offer(m, idx, now);
     m->stats.joins++;
@@ -779,7 +798,7 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
              * it: the list changes meaning, since its store may be empty now. Spread it like
              * a join so that the key-value layer everywhere learns of it soon. */
             m->version++;
-            news_add(m, idx, NEWS_SENDS, now);
+            news_add(m, idx, join_sends(m), now);
             ent->incarnation = e->incarnation;
             log_change(m, idx, false, now); /* with the new incarnation: its fingerprint */
             observe(m, idx, "reincarnated", now);

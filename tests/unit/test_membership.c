@@ -1105,7 +1105,8 @@ static void test_default_cfg_and_validation(void)
     CU_ASSERT(c1000.t_fail > c10.t_fail);
     /* the documented rules: below 1,000 nodes T_FAIL = 10 + 4 * ceil(N / 21), 7 heartbeat
      * members a message to 3, 3 probes every 2 ticks (a 10-tick probe timeout); from 1,000,
-     * T_FAIL = 10 + 4 * ceil(N / 12) (4 members), 2 probes every 3 ticks (14 ticks); T_REMOVE
+     * T_FAIL = 10 + 4 * ceil(N / 12) (4 members), 2 probes every 3 ticks (14 ticks), joins
+     * pushed 3 times and failure notices 4 (the pulls repair what they miss); T_REMOVE
      * is the probe timeout plus a probe period, and the whole-list sync comes every
      * T_FAIL + T_REMOVE ticks */
     const uint32_t sizes[] = { 1, 10, 21, 22, 999, 1000, 10000 },
@@ -1114,7 +1115,9 @@ static void test_default_cfg_and_validation(void)
                    hb[] = { 8, 8, 8, 8, 8, 5, 5 },
                    probes[] = { 3, 3, 3, 3, 3, 2, 2 },
                    period[] = { 2, 2, 2, 2, 2, 3, 3 },
-                   timeout[] = { 10, 10, 10, 10, 10, 14, 14 };
+                   timeout[] = { 10, 10, 10, 10, 10, 14, 14 },
+                   joins[] = { 0, 0, 0, 0, 0, 3, 3 }, /* 0: 4 sends; notices log2 n, >= 12 */
+                   notices[] = { 0, 0, 0, 0, 0, 4, 4 };
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         member_default_cfg(&cur, sizes[k]);
         CU_ASSERT_EQUAL(cur.t_fail, want[k]);
@@ -1125,6 +1128,8 @@ static void test_default_cfg_and_validation(void)
         CU_ASSERT_EQUAL(cur.probes, probes[k]);
         CU_ASSERT_EQUAL(cur.probe_period, period[k]);
         CU_ASSERT_EQUAL(cur.probe_timeout, timeout[k]);
+        CU_ASSERT_EQUAL(cur.join_sends, joins[k]);
+        CU_ASSERT_EQUAL(cur.notice_sends, notices[k]);
     }
     /* t_remove is the suspects' ping window: as many pings as a probe, whatever the size */
     CU_ASSERT_EQUAL(c10.t_remove, member_suspect_window(&c10));
