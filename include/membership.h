@@ -61,6 +61,10 @@ typedef struct {
      * those (membership.c, "News"). 0: the small-group rules, 4 and log2 of the live members (at
      * least 12). At most 255. */
     uint32_t join_sends, notice_sends;
+    /* Recent failure notices (members removed on evidence within t_fail + t_remove ticks, taken
+     * round robin) go in the first recent_msgs messages of a gossip round, 2 in each; 0: in
+     * every message. */
+    uint32_t recent_msgs;
 } member_cfg_t;
 
 #define MEMBER_MAX_PROBES 8

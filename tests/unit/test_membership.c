@@ -1117,7 +1117,8 @@ static void test_default_cfg_and_validation(void)
                    period[] = { 2, 2, 2, 2, 2, 3, 3 },
                    timeout[] = { 10, 10, 10, 10, 10, 14, 14 },
                    joins[] = { 0, 0, 0, 0, 0, 3, 3 }, /* 0: 4 sends; notices log2 n, >= 12 */
-                   notices[] = { 0, 0, 0, 0, 0, 4, 4 };
+                   notices[] = { 0, 0, 0, 0, 0, 4, 4 },
+                   recent[] = { 0, 0, 0, 0, 0, 1, 1 }; /* 0: notices in every message */
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         member_default_cfg(&cur, sizes[k]);
         CU_ASSERT_EQUAL(cur.t_fail, want[k]);
@@ -1130,6 +1131,7 @@ static void test_default_cfg_and_validation(void)
         CU_ASSERT_EQUAL(cur.probe_timeout, timeout[k]);
         CU_ASSERT_EQUAL(cur.join_sends, joins[k]);
         CU_ASSERT_EQUAL(cur.notice_sends, notices[k]);
+        CU_ASSERT_EQUAL(cur.recent_msgs, recent[k]);
     }
     /* t_remove is the suspects' ping window: as many pings as a probe, whatever the size */
     CU_ASSERT_EQUAL(c10.t_remove, member_suspect_window(&c10));
