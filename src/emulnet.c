@@ -309,18 +309,10 @@ static uint32_t count_get(const emulnet_t *net, uint32_t id, uint32_t tick, int 
     return row->wide ? ((const uint32_t *)row->pairs)[k] : ((const uint16_t *)row->pairs)[k];
 }
 
-/* Adds one to a count (which: 0 sent, 1 received) of endpoint id at `tick`; -1 if the tick is
- * past EN_MAX_TICK or memory runs out (the message is then refused, as it cannot be counted). */
-static int count_add(emulnet_t *net, uint32_t id, uint32_t tick, int which)
+/* Room in the counts of `tick` for id: the row made or lengthened to cover it; -1 past
+ * EN_MAX_TICK or without memory. */
+static int count_room(emulnet_t *net, uint32_t id, uint32_t tick)
 {
-    size_t k = 2 * (size_t)id + (size_t)which;
-    if (tick < net->rows_cap && id < net->rows[tick].len && !net->rows[tick].wide) {
-        uint16_t *c = net->rows[tick].pairs; /* the common case: a narrow row that has the id */
-        if (c[k] < UINT16_MAX) {
-            c[k]++;
-            return 0;
-        }
-    }
     if (tick >= EN_MAX_TICK ||
         grow_array(&net->rows, &net->rows_cap, tick + 1, sizeof *net->rows, 256) != 0)
         return -1;
@@ -335,6 +327,18 @@ static int count_add(emulnet_t *net, uint32_t id, uint32_t tick, int which)
         row->pairs = p;
         row->len = len;
     }
+    return 0;
+}
+
+/* Adds one to a count (which: 0 sent, 1 received) of endpoint id at `tick`; -1 if the tick is
+ * past EN_MAX_TICK or memory runs out (the message is then refused, as it cannot be counted). */
+static int count_add(emulnet_t *net, uint32_t id, uint32_t tick, int which)
+{
+    /* the common case, a row that has the id, checks two bounds and adds */
+    if ((tick >= net->rows_cap || id >= net->rows[tick].len) && count_room(net, id, tick) != 0)
+        return -1;
+    count_row_t *row = &net->rows[tick];
+    size_t k = 2 * (size_t)id + (size_t)which;
     if (!row->wide) {
         uint16_t *c = row->pairs;
         if (c[k] < UINT16_MAX) {
