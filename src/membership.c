@@ -492,10 +492,16 @@ static void probe_forget(member_node_t *m, uint32_t idx, uint32_t now)
     }
 }
 
+/* Sends of one piece of news fit the entry's 8-bit count. */
+static uint32_t sends_cap(uint32_t sends)
+{
+    return sends > 255 ? 255 : sends;
+}
+
 static uint32_t join_sends(const member_node_t *m)
 {
     uint32_t set = m->env.cfg->join_sends;
-    return set == 0 ? NEWS_SENDS : set > 255 ? 255 : set;
+    return set ? sends_cap(set) : NEWS_SENDS;
 }
 
 /* A failure notice goes into more messages than a join: a rumour pushed s times in all by each
@@ -510,11 +516,11 @@ static uint32_t notice_sends(const member_node_t *m)
 {
     uint32_t set = m->env.cfg->notice_sends;
     if (set)
-        return set > 255 ? 255 : set;
+        return sends_cap(set);
     uint32_t doublings = 0;
     for (uint32_t n = m->nlive + 1; n > 1; n >>= 1)
         doublings++;
-    return doublings < 12 ? 12 : doublings > 255 ? 255 : doublings;
+    return doublings < 12 ? 12 : sends_cap(doublings);
 }
 
 /* Doubles the news ring, keeping its order. */
@@ -1182,9 +1188,8 @@ static uint32_t pick_targets(member_node_t *m, uint32_t *out, uint32_t now)
 static void gossip(member_node_t *m, uint32_t now)
 {
     uint32_t targets[MAX_FANOUT];
-    uint32_t n = pick_targets(m, targets, now);
+    uint32_t n = pick_targets(m, targets, now), with = m->env.cfg->recent_msgs;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t with = m->env.cfg->recent_msgs;
         fill_sample(m, MSG_GOSSIP, with == 0 || i < with, now);
         send_msg(m, addr_of(m, targets[i]), now);
     }
