@@ -113,7 +113,11 @@ struct member_node {
     bool own_book;
     entry_t *entries; /* [0, nentries): every member ever known, tombstones included; blanks */
     uint32_t nentries, entries_cap;
-    uint64_t *marks; /* bit i: entry i is in the message being built (entries_cap bits) */
+    /* Two bitmaps of entries_cap bits, interleaved a word each (so that the two bits of an entry
+     * share a cache line): word 2w holds bit i = 64w + j of `alive` (entry i is ST_ALIVE;
+     * set_state keeps it), word 2w + 1 that of `marks` (entry i is in the message being built).
+     * Target draws and the round robin pass over tombstones without loading their entries. */
+    uint64_t *bits;
     uint32_t marked[WIRE_MAX_ENTRIES], nmarked; /* the entries whose bit is set */
     uint32_t nlive; /* alive and suspected entries */
     uint32_t cursor; /* round-robin position in entries[] for gossip content */
@@ -273,12 +277,12 @@ static int ensure_entry(member_node_t *m, uint32_t idx)
     memset(e + m->entries_cap, 0, (size_t)(cap - m->entries_cap) * sizeof *e);
     m->entries = e;
     /* If this fails, entries_cap stays and both are retried (each only ever grows). */
-    size_t old_words = ((size_t)m->entries_cap + 63) / 64, words = ((size_t)cap + 63) / 64;
-    uint64_t *mk = realloc(m->marks, words * sizeof *mk);
-    if (!mk)
+    size_t old_words = 2 * (((size_t)m->entries_cap + 63) / 64), words = 2 * (((size_t)cap + 63) / 64);
+    uint64_t *bits = realloc(m->bits, words * sizeof *bits);
+    if (!bits)
         return -1;
-    memset(mk + old_words, 0, (words - old_words) * sizeof *mk);
-    m->marks = mk;
+    memset(bits + old_words, 0, (words - old_words) * sizeof *bits);
+    m->bits = bits;
     m->entries_cap = cap;
     return 0;
 }
@@ -317,8 +321,8 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
     }
     m->entries_cap = 16;
     m->entries = calloc(m->entries_cap, sizeof *m->entries);
-    m->marks = calloc((m->entries_cap + 63) / 64, sizeof *m->marks);
-    if (!m->book || !m->entries || !m->marks) {
+    m->bits = calloc(2 * ((m->entries_cap + 63) / 64), sizeof *m->bits);
+    if (!m->book || !m->entries || !m->bits) {
         member_free(m);
         return NULL;
     }
@@ -338,7 +342,7 @@ void member_free(member_node_t *m)
     free(m->changes_at.v);
     free(m->changes_fp);
     free(m->entries);
-    free(m->marks);
+    free(m->bits);
     if (m->own_book)
         addrbook_free(m->book);
     free(m->seeds);
@@ -348,6 +352,23 @@ void member_free(member_node_t *m)
 }
 
 /* ---- the list ---- */
+
+#define ALIVE_WORD(m, idx) ((m)->bits[(idx) / 64 * 2])
+#define MARKS_WORD(m, idx) ((m)->bits[(idx) / 64 * 2 + 1])
+
+static void set_state(member_node_t *m, uint32_t idx, unsigned state)
+{
+    m->entries[idx].state = state & 3u;
+    if (state == ST_ALIVE)
+        ALIVE_WORD(m, idx) |= 1ull << (idx % 64);
+    else
+        ALIVE_WORD(m, idx) &= ~(1ull << (idx % 64));
+}
+
+static bool bit_alive(const member_node_t *m, uint32_t idx)
+{
+    return (ALIVE_WORD(m, idx) >> (idx % 64)) & 1;
+}
 
 /* ---- timeouts ----
  * A member is suspected exactly when it has not been heard from for more than t_fail ticks
@@ -683,7 +704,7 @@ static void log_change(member_node_t *m, uint32_t idx, bool removal, uint32_t no
 static void remove_member(member_node_t *m, uint32_t idx, bool spread, uint32_t now)
 {
     entry_t *ent = &m->entries[idx];
-    ent->state = ST_REMOVED;
+    set_state(m, idx, ST_REMOVED);
     ent->dead_news = spread;
     m->nlive--;
     probe_forget(m, idx, now);
@@ -707,7 +728,7 @@ static void admit(member_node_t *m, uint32_t idx, const wire_entry_t *e, uint32_
     ent->incarnation = e->incarnation;
     ent->heartbeat = e->heartbeat;
     ent->last_update = now;
-    ent->state = ST_ALIVE;
+    set_state(m, idx, ST_ALIVE);
     ent->dead_news = false;
     ent->advanced = false;
     m->nlive++;
@@ -818,7 +839,7 @@ static void merge_numbered(member_node_t *m, const wire_entry_t *e, uint32_t num
         if (ent->state == ST_SUSPECT) {
             /* Its pending check is the removal deadline; suspicion must restart from now. */
             m->stats.refuted++;
-            ent->state = ST_ALIVE;
+            set_state(m, idx, ST_ALIVE);
             observe(m, idx, "refuted", now);
             ent->queued = 0; /* its queued check is the removal deadline: the sweep takes over */
             watch(m, idx, now);
@@ -843,7 +864,7 @@ static void judge(member_node_t *m, uint32_t idx, uint32_t now)
     if (age > c->t_fail + c->t_remove) {
         remove_member(m, idx, false, now);
     } else if (age > c->t_fail) {
-        ent->state = ST_SUSPECT;
+        set_state(m, idx, ST_SUSPECT);
         m->stats.suspected++;
         if (!ent->in_suspects && vec_push(&m->suspects, idx) == 0)
             ent->in_suspects = 1; /* without memory it is just not pinged */
@@ -907,14 +928,14 @@ static void start_msg(member_node_t *m, msg_type_t type)
 
 static bool is_marked(const member_node_t *m, uint32_t idx)
 {
-    return (m->marks[idx / 64] >> (idx % 64)) & 1;
+    return (MARKS_WORD(m, idx) >> (idx % 64)) & 1;
 }
 
 /* Unmarks the entries of the previous message: a new one is being built. */
 static void clear_marks(member_node_t *m)
 {
     for (uint32_t k = 0; k < m->nmarked; k++)
-        m->marks[m->marked[k] / 64] = 0;
+        MARKS_WORD(m, m->marked[k]) = 0;
     m->nmarked = 0;
 }
 
@@ -923,7 +944,7 @@ static void clear_marks(member_node_t *m)
 static void add_to_msg(member_node_t *m, uint32_t idx)
 {
     entry_t *ent = &m->entries[idx];
-    m->marks[idx / 64] |= 1ull << (idx % 64);
+    MARKS_WORD(m, idx) |= 1ull << (idx % 64);
     m->marked[m->nmarked++] = idx;
     uint32_t hb = ent->state == ST_REMOVED ? WIRE_HB_DEAD_FLAG | (ent->heartbeat & ~WIRE_HB_DEAD_FLAG)
                                            : ent->heartbeat;
@@ -1027,10 +1048,27 @@ static void add_recent_removals(member_node_t *m, uint32_t now)
     }
 }
 
+/* The first entry in [idx, end) that is alive and not in the message being built; end if none.
+ * Whole words of the two bitmaps at a time: tombstones are not loaded. */
+static uint32_t next_unmarked_alive(const member_node_t *m, uint32_t idx, uint32_t end)
+{
+    while (idx < end) {
+        uint64_t bits = (ALIVE_WORD(m, idx) & ~MARKS_WORD(m, idx)) >> (idx % 64);
+        if (bits) {
+            idx += (uint32_t)__builtin_ctzll(bits);
+            return idx < end ? idx : end;
+        }
+        idx = (idx / 64 + 1) * 64;
+    }
+    return end;
+}
+
 /* Own entry, news, recent removals, then hb_entries - 1 members taken round robin from the list
  * (fewer if max_entries leaves less room), skipping suspected ones: a suspected entry carries
  * no fresh heartbeat, so it would only waste room. News does not take the round robin's room:
- * while many nodes join, the heartbeats that keep members from being suspected still flow. */
+ * while many nodes join, the heartbeats that keep members from being suspected still flow. The
+ * round robin looks at each entry at most once a message: from the cursor to the end of the
+ * list, then from its start to the cursor. */
 static void fill_sample(member_node_t *m, msg_type_t type, bool recent, uint32_t now)
 {
     wire_builder_t *msg = &m->out;
@@ -1043,13 +1081,19 @@ static void fill_sample(member_node_t *m, msg_type_t type, bool recent, uint32_t
     uint32_t fill = msg->count + hb_entries(m->env.cfg) - 1;
     if (fill > max)
         fill = max;
-    for (uint32_t seen = 0; seen < m->nentries && msg->count < fill; seen++) {
-        if (m->cursor >= m->nentries)
-            m->cursor = 0;
-        uint32_t idx = m->cursor++;
-        if (m->entries[idx].state == ST_ALIVE && !is_marked(m, idx))
+    if (msg->count >= fill)
+        return;
+    uint32_t n = m->nentries, from = m->cursor < n ? m->cursor : 0;
+    for (int lap = 0; lap < 2; lap++) {
+        uint32_t idx = lap == 0 ? from : 0, end = lap == 0 ? n : from;
+        while ((idx = next_unmarked_alive(m, idx, end)) < end) {
             add_to_msg(m, idx);
+            m->cursor = ++idx;
+            if (msg->count >= fill)
+                return;
+        }
     }
+    m->cursor = from > 0 ? from : n; /* a whole lap: where it started */
 }
 
 /* Sends the message built in m->buf. */
@@ -1146,8 +1190,10 @@ static uint32_t fresh_ticks(const member_cfg_t *c)
 static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t got, bool fresh_only,
                        uint32_t fresh, uint32_t now)
 {
+    if (!bit_alive(m, idx))
+        return false;
     const entry_t *ent = &m->entries[idx];
-    if (ent->state != ST_ALIVE || (fresh_only && (!ent->advanced || now - ent->last_update > fresh)))
+    if (fresh_only && (!ent->advanced || now - ent->last_update > fresh))
         return false;
     for (uint32_t j = 0; j < got; j++)
         if (out[j] == idx)
@@ -1437,10 +1483,43 @@ static void pull_recent(member_node_t *m, uint32_t now)
     }
 }
 
+/* Starts loading the entries this tick will look at beyond its inbox's, so that their misses
+ * overlap instead of coming one at a time: the gossip targets the run's generator is about to
+ * draw (from a copy of it: nothing is consumed), the probe targets, the next news and recent
+ * notices, the round robin's next line. The table is cold when a node's turn comes (from 1,000
+ * nodes the tables do not fit in the caches), and these loads are most of a tick's misses. */
+static void warm(const member_node_t *m)
+{
+    uint32_t n = m->nentries;
+    if (!m->in_group || n == 0)
+        return;
+    rng_t ahead = *m->env.rng;
+    for (uint32_t k = 0; k < 2 * m->env.cfg->fanout && k < 2 * MAX_FANOUT; k++) {
+        uint32_t idx = rng_below(&ahead, n);
+        if (bit_alive(m, idx))
+            __builtin_prefetch(&m->entries[idx]);
+    }
+    for (uint32_t k = 0; k < m->nprobes; k++)
+        __builtin_prefetch(&m->entries[m->probe[k]]);
+    for (uint32_t k = 0; k < m->news_len && k < NEWS_PER_MSG; k++)
+        __builtin_prefetch(&m->entries[m->news[(m->news_head + k) & (m->news_cap - 1)]]);
+    if (m->recent_head < m->recent.n) {
+        uint32_t c = m->recent_cursor;
+        __builtin_prefetch(&m->recent_at.v[m->recent_head]);
+        for (uint32_t k = 0; k < TOMBS_PER_MSG; k++, c++) {
+            if (c < m->recent_head || c >= m->recent.n)
+                c = m->recent_head;
+            __builtin_prefetch(&m->entries[m->recent.v[c]]);
+        }
+    }
+    __builtin_prefetch(&m->entries[m->cursor < n ? m->cursor : 0]);
+}
+
 void member_tick(member_node_t *m, uint32_t now)
 {
     if (!m->started)
         return;
+    warm(m);
     m->heartbeat++;
     check_timeouts(m, now);
     if (!m->in_group) {

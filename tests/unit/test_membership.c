@@ -17,6 +17,7 @@
 #include "emulnet.h"
 #include "log.h"
 #include "membership.h"
+#include "observe.h"
 #include "rng.h"
 #include "suites.h"
 #include "wire.h"
@@ -1590,6 +1591,109 @@ static void test_member_listed_twice_in_one_message(void)
     cluster_free(c);
 }
 
+/* What node 1 gossips, watched on the network: the members it lists alive (heartbeat entries,
+ * its own left out) in the order its messages carry them, and its messages to members it does
+ * not list alive. */
+typedef struct {
+    cluster_t *c;
+    uint32_t seq[8192];
+    size_t nseq;
+    unsigned to_not_alive;
+} rr_ctx_t;
+
+static void watch_gossip_of_1(void *ctx, const obs_event_t *ev)
+{
+    rr_ctx_t *rc = ctx;
+    wire_view_t v;
+    if (ev->kind != OBS_MESSAGE || strcmp(ev->what, "sent") != 0 || ev->node.id != 1 ||
+        wire_view_member(ev->data, ev->arg, &v) != WIRE_OK || v.type != MSG_GOSSIP)
+        return;
+    member_node_t *m = M(rc->c, 1);
+    if (!member_knows(m, ev->peer) || member_suspects(m, ev->peer))
+        rc->to_not_alive++;
+    for (uint16_t i = 1; i < v.count; i++) {
+        wire_entry_t e = wire_view_entry(&v, i);
+        if (!wire_hb_is_dead(e.heartbeat) && rc->nseq < sizeof rc->seq / sizeof rc->seq[0])
+            rc->seq[rc->nseq++] = e.addr.id;
+    }
+}
+
+typedef struct {
+    uint32_t ids[512];
+    size_t n;
+} alive_list_t;
+
+static void collect_alive(void *ctx, const member_entry_t *e)
+{
+    alive_list_t *l = ctx;
+    if (e->state == MEMBER_ALIVE && l->n < sizeof l->ids / sizeof l->ids[0])
+        l->ids[l->n++] = e->addr.id;
+}
+
+/* The round robin walks the list in its order and comes back to the start, taking each member
+ * alive once a lap and no tombstone: node 1 lists members 2..300, then removes 2, 300, the run
+ * 70..199 (whole words of the bitmap the walk skips by) and every third of 200..299. Once news
+ * and notices have drained (no news sent in the window), the live entries of its gossip, in
+ * sending order, are exactly the members alive in list order, cyclically, over several laps;
+ * and it gossips only to members alive in its list. */
+static void test_round_robin_over_tombstones(void)
+{
+    enum { N = 300 };
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000; /* nobody is suspected: the members never run */
+    cfg.hb_entries = 5;
+    cluster_t *c = cluster_new(N, &cfg, 95);
+    cluster_start_at(c, 1, 0);
+    cluster_run_to(c, 1);
+    deliver_members(c, 1, 2, 2, N, MSG_GOSSIP, 0);
+    unsigned removed = 0;
+    for (uint32_t id = 2; id <= N; id++)
+        if (id == 2 || id == N || (id >= 70 && id < 200) || (id >= 200 && id % 3 == 0)) {
+            uint32_t from = id == 2 ? 3 : 2; /* a member that stays, as deliver_members has it */
+            wire_entry_t es[2] = { { A(from), 0, 1 }, { A(id), 0, WIRE_HB_DEAD } };
+            uint8_t buf[WIRE_MAX_MEMBER_MSG];
+            int len = encode_gossip(buf, sizeof buf, A(from), es, 2);
+            CU_ASSERT_FATAL(len > 0);
+            CU_ASSERT_EQUAL(member_receive(M(c, 1), buf, (size_t)len, c->now), WIRE_OK);
+            removed++;
+        }
+    CU_ASSERT_EQUAL_FATAL(member_count(M(c, 1)), N - 1 - removed);
+    cluster_run_to(c, 80); /* news: 4 sends a join, 12 a notice, up to half of each message */
+    member_stats_t before, after;
+    member_get_stats(M(c, 1), &before);
+
+    static rr_ctx_t rc;
+    memset(&rc, 0, sizeof rc);
+    rc.c = c;
+    obs_bus_t bus = { 0 };
+    observer_t o = { .on_event = watch_gossip_of_1, .ctx = &rc, .messages = true };
+    CU_ASSERT_FATAL(obs_attach(&bus, &o) == 0);
+    emulnet_set_observers(c->net, &bus);
+    cluster_run_to(c, 120);
+    emulnet_set_observers(c->net, NULL);
+    member_get_stats(M(c, 1), &after);
+    CU_ASSERT_EQUAL(after.news_sent, before.news_sent);
+
+    static alive_list_t alive;
+    memset(&alive, 0, sizeof alive);
+    member_each(M(c, 1), collect_alive, &alive);
+    CU_ASSERT_EQUAL_FATAL(alive.n, N - 1 - removed);
+    CU_ASSERT_FATAL(rc.nseq >= 3 * alive.n); /* three laps at least */
+    size_t at = alive.n;
+    for (size_t k = 0; k < alive.n; k++)
+        if (alive.ids[k] == rc.seq[0])
+            at = k;
+    CU_ASSERT_FATAL(at < alive.n);
+    size_t bad = 0;
+    for (size_t k = 0; k < rc.nseq; k++)
+        if (rc.seq[k] != alive.ids[(at + k) % alive.n] && bad++ == 0)
+            fprintf(stderr, "\n  round robin: entry %zu is member %u, expected %u\n", k,
+                    (unsigned)rc.seq[k], (unsigned)alive.ids[(at + k) % alive.n]);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(rc.to_not_alive, 0);
+    cluster_free(c);
+}
+
 /* Counts gossip messages from node 1 received by each node ([id]). */
 static void count_gossip_from_1(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
 {
@@ -3000,6 +3104,8 @@ int add_membership_suite(void)
           test_pull_target_drawn },
         { "a new member listed twice in one message: one entry, one join line",
           test_member_listed_twice_in_one_message },
+        { "round robin: each member alive once a lap, in list order, no tombstone",
+          test_round_robin_over_tombstones },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
         { "member_version changes on join and removal only", test_version_changes },
         { "member_new validates probe settings", test_probe_cfg_validation },
