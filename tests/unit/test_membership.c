@@ -1694,6 +1694,44 @@ static void test_round_robin_over_tombstones(void)
     cluster_free(c);
 }
 
+/* A table grows past its size hint without losing an entry: the hint (600 members) sizes the
+ * first table, 1,499 members come, and every one is listed with what it was admitted with. */
+typedef struct {
+    unsigned listed, wrong;
+} grow_check_t;
+
+static void check_grown_entry(void *ctx, const member_entry_t *e)
+{
+    grow_check_t *g = ctx;
+    if (e->state == MEMBER_ALIVE && e->incarnation == 7 && e->heartbeat == 1)
+        g->listed++;
+    else
+        g->wrong++;
+}
+
+static void test_table_grows_past_hint(void)
+{
+    enum { N = 1500 };
+    member_cfg_t cfg = small_cfg(64);
+    cfg.t_fail = cfg.t_remove = 1000;
+    cfg.size_hint = 600;
+    cluster_t *c = cluster_new(2, &cfg, 97);
+    cluster_start_at(c, 1, 0);
+    cluster_run_to(c, 1);
+    deliver_members(c, 1, 2, 3, 400, MSG_GOSSIP, 7); /* within the hint */
+    deliver_members(c, 1, 2, 401, N + 1, MSG_GOSSIP, 7); /* past it: the table grows twice */
+    CU_ASSERT_EQUAL(member_count(M(c, 1)), N); /* 2 (the sender) and 3..1501 */
+    grow_check_t g = { 0 };
+    member_each(M(c, 1), check_grown_entry, &g);
+    CU_ASSERT_EQUAL(g.listed, N - 1);
+    CU_ASSERT_EQUAL(g.wrong, 1); /* the sender, incarnation 0 */
+    for (uint32_t id = 3; id <= N + 1; id += 97)
+        CU_ASSERT_TRUE(member_knows(M(c, 1), A(id)));
+    cluster_run_to(c, 10);
+    CU_ASSERT_EQUAL(count_ev(c, 1, 0, EV_JOINED, NULL, NULL), N);
+    cluster_free(c);
+}
+
 /* Counts gossip messages from node 1 received by each node ([id]). */
 static void count_gossip_from_1(cluster_t *c, uint32_t id, const en_msg_t *msg, void *ctx)
 {
@@ -3106,6 +3144,7 @@ int add_membership_suite(void)
           test_member_listed_twice_in_one_message },
         { "round robin: each member alive once a lap, in list order, no tombstone",
           test_round_robin_over_tombstones },
+        { "a table grows past its size hint without losing an entry", test_table_grows_past_hint },
         { "member_cfg_for_network: timeout from loss, delay and period", test_cfg_for_network },
         { "member_version changes on join and removal only", test_version_changes },
         { "member_new validates probe settings", test_probe_cfg_validation },
