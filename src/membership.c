@@ -146,6 +146,8 @@ struct member_node {
 
     uint32_t probe[MEMBER_MAX_PROBES]; /* entries probed, nearest successor first */
     uint32_t probe_since[MEMBER_MAX_PROBES]; /* tick each became a probe target */
+    uint64_t probe_dist[MEMBER_MAX_PROBES]; /* probe_distance of each */
+    uint64_t self_order; /* probe_order of self */
     uint32_t nprobes;
     u32vec_t removed; /* entries removed at some point (some may have come back since) */
     u32vec_t suspects; /* entries suspected at some point (some may be alive or gone since) */
@@ -336,6 +338,8 @@ static uint32_t new_entry(member_node_t *m, addr_t a)
 
 /* ---- lifecycle ---- */
 
+static uint64_t probe_order(addr_t a);
+
 member_node_t *member_new(addr_t self, const member_env_t *env)
 {
     const member_cfg_t *c = env->cfg;
@@ -349,6 +353,7 @@ member_node_t *member_new(addr_t self, const member_env_t *env)
         return NULL;
     m->env = *env;
     m->self = self;
+    m->self_order = probe_order(self);
     m->book = env->book;
     if (!m->book) {
         m->book = addrbook_new();
@@ -495,7 +500,7 @@ static uint64_t probe_order(addr_t a)
 
 static uint64_t probe_distance(const member_node_t *m, uint32_t idx)
 {
-    return probe_order(addr_of(m, idx)) - probe_order(m->self);
+    return probe_order(addr_of(m, idx)) - m->self_order;
 }
 
 /* Offers entry idx as a probe target; it is kept if it is among the nearest successors. */
@@ -506,7 +511,7 @@ static void probe_offer(member_node_t *m, uint32_t idx, uint32_t now)
         return;
     uint64_t d = probe_distance(m, idx);
     uint32_t pos = m->nprobes;
-    while (pos > 0 && probe_distance(m, m->probe[pos - 1]) > d)
+    while (pos > 0 && m->probe_dist[pos - 1] > d)
         pos--;
     if (pos >= want)
         return;
@@ -514,9 +519,11 @@ static void probe_offer(member_node_t *m, uint32_t idx, uint32_t now)
         m->nprobes++;
     for (uint32_t k = m->nprobes - 1; k > pos; k--) {
         m->probe[k] = m->probe[k - 1];
+        m->probe_dist[k] = m->probe_dist[k - 1];
         m->probe_since[k] = m->probe_since[k - 1];
     }
     m->probe[pos] = idx;
+    m->probe_dist[pos] = d;
     m->probe_since[pos] = now;
 }
 
@@ -1240,9 +1247,10 @@ static bool try_target(member_node_t *m, uint32_t idx, uint32_t *out, uint32_t g
 /* Up to `fanout` distinct random members that are not suspected, preferring those seen running
  * within t_fail / 4 ticks: after a mass failure most of the list is dead but not yet suspected,
  * and gossip sent there would be lost while the survivors starve of fresh heartbeats and news.
- * Draws are over the whole table (tombstones and blanks are drawn and rejected: there is no
- * array of live members, which would cost 4 bytes per member); when few entries are live and
- * the draws come up short, a walk from a random entry takes the next ones that qualify. */
+ * Draws are over the whole table (tombstones and blanks are drawn and rejected on their bit in
+ * the alive bitmap, without loading their entries: an array of live members would cost 4 bytes
+ * per member); when few entries are live and the draws come up short, a walk from a random entry
+ * takes the next ones that qualify. */
 static uint32_t pick_targets(member_node_t *m, uint32_t *out, uint32_t now)
 {
     uint32_t want = m->env.cfg->fanout, got = 0, n = m->nentries;
