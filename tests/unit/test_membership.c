@@ -1500,13 +1500,19 @@ static void run_until_removed(cluster_t *c, uint32_t n, uint32_t F, uint32_t lim
 
 /* Delivers a GOSSIP "from" `from` carrying `from`'s (stale) entry and `e`, to node `to`, as if
  * received at the start of tick c->now, before it runs. */
-static void deliver_entry(cluster_t *c, uint32_t to, uint32_t from, wire_entry_t e)
+/* Hands node `to` gossip from sender.addr carrying the sender's entry and e. */
+static void deliver_from(cluster_t *c, uint32_t to, wire_entry_t sender, wire_entry_t e)
 {
     uint8_t buf[WIRE_MAX_MEMBER_MSG];
-    wire_entry_t es[2] = { { A(from), c->nodes[from].start, 0 }, e };
-    int len = encode_gossip(buf, sizeof buf, A(from), es, 2);
+    wire_entry_t es[2] = { sender, e };
+    int len = encode_gossip(buf, sizeof buf, sender.addr, es, 2);
     CU_ASSERT_FATAL(len > 0);
     CU_ASSERT_EQUAL(member_receive(M(c, to), buf, (size_t)len, c->now), WIRE_OK);
+}
+
+static void deliver_entry(cluster_t *c, uint32_t to, uint32_t from, wire_entry_t e)
+{
+    deliver_from(c, to, (wire_entry_t){ A(from), c->nodes[from].start, 0 }, e);
 }
 
 /* Index in the parsed log of the first `kind` line by logger about target, or SIZE_MAX. */
@@ -1650,11 +1656,8 @@ static void test_round_robin_over_tombstones(void)
     for (uint32_t id = 2; id <= N; id++)
         if (id == 2 || id == N || (id >= 70 && id < 200) || (id >= 200 && id % 3 == 0)) {
             uint32_t from = id == 2 ? 3 : 2; /* a member that stays, as deliver_members has it */
-            wire_entry_t es[2] = { { A(from), 0, 1 }, { A(id), 0, WIRE_HB_DEAD } };
-            uint8_t buf[WIRE_MAX_MEMBER_MSG];
-            int len = encode_gossip(buf, sizeof buf, A(from), es, 2);
-            CU_ASSERT_FATAL(len > 0);
-            CU_ASSERT_EQUAL(member_receive(M(c, 1), buf, (size_t)len, c->now), WIRE_OK);
+            deliver_from(c, 1, (wire_entry_t){ A(from), 0, 1 },
+                         (wire_entry_t){ A(id), 0, WIRE_HB_DEAD });
             removed++;
         }
     CU_ASSERT_EQUAL_FATAL(member_count(M(c, 1)), N - 1 - removed);
