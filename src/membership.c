@@ -267,8 +267,8 @@ static uint32_t find_entry(const member_node_t *m, addr_t a)
 
 /* A table of n blank entries. A node's table is made for the whole expected group at once
  * (cfg->size_hint): every running node comes to list every member, and a table grown by
- * doubling on the way was copied a dozen times, its new pages faulted in each time (3.2 GB
- * copied in a 10,000-node run). Tables of TABLE_MAP_BYTES or more are mapped, not taken
+ * doubling on the way was copied a dozen times, its new pages faulted in each time (up to
+ * 3.2 GB in a 10,000-node run). Tables of TABLE_MAP_BYTES or more are mapped, not taken
  * from the heap: their pages stay out of memory until an entry on them is used, so a node that
  * fails early costs what it listed (half the nodes fail early in the classic runs), and the
  * heap, which would zero them, is left alone. calloc when mapping fails (vm.max_map_count). */
