@@ -51,9 +51,9 @@ typedef struct {
      * and the answer leaves out what it holds (membership.c, "Pull digests"). 0: never. */
     uint32_t pull_period;
     uint32_t pull_window;
-    /* The group size expected (member_default_cfg's n): a list grows by doubling but stops at
-     * this size on the way, so a 10,000-node group's lists hold 10,000 entries, not 16,384.
-     * Lists still grow past it if more addresses appear. 0: no hint. */
+    /* The group size expected (member_default_cfg's n): a node's list is made for this many
+     * members at once, so a 10,000-node group's lists hold 10,000 entries and are never copied
+     * on the way; they still grow past it if more addresses appear. 0: no hint. */
     uint32_t size_hint;
     /* Pushes of news: a member admitted (or back with a higher incarnation) goes in the node's
      * next join_sends messages, a failure notice in its next notice_sends. A rumour every node
